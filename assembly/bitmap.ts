@@ -1,0 +1,138 @@
+// Bit operations on the level structure described in layout.ts: set, clear, test and
+// "first free offset at or after p", each costing O(levels) word operations.
+import {
+  levelPtr, levelWords, levelBits, levelCountOf, sizeOf, bandOf,
+  H_USED, H_USED_STATIC,
+} from './layout';
+
+const ALL_ONES: u64 = ~(<u64>0);
+
+@inline function wordAddr(b: usize, level: u32, index: u32): usize {
+  return levelPtr(b, level) + (<usize>(index >>> 6) << 3);
+}
+
+export function testBit(b: usize, k: u32): bool {
+  return ((load<u64>(wordAddr(b, 0, k)) >>> (<u64>k & 63)) & 1) != 0;
+}
+
+// Marks offset k allocated. Returns false (and changes nothing) when it already was.
+export function setBit(b: usize, k: u32): bool {
+  const top = levelCountOf(b) - 1;
+  let index = k;
+  for (let level: u32 = 0; ; level++) {
+    const addr = wordAddr(b, level, index);
+    const before = load<u64>(addr);
+    const after = before | (<u64>1 << (<u64>index & 63));
+    if (level == 0) {
+      if (before == after) return false;
+      store<u32>(b + H_USED, load<u32>(b + H_USED) + 1);
+      if (k < bandOf(b)) store<u32>(b + H_USED_STATIC, load<u32>(b + H_USED_STATIC) + 1);
+    }
+    store<u64>(addr, after);
+    // Only a word that just became full changes its parent's summary bit.
+    if (after != ALL_ONES || level == top) break;
+    index >>>= 6;
+  }
+  return true;
+}
+
+// Marks offset k free. Returns false (and changes nothing) when it already was.
+export function clearBit(b: usize, k: u32): bool {
+  const top = levelCountOf(b) - 1;
+  let index = k;
+  for (let level: u32 = 0; ; level++) {
+    const addr = wordAddr(b, level, index);
+    const before = load<u64>(addr);
+    const after = before & ~(<u64>1 << (<u64>index & 63));
+    if (level == 0) {
+      if (before == after) return false;
+      store<u32>(b + H_USED, load<u32>(b + H_USED) - 1);
+      if (k < bandOf(b)) store<u32>(b + H_USED_STATIC, load<u32>(b + H_USED_STATIC) - 1);
+    }
+    store<u64>(addr, after);
+    // A word that was not full had its parent bit clear already.
+    if (before != ALL_ONES || level == top) break;
+    index >>>= 6;
+  }
+  return true;
+}
+
+// First free offset >= p, or -1. Climbs the summaries past full words, then descends.
+export function findFreeFrom(b: usize, p: u32): i32 {
+  if (p >= sizeOf(b)) return -1;
+  const levels = levelCountOf(b);
+  let level: u32 = 0;
+  let index = p;
+  while (true) {
+    const wordIndex = index >>> 6;
+    // Bits below `index` in this word count as taken: they lie before the search start.
+    const word = load<u64>(levelPtr(b, level) + (<usize>wordIndex << 3))
+      | ((<u64>1 << (<u64>index & 63)) - 1);
+    if (word != ALL_ONES) {
+      index = (wordIndex << 6) + <u32>ctz(~word);
+      break;
+    }
+    level++;
+    if (level >= levels) return -1;
+    index = wordIndex + 1;
+    if (index >= levelWords(b, level - 1)) return -1;
+  }
+  while (level > 0) {
+    level--;
+    const word = load<u64>(levelPtr(b, level) + (<usize>index << 3));
+    index = (index << 6) + <u32>ctz(~word);
+  }
+  return <i32>index;
+}
+
+// First free offset in [lo, hi) scanning from `start` upward and wrapping once to lo,
+// or -1 when [lo, hi) is full. start must lie in [lo, hi).
+export function findFreeInBand(b: usize, lo: u32, hi: u32, start: u32): i32 {
+  const upward = findFreeFrom(b, start);
+  if (upward >= 0 && <u32>upward < hi) return upward;
+  if (start > lo) {
+    const wrapped = findFreeFrom(b, lo);
+    if (wrapped >= 0 && <u32>wrapped < start) return wrapped;
+  }
+  return -1;
+}
+
+// Sets the padding bits of every level and rebuilds every summary level from level 0.
+// Used after level 0 was written wholesale (creation, restore).
+export function rebuildSummaries(b: usize): void {
+  const levels = levelCountOf(b);
+  for (let level: u32 = 0; level < levels; level++) {
+    const ptr = levelPtr(b, level);
+    const words = levelWords(b, level);
+    if (level > 0) {
+      memory.fill(ptr, 0, <usize>words << 3);
+      const below = levelPtr(b, level - 1);
+      const belowWords = levelWords(b, level - 1);
+      for (let j: u32 = 0; j < belowWords; j++) {
+        if (load<u64>(below + (<usize>j << 3)) == ALL_ONES) {
+          const addr = ptr + (<usize>(j >>> 6) << 3);
+          store<u64>(addr, load<u64>(addr) | (<u64>1 << (<u64>j & 63)));
+        }
+      }
+    }
+    const bits = levelBits(b, level);
+    const spare = (words << 6) - bits;
+    if (spare > 0) {
+      const last = ptr + (<usize>(words - 1) << 3);
+      store<u64>(last, load<u64>(last) | (ALL_ONES << (<u64>(64 - spare))));
+    }
+  }
+}
+
+// Number of allocated offsets in [0, limit), counted from level 0 (padding excluded).
+export function countBelow(b: usize, limit: u32): u32 {
+  const ptr = levelPtr(b, 0);
+  const fullWords = limit >>> 6;
+  let count: u32 = 0;
+  for (let j: u32 = 0; j < fullWords; j++) count += <u32>popcnt(load<u64>(ptr + (<usize>j << 3)));
+  const rest = limit & 63;
+  if (rest != 0) {
+    count += <u32>popcnt(load<u64>(ptr + (<usize>fullWords << 3)) & ((<u64>1 << <u64>rest) - 1));
+  }
+  return count;
+}

@@ -1,0 +1,98 @@
+// The kernel's exports. Every argument and result is an i32 (or u32) so that the JS side never
+// converts BigInts on the hot path. Handles are pointers to blocks laid out as in layout.ts.
+import {
+  blockBytes, layoutLevels, sizeOf, usedOf, usedStaticOf, levelPtr,
+  H_SIZE, H_BAND, H_STRATEGY, H_RNG,
+} from './layout';
+import { testBit, setBit, clearBit, rebuildSummaries } from './bitmap';
+import { takeNext as takeNextImpl, takeUpperFrom as takeUpperImpl, takeLowerFrom as takeLowerImpl, takeMany as takeManyImpl } from './allocate';
+import { exportBigEndian, importBigEndian } from './snapshot';
+
+// ---- lifecycle ----
+
+export function create(size: u32, band: u32, strategy: u32, seedLow: u32, seedHigh: u32): usize {
+  const bytes = blockBytes(size);
+  const b = heap.alloc(bytes);
+  memory.fill(b, 0, bytes);
+  store<u32>(b + H_SIZE, size);
+  store<u32>(b + H_BAND, band);
+  store<u32>(b + H_STRATEGY, strategy);
+  store<u64>(b + H_RNG, (<u64>seedHigh << 32) | <u64>seedLow);
+  layoutLevels(b, size);
+  rebuildSummaries(b);
+  return b;
+}
+
+export function destroy(b: usize): void {
+  heap.free(b);
+}
+
+// One scratch block shared by every allocator for batch input and output; it only grows.
+let scratchPtr: usize = 0;
+let scratchBytes: usize = 0;
+
+export function scratch(bytes: usize): usize {
+  if (bytes > scratchBytes) {
+    if (scratchPtr != 0) heap.free(scratchPtr);
+    scratchPtr = heap.alloc(bytes);
+    scratchBytes = bytes;
+  }
+  return scratchPtr;
+}
+
+// ---- queries ----
+
+export function used(b: usize): u32 { return usedOf(b); }
+export function usedStatic(b: usize): u32 { return usedStaticOf(b); }
+export function has(b: usize, k: u32): bool { return testBit(b, k); }
+
+// ---- single operations ----
+
+export function take(b: usize, k: u32): bool { return setBit(b, k); }
+export function release(b: usize, k: u32): bool { return clearBit(b, k); }
+export function takeNext(b: usize): i32 { return takeNextImpl(b); }
+export function takeUpperFrom(b: usize, start: u32): i32 { return takeUpperImpl(b, start); }
+export function takeLowerFrom(b: usize, start: u32): i32 { return takeLowerImpl(b, start); }
+
+// ---- batches (through the scratch block) ----
+
+export function takeMany(b: usize, count: u32, out: usize): void { takeManyImpl(b, count, out); }
+
+// Releases the u32 offsets at [input, input + 4*count); returns how many were allocated.
+export function releaseMany(b: usize, input: usize, count: u32): u32 {
+  let released: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    if (clearBit(b, load<u32>(input + (<usize>i << 2)))) released++;
+  }
+  return released;
+}
+
+// Writes up to max allocated offsets >= from, ascending, to out; returns how many.
+export function exportOffsets(b: usize, from: u32, out: usize, max: u32): u32 {
+  const size = sizeOf(b);
+  if (from >= size || max == 0) return 0;
+  const level0 = levelPtr(b, 0);
+  const lastWord = (size - 1) >>> 6;
+  let written: u32 = 0;
+  let wordIndex = from >>> 6;
+  let word = load<u64>(level0 + (<usize>wordIndex << 3)) & (~(<u64>0) << (<u64>from & 63));
+  while (true) {
+    if (wordIndex == lastWord && (size & 63) != 0) word &= (<u64>1 << <u64>(size & 63)) - 1;
+    while (word != 0) {
+      store<u32>(out + (<usize>written << 2), (wordIndex << 6) + <u32>ctz(word));
+      written++;
+      if (written == max) return written;
+      word &= word - 1;
+    }
+    if (wordIndex == lastWord) return written;
+    wordIndex++;
+    word = load<u64>(level0 + (<usize>wordIndex << 3));
+  }
+}
+
+// ---- snapshots ----
+
+export function snapshotBytesNeeded(b: usize): u32 { return (sizeOf(b) + 7) >>> 3; }
+export function snapshotWrite(b: usize, out: usize): u32 { return exportBigEndian(b, out); }
+export function snapshotRead(b: usize, data: usize, length: u32): i32 { return importBigEndian(b, data, length); }
+

@@ -1,0 +1,52 @@
+// Offset <-> address text for ranges held in the dense bitmap (at most 2^24 usable addresses).
+// Offset k is the address network + 1 + k. These ranges only ever vary in the low 32 bits of the
+// address (the host part starts at zero and network + 1 + k stays inside the CIDR), so the hot
+// path works on plain numbers and never on BigInt.
+import type { ParsedIP } from './ip-text.js';
+import { formatIPv4, formatIPv6, bigIntToIPv6Parts } from './ip-format.js';
+import type { RangeGeometry } from './range.js';
+
+export interface AddressCodec {
+  /** Canonical text of offset k (k must already be checked to be in range). */
+  ipAt(offset: number): string;
+  /** Offset of a parsed address, or -1 when it is of the other family or outside the usable range. */
+  offsetOf(ip: ParsedIP): number;
+}
+
+export function formatParsedIP(ip: ParsedIP): string {
+  return ip.family === 4 ? formatIPv4(ip.value) : formatIPv6(ip.parts);
+}
+
+export function denseCodecFor(geometry: RangeGeometry): AddressCodec {
+  const size = Number(geometry.usable);
+  if (geometry.family === 4) {
+    const first = Number(geometry.network) + 1;
+    return {
+      ipAt: (offset) => formatIPv4(first + offset),
+      offsetOf: (ip) => {
+        if (ip.family !== 4) return -1;
+        const offset = ip.value - first;
+        return offset >= 0 && offset < size ? offset : -1;
+      },
+    };
+  }
+  const networkParts = bigIntToIPv6Parts(geometry.network);
+  const fixed = networkParts.slice(0, 6);
+  const firstLow = networkParts[6] * 0x10000 + networkParts[7] + 1;
+  const scratchParts = networkParts.slice();
+  return {
+    ipAt: (offset) => {
+      const low = firstLow + offset;
+      scratchParts[6] = Math.floor(low / 0x10000);
+      scratchParts[7] = low % 0x10000;
+      return formatIPv6(scratchParts);
+    },
+    offsetOf: (ip) => {
+      if (ip.family !== 6) return -1;
+      const parts = ip.parts;
+      for (let i = 0; i < 6; i++) if (parts[i] !== fixed[i]) return -1;
+      const offset = parts[6] * 0x10000 + parts[7] - firstLow;
+      return offset >= 0 && offset < size ? offset : -1;
+    },
+  };
+}

@@ -1,0 +1,366 @@
+// ClusterIPAllocator: the public face of one service CIDR. It parses text, checks ranges and
+// options, keeps the Kubernetes-style counters, and leaves every bit operation to the kernel.
+import {
+  AllocatorError, alreadyAllocatedError, disposedError, invalidCIDRError, invalidIPError,
+  invalidSnapshotError, mismatchedNetworkError, notInRangeError, offsetNotInRangeError, rangeFullError,
+} from './errors.js';
+import { parseIP } from './ip-text.js';
+import { denseCodecFor, formatParsedIP, type AddressCodec } from './address-codec.js';
+import { kernel, KERNEL_STRATEGY, scratchBytes, scratchU32 } from './kernel.js';
+import { drawFrom, readRandomSource, type RandomInt } from './random-source.js';
+import { rangeGeometry, rangeInfoOf, readRangeOptions, type RangeInfo, type RangeOptions } from './range.js';
+import { checkSnapshotShape, type RangeSnapshot } from './snapshot-input.js';
+
+export type Strategy = keyof typeof KERNEL_STRATEGY;
+
+export interface AllocatorOptions extends RangeOptions {
+  /** Seed of the built-in SplitMix64 generator: same seed, same calls -> same results everywhere. */
+  seed?: number | bigint;
+  /** External draws: must return a bigint in [0, n). Excludes `seed`. */
+  randomInt?: RandomInt;
+  /** 'random-scan' (default, Kubernetes) or 'sequential' (lowest free first, no draws). */
+  strategy?: Strategy;
+}
+
+export interface BandStats { size: bigint; used: number; free: bigint }
+
+export interface AllocatorStats extends BandStats {
+  static: BandStats;
+  dynamic: BandStats;
+  /** Successful allocations, like kube_apiserver_clusterip_allocator_allocation_total. */
+  allocations: { static: number; dynamic: number };
+  /** Failed allocations, like kube_apiserver_clusterip_allocator_allocation_errors_total. */
+  errors: { static: number; dynamic: number };
+}
+
+/** Largest range the dense bitmap serves. */
+const DENSE_LIMIT = 1n << 24n;
+/** Offsets moved through the scratch block per kernel call in batches and iteration. */
+const BATCH_CHUNK = 65536;
+
+// Frees the kernel block of an allocator that was dropped without dispose().
+const leakedBlocks = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<number>((handle) => kernel.destroy(handle))
+  : undefined;
+
+function readStrategy(strategy: unknown): number {
+  if (strategy === undefined) return KERNEL_STRATEGY['random-scan'];
+  if (typeof strategy === 'string' && Object.hasOwn(KERNEL_STRATEGY, strategy)) {
+    return KERNEL_STRATEGY[strategy as Strategy];
+  }
+  throw new TypeError(`options.strategy must be one of ${Object.keys(KERNEL_STRATEGY).map((s) => `'${s}'`).join(', ')}`);
+}
+
+export class ClusterIPAllocator {
+  readonly cidr: string;
+  readonly family: 'IPv4' | 'IPv6';
+  readonly range: RangeInfo;
+
+  #handle: number;
+  readonly #size: number;
+  readonly #band: number;
+  readonly #codec: AddressCodec;
+  readonly #randomInt: RandomInt | undefined;
+  readonly #sequential: boolean;
+  readonly #allocations = { static: 0, dynamic: 0 };
+  readonly #errors = { static: 0, dynamic: 0 };
+
+  constructor(cidr: string, options?: AllocatorOptions) {
+    const { legacy } = readRangeOptions(options);
+    const geometry = rangeGeometry(cidr, legacy);
+    if (geometry.usable > DENSE_LIMIT) {
+      throw invalidCIDRError(cidr, `ranges with more than ${DENSE_LIMIT} usable addresses are not supported yet`);
+    }
+    const strategy = readStrategy(options?.strategy);
+    const source = readRandomSource(options?.seed, options?.randomInt);
+    this.range = rangeInfoOf(geometry);
+    this.cidr = this.range.cidr;
+    this.family = this.range.family;
+    this.#size = Number(geometry.usable);
+    this.#band = geometry.bandOffset;
+    this.#codec = denseCodecFor(geometry);
+    this.#randomInt = source.randomInt;
+    this.#sequential = strategy === KERNEL_STRATEGY.sequential;
+    this.#handle = kernel.create(this.#size, this.#band, strategy, source.seedLow, source.seedHigh) >>> 0;
+    leakedBlocks?.register(this, this.#handle, this);
+  }
+
+  /** A new allocator for the snapshot's range, holding its allocations. */
+  static fromSnapshot(snapshot: RangeSnapshot, options?: AllocatorOptions): ClusterIPAllocator {
+    const checked = checkSnapshotShape(snapshot);
+    let allocator: ClusterIPAllocator;
+    try {
+      allocator = new ClusterIPAllocator(checked.range.cidr, options);
+    } catch (error) {
+      if (error instanceof AllocatorError && error.code === 'ERR_INVALID_CIDR') {
+        throw invalidSnapshotError(`range: ${error.message}`);
+      }
+      throw error;
+    }
+    try {
+      allocator.restore(snapshot);
+    } catch (error) {
+      allocator.dispose();
+      throw error;
+    }
+    return allocator;
+  }
+
+  // ---- string API ----
+
+  /** Allocates a specific IP (static). Returns its canonical text. */
+  allocate(ip: string): string {
+    const handle = this.#live();
+    const offset = this.#offsetOfText(ip);
+    if (offset < 0) {
+      this.#errors.static++;
+      throw notInRangeError(formatParsedIPText(ip), this.cidr);
+    }
+    if (!kernel.take(handle, offset)) {
+      this.#errors.static++;
+      throw alreadyAllocatedError();
+    }
+    this.#allocations.static++;
+    return this.#codec.ipAt(offset);
+  }
+
+  /** Allocates a free IP the way Kubernetes does (dynamic). */
+  allocateNext(): string {
+    return this.#codec.ipAt(this.allocateNextOffset());
+  }
+
+  /** count dynamic allocations, all or nothing: equal to count calls of allocateNext(). */
+  allocateMany(count: number): string[] {
+    const handle = this.#live();
+    readCount(count);
+    // Checked before the result array is made, so an absurd count costs nothing.
+    if (count > this.#size - kernel.used(handle)) {
+      this.#errors.dynamic++;
+      throw rangeFullError();
+    }
+    const offsets = new Uint32Array(count);
+    this.allocateManyOffsets(offsets);
+    const ips = new Array<string>(offsets.length);
+    for (let i = 0; i < offsets.length; i++) ips[i] = this.#codec.ipAt(offsets[i]);
+    return ips;
+  }
+
+  /** Frees an IP. Returns true if it was allocated; out of range or free -> false. */
+  release(ip: string): boolean {
+    const handle = this.#live();
+    const offset = this.#offsetOfText(ip);
+    return offset >= 0 && kernel.release(handle, offset) !== 0;
+  }
+
+  has(ip: string): boolean {
+    const handle = this.#live();
+    const offset = this.#offsetOfText(ip);
+    return offset >= 0 && kernel.has(handle, offset) !== 0;
+  }
+
+  get used(): number {
+    return kernel.used(this.#live());
+  }
+
+  get free(): bigint {
+    return BigInt(this.#size - kernel.used(this.#live()));
+  }
+
+  stats(): AllocatorStats {
+    const handle = this.#live();
+    const used = kernel.used(handle);
+    const usedStatic = kernel.usedStatic(handle);
+    const band = (size: number, inUse: number): BandStats => ({ size: BigInt(size), used: inUse, free: BigInt(size - inUse) });
+    return {
+      ...band(this.#size, used),
+      static: band(this.#band, usedStatic),
+      dynamic: band(this.#size - this.#band, used - usedStatic),
+      allocations: { ...this.#allocations },
+      errors: { ...this.#errors },
+    };
+  }
+
+  /** Allocated IPs in ascending order. Reads the bitmap in chunks, so it sees later changes. */
+  *[Symbol.iterator](): IterableIterator<string> {
+    for (const chunk of this.#offsetChunks()) {
+      for (let i = 0; i < chunk.length; i++) yield this.#codec.ipAt(chunk[i]);
+    }
+  }
+
+  /** The RangeAllocation form: canonical range + big-endian bitmap bytes. */
+  snapshot(): RangeSnapshot {
+    const handle = this.#live();
+    const { pointer } = scratchBytes(kernel.snapshotBytesNeeded(handle));
+    const length = kernel.snapshotWrite(handle, pointer);
+    return { range: this.cidr, data: new Uint8Array(kernel.memory.buffer, pointer, length).slice() };
+  }
+
+  /** Replaces the allocation state with a snapshot of the same range. Counters are kept. */
+  restore(snapshot: RangeSnapshot): void {
+    const handle = this.#live();
+    const { range, significant } = checkSnapshotShape(snapshot);
+    if (range.cidr !== this.cidr) throw mismatchedNetworkError();
+    if (significant.length > kernel.snapshotBytesNeeded(handle)) {
+      throw invalidSnapshotError(`data has bits beyond the ${this.#size} usable addresses of ${this.cidr}`);
+    }
+    const { pointer, view } = scratchBytes(significant.length);
+    view.set(significant);
+    if (kernel.snapshotRead(handle, pointer, significant.length) !== 0) {
+      throw invalidSnapshotError(`data has bits beyond the ${this.#size} usable addresses of ${this.cidr}`);
+    }
+  }
+
+  // ---- numeric API (offset k is the IP network + 1 + k) ----
+
+  allocateNextOffset(): number {
+    const handle = this.#live();
+    const offset = this.#randomInt === undefined ? kernel.takeNext(handle) : this.#takeNextExternal(handle, this.#randomInt);
+    if (offset < 0) {
+      this.#errors.dynamic++;
+      throw rangeFullError();
+    }
+    this.#allocations.dynamic++;
+    return offset;
+  }
+
+  allocateOffset(offset: number): void {
+    const handle = this.#live();
+    if (!this.#isOffset(offset)) {
+      this.#errors.static++;
+      throw offsetNotInRangeError(offset, BigInt(this.#size), this.cidr);
+    }
+    if (!kernel.take(handle, offset)) {
+      this.#errors.static++;
+      throw alreadyAllocatedError();
+    }
+    this.#allocations.static++;
+  }
+
+  releaseOffset(offset: number): boolean {
+    const handle = this.#live();
+    this.#checkOffset(offset);
+    return kernel.release(handle, offset) !== 0;
+  }
+
+  hasOffset(offset: number): boolean {
+    const handle = this.#live();
+    this.#checkOffset(offset);
+    return kernel.has(handle, offset) !== 0;
+  }
+
+  /** Fills all of `out` with dynamic allocations, or throws ERR_FULL and changes nothing. */
+  allocateManyOffsets(out: Uint32Array): void {
+    const handle = this.#live();
+    if (!(out instanceof Uint32Array)) throw new TypeError('allocateManyOffsets expects a Uint32Array');
+    const count = out.length;
+    if (count > this.#size - kernel.used(handle)) {
+      this.#errors.dynamic++;
+      throw rangeFullError();
+    }
+    if (this.#randomInt === undefined) {
+      // Enough room is checked above, so no chunk can fail part way.
+      for (let done = 0; done < count; done += BATCH_CHUNK) {
+        const chunk = Math.min(BATCH_CHUNK, count - done);
+        const { pointer } = scratchU32(chunk);
+        kernel.takeMany(handle, chunk, pointer);
+        out.set(new Uint32Array(kernel.memory.buffer, pointer, chunk), done);
+      }
+    } else {
+      this.#takeManyExternal(handle, this.#randomInt, out);
+    }
+    this.#allocations.dynamic += count;
+  }
+
+  ipAt(offset: number): string {
+    this.#live();
+    this.#checkOffset(offset);
+    return this.#codec.ipAt(offset);
+  }
+
+  offsetOf(ip: string): number {
+    this.#live();
+    const offset = this.#offsetOfText(ip);
+    if (offset < 0) throw notInRangeError(formatParsedIPText(ip), this.cidr);
+    return offset;
+  }
+
+  /** Frees the kernel memory. Every later call (but dispose) throws ERR_DISPOSED. */
+  dispose(): void {
+    if (this.#handle === 0) return;
+    leakedBlocks?.unregister(this);
+    kernel.destroy(this.#handle);
+    this.#handle = 0;
+  }
+
+  // ---- internals ----
+
+  #live(): number {
+    if (this.#handle === 0) throw disposedError();
+    return this.#handle;
+  }
+
+  #offsetOfText(ip: string): number {
+    const parsed = parseIP(ip);
+    if (parsed.family === 0) throw invalidIPError(ip, parsed.reason);
+    return this.#codec.offsetOf(parsed);
+  }
+
+  #isOffset(offset: number): boolean {
+    return Number.isInteger(offset) && offset >= 0 && offset < this.#size;
+  }
+
+  #checkOffset(offset: number): void {
+    if (!this.#isOffset(offset)) throw offsetNotInRangeError(offset, BigInt(this.#size), this.cidr);
+  }
+
+  // Kubernetes' draw order with the caller's source: one draw over the upper band, and a second
+  // over the static band only when the upper band is full. Draws are checked before any change.
+  #takeNextExternal(handle: number, randomInt: RandomInt): number {
+    if (kernel.used(handle) >= this.#size) return -1;
+    if (this.#sequential) {
+      const upper = kernel.takeUpperFrom(handle, 0);
+      return upper >= 0 ? upper : kernel.takeLowerFrom(handle, 0);
+    }
+    const upper = kernel.takeUpperFrom(handle, drawFrom(randomInt, this.#size - this.#band));
+    if (upper >= 0) return upper;
+    return kernel.takeLowerFrom(handle, drawFrom(randomInt, this.#band));
+  }
+
+  // One draw sequence per allocation, as allocateNext would make; undone if any draw fails.
+  #takeManyExternal(handle: number, randomInt: RandomInt, out: Uint32Array): void {
+    let done = 0;
+    try {
+      for (; done < out.length; done++) out[done] = this.#takeNextExternal(handle, randomInt);
+    } catch (error) {
+      for (let i = 0; i < done; i++) kernel.release(handle, out[i]);
+      throw error;
+    }
+  }
+
+  *#offsetChunks(): Generator<Uint32Array> {
+    let from = 0;
+    while (from < this.#size) {
+      const handle = this.#live();
+      const { pointer } = scratchU32(BATCH_CHUNK);
+      const count = kernel.exportOffsets(handle, from, pointer, BATCH_CHUNK);
+      if (count === 0) return;
+      // Copied out: the scratch block is shared and the consumer may call us between yields.
+      const chunk = new Uint32Array(kernel.memory.buffer, pointer, count).slice();
+      yield chunk;
+      from = chunk[count - 1] + 1;
+    }
+  }
+}
+
+function readCount(count: unknown): number {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+    throw new RangeError(`count must be a non-negative integer, got ${String(count)}`);
+  }
+  return count;
+}
+
+// Only called after parseIP succeeded on this text, so the canonical form exists.
+function formatParsedIPText(ip: string): string {
+  const parsed = parseIP(ip);
+  return parsed.family === 0 ? String(ip) : formatParsedIP(parsed);
+}

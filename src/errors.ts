@@ -1,0 +1,70 @@
+// Every failure the allocator reports on purpose is an AllocatorError with a stable `code`.
+// Messages for the codes Kubernetes also has are its exact texts, so logs and tests that match
+// on them keep working.
+
+export type AllocatorErrorCode =
+  | 'ERR_INVALID_CIDR'
+  | 'ERR_INVALID_IP'
+  | 'ERR_NOT_IN_RANGE'
+  | 'ERR_ALLOCATED'
+  | 'ERR_FULL'
+  | 'ERR_MISMATCHED_NETWORK'
+  | 'ERR_INVALID_SNAPSHOT'
+  | 'ERR_DISPOSED';
+
+export class AllocatorError extends Error {
+  readonly code: AllocatorErrorCode;
+
+  constructor(code: AllocatorErrorCode, message: string) {
+    super(message);
+    this.name = 'AllocatorError';
+    this.code = code;
+  }
+}
+
+export function rangeFullError(): AllocatorError {
+  return new AllocatorError('ERR_FULL', 'range is full');
+}
+
+export function alreadyAllocatedError(): AllocatorError {
+  return new AllocatorError('ERR_ALLOCATED', 'provided IP is already allocated');
+}
+
+export function notInRangeError(ip: string, cidr: string): AllocatorError {
+  return new AllocatorError(
+    'ERR_NOT_IN_RANGE',
+    `the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${cidr}`,
+  );
+}
+
+export function offsetNotInRangeError(offset: unknown, size: bigint, cidr: string): AllocatorError {
+  return new AllocatorError(
+    'ERR_NOT_IN_RANGE',
+    `the provided offset (${String(offset)}) is not in the valid range. ` +
+      `The range of valid offsets is [0, ${size}) for ${cidr}`,
+  );
+}
+
+export function mismatchedNetworkError(): AllocatorError {
+  return new AllocatorError('ERR_MISMATCHED_NETWORK', 'the provided network does not match the current range');
+}
+
+export function invalidIPError(text: unknown, reason: string): AllocatorError {
+  return new AllocatorError('ERR_INVALID_IP', `invalid IP address ${describeInput(text)}: ${reason}`);
+}
+
+export function invalidCIDRError(text: unknown, reason: string): AllocatorError {
+  return new AllocatorError('ERR_INVALID_CIDR', `invalid CIDR ${describeInput(text)}: ${reason}`);
+}
+
+export function invalidSnapshotError(reason: string): AllocatorError {
+  return new AllocatorError('ERR_INVALID_SNAPSHOT', `invalid snapshot: ${reason}`);
+}
+
+export function disposedError(): AllocatorError {
+  return new AllocatorError('ERR_DISPOSED', 'the allocator has been disposed');
+}
+
+function describeInput(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : `of type ${value === null ? 'null' : typeof value}`;
+}

@@ -1,0 +1,46 @@
+// Address formatting and conversions. IPv6 output is RFC 5952: lowercase, no leading zeros in a
+// group, the longest run of two or more zero groups (the first one on a tie) written as "::".
+
+export function formatIPv4(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+export function formatIPv6(parts: readonly number[]): string {
+  let bestStart = -1;
+  let bestLength = 1; // a single zero group is never shortened
+  let runStart = -1;
+  for (let i = 0; i <= 8; i++) {
+    if (i < 8 && parts[i] === 0) {
+      if (runStart < 0) runStart = i;
+    } else if (runStart >= 0) {
+      if (i - runStart > bestLength) {
+        bestStart = runStart;
+        bestLength = i - runStart;
+      }
+      runStart = -1;
+    }
+  }
+  if (bestStart < 0) return parts.map((p) => p.toString(16)).join(':');
+  const head = parts.slice(0, bestStart).map((p) => p.toString(16)).join(':');
+  const tail = parts.slice(bestStart + bestLength).map((p) => p.toString(16)).join(':');
+  return `${head}::${tail}`;
+}
+
+export function ipv6PartsToBigInt(parts: readonly number[]): bigint {
+  let value = 0n;
+  for (const part of parts) value = (value << 16n) | BigInt(part);
+  return value;
+}
+
+export function bigIntToIPv6Parts(value: bigint): number[] {
+  const parts = new Array<number>(8);
+  for (let i = 7; i >= 0; i--) {
+    parts[i] = Number(value & 0xffffn);
+    value >>= 16n;
+  }
+  return parts;
+}
+
+export function formatAddress(family: 4 | 6, value: bigint): string {
+  return family === 4 ? formatIPv4(Number(value)) : formatIPv6(bigIntToIPv6Parts(value));
+}

@@ -1,0 +1,78 @@
+// Strict IP text parsing. Kubernetes rejects every spelling of an address that some parser could
+// read differently (CVE-2021-29923: "010" is 8 to inet_aton and 10 to Go), so we accept exactly one
+// form per family: four plain decimal octets for IPv4, and colon-hex for IPv6 (any case, groups
+// zero-padded to at most four digits, optionally ending in a dotted quad).
+import ipaddr from 'ipaddr.js';
+
+export type ParsedIP =
+  | { readonly family: 4; readonly value: number }
+  | { readonly family: 6; readonly parts: readonly number[] };
+
+export type ParseResult = ParsedIP | { readonly family: 0; readonly reason: string };
+
+// Leading zeros are excluded by the alternatives; values above 255 are checked after the match.
+const FOUR_DECIMAL_OCTETS = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+const IPV6_ALPHABET = /^[0-9a-fA-F:.]+$/;
+const LONG_HEX_GROUP = /[0-9a-fA-F]{5}/;
+
+function failure(reason: string): ParseResult {
+  return { family: 0, reason };
+}
+
+// Returns the address as an unsigned 32-bit number, or -1 when `text` is not four plain octets.
+export function parseIPv4Octets(text: string): number {
+  const match = FOUR_DECIMAL_OCTETS.exec(text);
+  if (match === null) return -1;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(match[i]);
+    if (octet > 255) return -1;
+    value = value * 256 + octet;
+  }
+  return value;
+}
+
+function explainBadIPv4(text: string): string {
+  if (/^\d+(\.\d+){3}$/.test(text)) {
+    return /(^|\.)0\d/.test(text)
+      ? 'IPv4 octets must not have leading zeros (they are read as octal by some parsers)'
+      : 'IPv4 octets must be between 0 and 255';
+  }
+  return 'IPv4 addresses must be written as four decimal octets (a.b.c.d)';
+}
+
+function parseIPv6Text(text: string): ParseResult {
+  if (!IPV6_ALPHABET.test(text)) return failure('not a valid IPv4 or IPv6 address');
+  let hexOnly = text;
+  if (text.includes('.')) {
+    // ipaddr.js rewrites "::a.b.c.d" as an IPv4-mapped address, so the dotted tail is turned
+    // into two hex groups here and the result is parsed as plain colon-hex.
+    const lastColon = text.lastIndexOf(':');
+    const tail = parseIPv4Octets(text.slice(lastColon + 1));
+    if (lastColon < 0 || tail < 0) return failure('the dotted IPv4 part of an IPv6 address must be four decimal octets');
+    hexOnly = `${text.slice(0, lastColon + 1)}${(tail >>> 16).toString(16)}:${(tail & 0xffff).toString(16)}`;
+  }
+  if (LONG_HEX_GROUP.test(hexOnly)) return failure('IPv6 groups have at most four hex digits');
+  if (!ipaddr.IPv6.isValid(hexOnly)) return failure('not a valid IPv4 or IPv6 address');
+  const parts = ipaddr.IPv6.parse(hexOnly).parts;
+  if (parts[0] === 0 && parts[1] === 0 && parts[2] === 0 && parts[3] === 0 && parts[4] === 0 && parts[5] === 0xffff) {
+    return failure('IPv4-mapped IPv6 addresses are not allowed; write the IPv4 address instead');
+  }
+  return { family: 6, parts: parts.slice() };
+}
+
+// Parses one IP address. Never throws: the caller turns a failure into its own typed error.
+export function parseIP(text: unknown): ParseResult {
+  if (typeof text !== 'string') return failure('expected a string');
+  if (text.length === 0) return failure('empty string');
+  if (text.length > 64) return failure('too long to be an IP address');
+  if (/\s/.test(text)) return failure('whitespace is not allowed');
+  if (text.includes('/')) return failure('a prefix length is not allowed where an IP address is expected');
+  if (text.includes('%')) return failure('zone identifiers are not allowed');
+  if (text.includes('[') || text.includes(']')) return failure('brackets are not allowed');
+  if (!text.includes(':')) {
+    const value = parseIPv4Octets(text);
+    return value < 0 ? failure(explainBadIPv4(text)) : { family: 4, value };
+  }
+  return parseIPv6Text(text);
+}

@@ -1,0 +1,52 @@
+// Instantiates the AssemblyScript kernel once, synchronously, at import. Every allocator in the
+// process shares this one instance and its memory; each owns a block identified by a handle.
+import { instantiateSync } from '@assemblyscript/loader';
+import { KERNEL_WASM_BASE64 } from './generated/kernel-wasm.js';
+
+export interface Kernel {
+  readonly memory: WebAssembly.Memory;
+  create(size: number, band: number, strategy: number, seedLow: number, seedHigh: number): number;
+  destroy(handle: number): void;
+  scratch(bytes: number): number;
+  used(handle: number): number;
+  usedStatic(handle: number): number;
+  has(handle: number, offset: number): number;
+  take(handle: number, offset: number): number;
+  release(handle: number, offset: number): number;
+  takeNext(handle: number): number;
+  takeUpperFrom(handle: number, start: number): number;
+  takeLowerFrom(handle: number, start: number): number;
+  takeMany(handle: number, count: number, out: number): void;
+  releaseMany(handle: number, input: number, count: number): number;
+  exportOffsets(handle: number, from: number, out: number, max: number): number;
+  snapshotBytesNeeded(handle: number): number;
+  snapshotWrite(handle: number, out: number): number;
+  snapshotRead(handle: number, data: number, length: number): number;
+}
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+// The loader supplies `abort` with readable messages; we call the raw instance exports because the
+// loader's wrappers add a rest-arguments closure to every call, which the hot path cannot afford.
+const { instance } = instantiateSync(decodeBase64(KERNEL_WASM_BASE64), {});
+
+export const kernel = instance.exports as unknown as Kernel;
+
+/** Kernel strategy ids (assembly/allocate.ts). */
+export const KERNEL_STRATEGY = { 'random-scan': 0, sequential: 1 } as const;
+
+/** A Uint32Array over `count` u32 slots of the scratch block; re-taken per use since memory may grow. */
+export function scratchU32(count: number): { pointer: number; view: Uint32Array } {
+  const pointer = kernel.scratch(Math.max(4, count * 4)) >>> 0;
+  return { pointer, view: new Uint32Array(kernel.memory.buffer, pointer, count) };
+}
+
+export function scratchBytes(count: number): { pointer: number; view: Uint8Array } {
+  const pointer = kernel.scratch(Math.max(4, count)) >>> 0;
+  return { pointer, view: new Uint8Array(kernel.memory.buffer, pointer, count) };
+}

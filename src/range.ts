@@ -1,0 +1,113 @@
+// Range math shared by every allocator and by describeRange: usable count, offsets and the
+// static band, as laid out in kubernetes-semantics.md §1.
+import { invalidCIDRError } from './errors.js';
+import { parseCIDR } from './cidr.js';
+import { formatAddress } from './ip-format.js';
+
+export type IPFamilyName = 'IPv4' | 'IPv6';
+
+export interface RangeInfo {
+  cidr: string;
+  family: IPFamilyName;
+  /** Usable addresses (254n for a /24). */
+  size: bigint;
+  /** Static band size (16 for a /24). */
+  bandOffset: number;
+  rangeStart: string;
+  rangeEnd: string;
+  staticStart: string | null;
+  staticEnd: string | null;
+  dynamicStart: string;
+  dynamicEnd: string;
+  staticSize: bigint;
+  dynamicSize: bigint;
+}
+
+export interface RangeOptions {
+  /** Cap IPv6 ranges at 65,535 usable addresses like the legacy bitmap allocator. */
+  legacy?: boolean;
+}
+
+export interface RangeGeometry {
+  readonly cidr: string;
+  readonly family: 4 | 6;
+  readonly prefix: number;
+  readonly network: bigint;
+  /** Every address of the CIDR, network and broadcast included. */
+  readonly cidrSize: bigint;
+  readonly usable: bigint;
+  readonly bandOffset: number;
+  readonly legacy: boolean;
+}
+
+/** Largest legacy IPv6 bitmap: offsets network+1 … network+65535. */
+const LEGACY_IPV6_CIDR_CAP = 65536n;
+const SHORTEST_IPV6_PREFIX = 64;
+
+// The static band is 1/16 of the CIDR, at least 16 and at most 256 addresses, and absent for
+// CIDRs of 16 addresses or fewer. It is computed from the full CIDR size, before any cap.
+export function bandOffsetFor(cidrSize: bigint): number {
+  if (cidrSize <= 16n) return 0;
+  const sixteenth = cidrSize / 16n;
+  if (sixteenth < 16n) return 16;
+  if (sixteenth > 256n) return 256;
+  return Number(sixteenth);
+}
+
+export function readRangeOptions(options: unknown): { legacy: boolean } {
+  if (options === undefined) return { legacy: false };
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  const legacy = (options as RangeOptions).legacy;
+  if (legacy !== undefined && typeof legacy !== 'boolean') throw new TypeError('options.legacy must be a boolean');
+  return { legacy: legacy === true };
+}
+
+export function rangeGeometry(cidrText: unknown, legacy: boolean): RangeGeometry {
+  const parsed = parseCIDR(cidrText);
+  if (parsed.family === 6 && !legacy && parsed.prefix < SHORTEST_IPV6_PREFIX) {
+    throw invalidCIDRError(cidrText, `shortest allowed prefix length for service CIDR is ${SHORTEST_IPV6_PREFIX}`);
+  }
+  const cidrSize = 1n << BigInt(parsed.addressBits - parsed.prefix);
+  let usable: bigint;
+  if (parsed.family === 4) {
+    usable = cidrSize - 2n; // network and broadcast are never handed out
+  } else {
+    usable = (legacy && cidrSize > LEGACY_IPV6_CIDR_CAP ? LEGACY_IPV6_CIDR_CAP : cidrSize) - 1n;
+  }
+  if (usable <= 0n) throw invalidCIDRError(cidrText, 'the range has no usable addresses');
+  return {
+    cidr: parsed.cidr,
+    family: parsed.family,
+    prefix: parsed.prefix,
+    network: parsed.network,
+    cidrSize,
+    usable,
+    bandOffset: bandOffsetFor(cidrSize),
+    legacy,
+  };
+}
+
+export function rangeInfoOf(geometry: RangeGeometry): RangeInfo {
+  const { family, network, usable, bandOffset } = geometry;
+  const band = BigInt(bandOffset);
+  const at = (offset: bigint) => formatAddress(family, network + 1n + offset);
+  return {
+    cidr: geometry.cidr,
+    family: family === 4 ? 'IPv4' : 'IPv6',
+    size: usable,
+    bandOffset,
+    rangeStart: at(0n),
+    rangeEnd: at(usable - 1n),
+    staticStart: bandOffset > 0 ? at(0n) : null,
+    staticEnd: bandOffset > 0 ? at(band - 1n) : null,
+    dynamicStart: at(band),
+    dynamicEnd: at(usable - 1n),
+    staticSize: band,
+    dynamicSize: usable - band,
+  };
+}
+
+/** The band layout Kubernetes uses for a service CIDR. Throws ERR_INVALID_CIDR. */
+export function describeRange(cidr: string, options?: RangeOptions): RangeInfo {
+  return rangeInfoOf(rangeGeometry(cidr, readRangeOptions(options).legacy));
+}
