@@ -1,0 +1,73 @@
+import ipaddr from 'ipaddr.js';
+import { expect } from 'vitest';
+import { AllocatorError, type ClusterIPAllocator } from '../src/index.js';
+
+/** Everything observable about an allocator's allocation state (not its counters). */
+export function allocationState(allocator: ClusterIPAllocator) {
+  const { static: s, dynamic: d } = allocator.stats();
+  return {
+    used: allocator.used,
+    free: allocator.free,
+    staticUsed: s.used,
+    dynamicUsed: d.used,
+    ips: [...allocator],
+    snapshot: Array.from(allocator.snapshot().data),
+  };
+}
+
+/** Runs fn, requires an AllocatorError with `code`, and returns it. */
+export function expectAllocatorError(fn: () => unknown, code: string): AllocatorError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AllocatorError);
+    expect((error as AllocatorError).code).toBe(code);
+    return error as AllocatorError;
+  }
+  throw new Error(`expected ${code}, but nothing was thrown`);
+}
+
+/** Address text for network + delta, formatted by ipaddr.js (independent of src/ formatting). */
+export function addressAt(network: string, family: 4 | 6, delta: bigint): string {
+  const bits = family === 4 ? 32 : 128;
+  const base = BigInt('0x' + Buffer.from(ipaddr.parse(network).toByteArray()).toString('hex'));
+  let value = BigInt.asUintN(bits, base + delta);
+  const bytes: number[] = [];
+  for (let i = 0; i < bits / 8; i++) {
+    bytes.unshift(Number(value & 0xffn));
+    value >>= 8n;
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+/** A randomInt that replays a fixed list of draws (each taken modulo n) and logs every call. */
+export function scriptedRandomInt(draws: readonly number[]) {
+  let next = 0;
+  const calls: bigint[] = [];
+  const randomInt = (n: bigint): bigint => {
+    calls.push(n);
+    const draw = draws.length === 0 ? 0 : draws[next++ % draws.length];
+    return BigInt(draw) % n;
+  };
+  return { randomInt, calls };
+}
+
+/** SplitMix64 and the rejection draw, reimplemented from the README's description. */
+export function splitMix64RandomInt(seed: bigint) {
+  let state = BigInt.asUintN(64, seed);
+  const mask = (1n << 64n) - 1n;
+  const nextU64 = () => {
+    state = (state + 0x9e3779b97f4a7c15n) & mask;
+    let z = state;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
+    return z ^ (z >> 31n);
+  };
+  return (n: bigint): bigint => {
+    const threshold = ((1n << 64n) - n) % n;
+    for (;;) {
+      const x = nextU64();
+      if (x >= threshold) return x % n;
+    }
+  };
+}
