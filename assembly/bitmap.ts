@@ -1,14 +1,24 @@
 // Bit operations on the level structure described in layout.ts: set, clear, test and
 // "first free offset at or after p", each costing O(levels) word operations.
 import {
-  levelPtr, levelWords, levelBits, levelCountOf, sizeOf, bandOf,
-  H_USED, H_USED_STATIC,
+  levelPtr, levelWords, levelBits, levelCountOf, sizeOf, bandOf, blockCountsPtr, superCountsPtr,
+  blockCountBytesOf, superCountBytesOf, BLOCK_SHIFT, SUPER_SHIFT, H_USED, H_USED_STATIC,
 } from './layout';
 
 const ALL_ONES: u64 = ~(<u64>0);
 
 @inline function wordAddr(b: usize, level: u32, index: u32): usize {
   return levelPtr(b, level) + (<usize>(index >>> 6) << 3);
+}
+
+// Keeps every count exact on each change, so no call ever needs to popcount the whole map.
+@inline function adjustCounts(b: usize, k: u32, delta: i32): void {
+  store<u32>(b + H_USED, load<u32>(b + H_USED) + delta);
+  if (k < bandOf(b)) store<u32>(b + H_USED_STATIC, load<u32>(b + H_USED_STATIC) + delta);
+  const block = blockCountsPtr(b) + (<usize>(k >>> BLOCK_SHIFT) << 1);
+  store<u16>(block, <i32>load<u16>(block) + delta);
+  const superblock = superCountsPtr(b) + (<usize>(k >>> SUPER_SHIFT) << 2);
+  store<u32>(superblock, load<u32>(superblock) + delta);
 }
 
 export function testBit(b: usize, k: u32): bool {
@@ -25,8 +35,7 @@ export function setBit(b: usize, k: u32): bool {
     const after = before | (<u64>1 << (<u64>index & 63));
     if (level == 0) {
       if (before == after) return false;
-      store<u32>(b + H_USED, load<u32>(b + H_USED) + 1);
-      if (k < bandOf(b)) store<u32>(b + H_USED_STATIC, load<u32>(b + H_USED_STATIC) + 1);
+      adjustCounts(b, k, 1);
     }
     store<u64>(addr, after);
     // Only a word that just became full changes its parent's summary bit.
@@ -46,8 +55,7 @@ export function clearBit(b: usize, k: u32): bool {
     const after = before & ~(<u64>1 << (<u64>index & 63));
     if (level == 0) {
       if (before == after) return false;
-      store<u32>(b + H_USED, load<u32>(b + H_USED) - 1);
-      if (k < bandOf(b)) store<u32>(b + H_USED_STATIC, load<u32>(b + H_USED_STATIC) - 1);
+      adjustCounts(b, k, -1);
     }
     store<u64>(addr, after);
     // A word that was not full had its parent bit clear already.
@@ -122,6 +130,29 @@ export function rebuildSummaries(b: usize): void {
       store<u64>(last, load<u64>(last) | (ALL_ONES << (<u64>(64 - spare))));
     }
   }
+}
+
+// Recomputes every count from level 0 (after a restore).
+export function rebuildCounts(b: usize): void {
+  const size = sizeOf(b);
+  const blocks = blockCountsPtr(b);
+  const supers = superCountsPtr(b);
+  memory.fill(blocks, 0, blockCountBytesOf(b));
+  memory.fill(supers, 0, superCountBytesOf(b));
+  const ptr = levelPtr(b, 0);
+  const words = levelWords(b, 0);
+  for (let j: u32 = 0; j < words; j++) {
+    let word = load<u64>(ptr + (<usize>j << 3));
+    if (j == words - 1 && (size & 63) != 0) word &= (<u64>1 << <u64>(size & 63)) - 1;
+    const bits = <u32>popcnt(word);
+    if (bits == 0) continue;
+    const block = blocks + (<usize>((j << 6) >>> BLOCK_SHIFT) << 1);
+    store<u16>(block, load<u16>(block) + <u16>bits);
+    const superblock = supers + (<usize>((j << 6) >>> SUPER_SHIFT) << 2);
+    store<u32>(superblock, load<u32>(superblock) + bits);
+  }
+  store<u32>(b + H_USED, countBelow(b, size));
+  store<u32>(b + H_USED_STATIC, countBelow(b, bandOf(b)));
 }
 
 // Number of allocated offsets in [0, limit), counted from level 0 (padding excluded).

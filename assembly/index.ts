@@ -2,10 +2,14 @@
 // converts BigInts on the hot path. Handles are pointers to blocks laid out as in layout.ts.
 import {
   blockBytes, layoutLevels, sizeOf, usedOf, usedStaticOf, levelPtr,
-  H_SIZE, H_BAND, H_STRATEGY, H_RNG,
+  H_SIZE, H_BAND, H_STRATEGY, H_RNG, H_THRESHOLD_UPPER, H_THRESHOLD_LOWER,
 } from './layout';
+import { rejectionThreshold } from './random';
 import { testBit, setBit, clearBit, rebuildSummaries } from './bitmap';
-import { takeNext as takeNextImpl, takeUpperFrom as takeUpperImpl, takeLowerFrom as takeLowerImpl, takeMany as takeManyImpl } from './allocate';
+import {
+  takeNext as takeNextImpl, takeUpperFrom as takeUpperImpl, takeLowerFrom as takeLowerImpl,
+  takeUpperRank as takeUpperRankImpl, takeLowerRank as takeLowerRankImpl, takeMany as takeManyImpl,
+} from './allocate';
 import { exportBigEndian, importBigEndian } from './snapshot';
 
 // ---- lifecycle ----
@@ -18,6 +22,8 @@ export function create(size: u32, band: u32, strategy: u32, seedLow: u32, seedHi
   store<u32>(b + H_BAND, band);
   store<u32>(b + H_STRATEGY, strategy);
   store<u64>(b + H_RNG, (<u64>seedHigh << 32) | <u64>seedLow);
+  store<u64>(b + H_THRESHOLD_UPPER, rejectionThreshold(<u64>(size - band)));
+  store<u64>(b + H_THRESHOLD_LOWER, rejectionThreshold(<u64>band));
   layoutLevels(b, size);
   rebuildSummaries(b);
   return b;
@@ -53,6 +59,10 @@ export function release(b: usize, k: u32): bool { return clearBit(b, k); }
 export function takeNext(b: usize): i32 { return takeNextImpl(b); }
 export function takeUpperFrom(b: usize, start: u32): i32 { return takeUpperImpl(b, start); }
 export function takeLowerFrom(b: usize, start: u32): i32 { return takeLowerImpl(b, start); }
+export function takeUpperRank(b: usize, rank: u32): i32 { return takeUpperRankImpl(b, rank); }
+export function takeLowerRank(b: usize, rank: u32): i32 { return takeLowerRankImpl(b, rank); }
+export function freeUpper(b: usize): u32 { return sizeOf(b) - load<u32>(b + H_BAND) - (usedOf(b) - usedStaticOf(b)); }
+export function freeLower(b: usize): u32 { return load<u32>(b + H_BAND) - usedStaticOf(b); }
 
 // ---- batches (through the scratch block) ----
 

@@ -7,6 +7,11 @@
 
 export const MAX_LEVELS: u32 = 4; // 2^24 bits -> 2^18 words -> 2^12 -> 64 -> 1
 
+// Allocated-bit counts per block of 2^12 bits (u16) and per superblock of 2^18 bits (u32) let the
+// uniform strategy find the r-th free offset in O(64 + 64 + 64) steps (see select.ts).
+export const BLOCK_SHIFT: u32 = 12;
+export const SUPER_SHIFT: u32 = 18;
+
 // Header field offsets (bytes).
 export const H_SIZE: usize = 0;         // u32 usable offsets
 export const H_BAND: usize = 4;         // u32 static band size (bandOffset)
@@ -18,7 +23,11 @@ export const H_RNG: usize = 24;         // u64 PRNG state
 export const H_LEVEL_PTR: usize = 32;   // MAX_LEVELS x u32 pointers to each level's words
 export const H_LEVEL_WORDS: usize = 48; // MAX_LEVELS x u32 word counts
 export const H_LEVEL_BITS: usize = 64;  // MAX_LEVELS x u32 meaningful bits per level
-export const HEADER_BYTES: usize = 80;
+export const H_BLOCK_COUNTS: usize = 80; // u32 pointer to u16 per 2^12-bit block
+export const H_SUPER_COUNTS: usize = 84; // u32 pointer to u32 per 2^18-bit superblock
+export const H_THRESHOLD_UPPER: usize = 88; // u64 rejection threshold for draws over the upper band
+export const H_THRESHOLD_LOWER: usize = 96; // u64 same for the static band
+export const HEADER_BYTES: usize = 104;
 
 @inline export function sizeOf(b: usize): u32 { return load<u32>(b + H_SIZE); }
 @inline export function bandOf(b: usize): u32 { return load<u32>(b + H_BAND); }
@@ -39,9 +48,16 @@ export const HEADER_BYTES: usize = 80;
 
 @inline export function wordsFor(bits: u32): u32 { return (bits + 63) >>> 6; }
 
-// Bytes needed for the header plus every level of a bitmap of `size` bits.
+@inline export function blockCountsPtr(b: usize): usize { return <usize>load<u32>(b + H_BLOCK_COUNTS); }
+@inline export function superCountsPtr(b: usize): usize { return <usize>load<u32>(b + H_SUPER_COUNTS); }
+
+@inline function roundUp8(bytes: usize): usize { return (bytes + 7) & ~(<usize>7); }
+@inline function blockCountBytes(size: u32): usize { return roundUp8(<usize>(((size - 1) >>> BLOCK_SHIFT) + 1) << 1); }
+@inline function superCountBytes(size: u32): usize { return roundUp8(<usize>(((size - 1) >>> SUPER_SHIFT) + 1) << 2); }
+
+// Bytes needed for the header, every level and the counts of a bitmap of `size` bits (size >= 1).
 export function blockBytes(size: u32): usize {
-  let bytes = HEADER_BYTES;
+  let bytes = HEADER_BYTES + blockCountBytes(size) + superCountBytes(size);
   let bits = size;
   while (true) {
     const words = wordsFor(bits);
@@ -68,4 +84,10 @@ export function layoutLevels(b: usize, size: u32): void {
     bits = words;
   }
   store<u32>(b + H_LEVELS, level);
+  store<u32>(b + H_BLOCK_COUNTS, <u32>ptr);
+  ptr += blockCountBytes(size);
+  store<u32>(b + H_SUPER_COUNTS, <u32>ptr);
 }
+
+@inline export function blockCountBytesOf(b: usize): usize { return blockCountBytes(sizeOf(b)); }
+@inline export function superCountBytesOf(b: usize): usize { return superCountBytes(sizeOf(b)); }

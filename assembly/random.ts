@@ -12,10 +12,14 @@ export function nextU64(b: usize): u64 {
   return z ^ (z >>> 31);
 }
 
-// Uniform integer in [0, n), n > 0, by rejection: outputs below 2^64 mod n are redrawn so that
-// every residue is hit by the same number of 64-bit values.
-export function randomBelow(b: usize, n: u64): u64 {
-  const threshold = (0 - n) % n;
+// Outputs below this value are redrawn so that every residue mod n is hit equally often.
+export function rejectionThreshold(n: u64): u64 {
+  return n == 0 ? 0 : (0 - n) % n;
+}
+
+// Uniform integer in [0, n), n > 0, given threshold = rejectionThreshold(n) (cached per band,
+// since a division costs more than the rest of the draw).
+export function randomBelow(b: usize, n: u64, threshold: u64): u64 {
   while (true) {
     const x = nextU64(b);
     if (x >= threshold) return x % n;

@@ -1,8 +1,8 @@
 // The RangeAllocation data format: the bitmap as one big integer (bit k = offset k), written
 // big-endian with no leading zero bytes. Level 0's words are little-endian in memory, so its
 // bytes are that integer least significant byte first; the snapshot is them reversed.
-import { sizeOf, levelPtr, levelWords, H_USED, H_USED_STATIC, bandOf } from './layout';
-import { rebuildSummaries, countBelow } from './bitmap';
+import { sizeOf, levelPtr, levelWords } from './layout';
+import { rebuildSummaries, rebuildCounts } from './bitmap';
 
 // Writes the snapshot bytes to out (room for levelWords(0) * 8 bytes) and returns their count.
 export function exportBigEndian(b: usize, out: usize): u32 {
@@ -43,7 +43,6 @@ export function importBigEndian(b: usize, data: usize, length: u32): i32 {
     store<u8>(level0 + j, load<u8>(data + length - 1 - j));
   }
   rebuildSummaries(b);
-  store<u32>(b + H_USED, countBelow(b, size));
-  store<u32>(b + H_USED_STATIC, countBelow(b, bandOf(b)));
+  rebuildCounts(b);
   return 0;
 }

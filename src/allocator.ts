@@ -18,7 +18,10 @@ export interface AllocatorOptions extends RangeOptions {
   seed?: number | bigint;
   /** External draws: must return a bigint in [0, n). Excludes `seed`. */
   randomInt?: RandomInt;
-  /** 'random-scan' (default, Kubernetes) or 'sequential' (lowest free first, no draws). */
+  /**
+   * 'random-scan' (default, Kubernetes), 'sequential' (lowest free first, no draws) or 'uniform'
+   * (exactly uniform among the free addresses of the band in use). Band order is always the same.
+   */
   strategy?: Strategy;
 }
 
@@ -61,7 +64,7 @@ export class ClusterIPAllocator {
   readonly #band: number;
   readonly #codec: AddressCodec;
   readonly #randomInt: RandomInt | undefined;
-  readonly #sequential: boolean;
+  readonly #strategy: number;
   readonly #allocations = { static: 0, dynamic: 0 };
   readonly #errors = { static: 0, dynamic: 0 };
 
@@ -80,7 +83,7 @@ export class ClusterIPAllocator {
     this.#band = geometry.bandOffset;
     this.#codec = denseCodecFor(geometry);
     this.#randomInt = source.randomInt;
-    this.#sequential = strategy === KERNEL_STRATEGY.sequential;
+    this.#strategy = strategy;
     this.#handle = kernel.create(this.#size, this.#band, strategy, source.seedLow, source.seedHigh) >>> 0;
     leakedBlocks?.register(this, this.#handle, this);
   }
@@ -150,6 +153,17 @@ export class ClusterIPAllocator {
     const handle = this.#live();
     const offset = this.#offsetOfText(ip);
     return offset >= 0 && kernel.release(handle, offset) !== 0;
+  }
+
+  /** Frees every listed IP; returns how many were allocated. Any unparsable IP -> nothing freed. */
+  releaseMany(ips: Iterable<string>): number {
+    const handle = this.#live();
+    const offsets: number[] = [];
+    for (const ip of ips) {
+      const offset = this.#offsetOfText(ip);
+      if (offset >= 0) offsets.push(offset);
+    }
+    return this.#releaseBatch(handle, offsets);
   }
 
   has(ip: string): boolean {
@@ -248,6 +262,14 @@ export class ClusterIPAllocator {
     return kernel.has(handle, offset) !== 0;
   }
 
+  /** Frees every listed offset; returns how many were allocated. Any offset out of range -> nothing freed. */
+  releaseManyOffsets(offsets: Uint32Array): number {
+    const handle = this.#live();
+    if (!(offsets instanceof Uint32Array)) throw new TypeError('releaseManyOffsets expects a Uint32Array');
+    for (let i = 0; i < offsets.length; i++) this.#checkOffset(offsets[i]);
+    return this.#releaseBatch(handle, offsets);
+  }
+
   /** Fills all of `out` with dynamic allocations, or throws ERR_FULL and changes nothing. */
   allocateManyOffsets(out: Uint32Array): void {
     const handle = this.#live();
@@ -317,9 +339,15 @@ export class ClusterIPAllocator {
   // over the static band only when the upper band is full. Draws are checked before any change.
   #takeNextExternal(handle: number, randomInt: RandomInt): number {
     if (kernel.used(handle) >= this.#size) return -1;
-    if (this.#sequential) {
+    if (this.#strategy === KERNEL_STRATEGY.sequential) {
       const upper = kernel.takeUpperFrom(handle, 0);
       return upper >= 0 ? upper : kernel.takeLowerFrom(handle, 0);
+    }
+    if (this.#strategy === KERNEL_STRATEGY.uniform) {
+      // Draws over the free addresses of the band in use: n = its free count.
+      const freeUpper = kernel.freeUpper(handle);
+      if (freeUpper > 0) return kernel.takeUpperRank(handle, drawFrom(randomInt, freeUpper));
+      return kernel.takeLowerRank(handle, drawFrom(randomInt, kernel.freeLower(handle)));
     }
     const upper = kernel.takeUpperFrom(handle, drawFrom(randomInt, this.#size - this.#band));
     if (upper >= 0) return upper;
@@ -335,6 +363,17 @@ export class ClusterIPAllocator {
       for (let i = 0; i < done; i++) kernel.release(handle, out[i]);
       throw error;
     }
+  }
+
+  #releaseBatch(handle: number, offsets: ArrayLike<number>): number {
+    let released = 0;
+    for (let done = 0; done < offsets.length; done += BATCH_CHUNK) {
+      const chunk = Math.min(BATCH_CHUNK, offsets.length - done);
+      const { pointer, view } = scratchU32(chunk);
+      for (let i = 0; i < chunk; i++) view[i] = offsets[done + i];
+      released += kernel.releaseMany(handle, pointer, chunk);
+    }
+    return released;
   }
 
   *#offsetChunks(): Generator<Uint32Array> {

@@ -16,6 +16,10 @@ export interface Kernel {
   takeNext(handle: number): number;
   takeUpperFrom(handle: number, start: number): number;
   takeLowerFrom(handle: number, start: number): number;
+  takeUpperRank(handle: number, rank: number): number;
+  takeLowerRank(handle: number, rank: number): number;
+  freeUpper(handle: number): number;
+  freeLower(handle: number): number;
   takeMany(handle: number, count: number, out: number): void;
   releaseMany(handle: number, input: number, count: number): number;
   exportOffsets(handle: number, from: number, out: number, max: number): number;
@@ -38,7 +42,7 @@ const { instance } = instantiateSync(decodeBase64(KERNEL_WASM_BASE64), {});
 export const kernel = instance.exports as unknown as Kernel;
 
 /** Kernel strategy ids (assembly/allocate.ts). */
-export const KERNEL_STRATEGY = { 'random-scan': 0, sequential: 1 } as const;
+export const KERNEL_STRATEGY = { 'random-scan': 0, sequential: 1, uniform: 2 } as const;
 
 /** A Uint32Array over `count` u32 slots of the scratch block; re-taken per use since memory may grow. */
 export function scratchU32(count: number): { pointer: number; view: Uint32Array } {

@@ -3,18 +3,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AllocatorError, ClusterIPAllocator } from '../src/index.js';
-import { ReferenceAllocator, modelBandOffset } from './reference-model.js';
+import { ReferenceAllocator, modelBandOffset, type ModelStrategy } from './reference-model.js';
 import { addressAt } from './helpers.js';
 
-interface RangeCase { cidr: string; network: string; family: 4 | 6; prefix: number; runs: number }
+interface RangeCase { cidr: string; network: string; family: 4 | 6; prefix: number; runs: number; strategy: ModelStrategy }
 
-const ranges: RangeCase[] = [
-  { cidr: '10.96.0.0/30', network: '10.96.0.0', family: 4, prefix: 30, runs: 150 },
-  { cidr: '10.96.0.0/27', network: '10.96.0.0', family: 4, prefix: 27, runs: 150 },
-  { cidr: '10.96.0.0/24', network: '10.96.0.0', family: 4, prefix: 24, runs: 120 },
-  { cidr: '10.96.0.0/20', network: '10.96.0.0', family: 4, prefix: 20, runs: 50 },
-  { cidr: 'fd00:10:96::/116', network: 'fd00:10:96::', family: 6, prefix: 116, runs: 50 },
+const defaultStrategyRanges: RangeCase[] = [
+  { cidr: '10.96.0.0/30', network: '10.96.0.0', family: 4, prefix: 30, runs: 150, strategy: 'random-scan' },
+  { cidr: '10.96.0.0/27', network: '10.96.0.0', family: 4, prefix: 27, runs: 150, strategy: 'random-scan' },
+  { cidr: '10.96.0.0/24', network: '10.96.0.0', family: 4, prefix: 24, runs: 120, strategy: 'random-scan' },
+  { cidr: '10.96.0.0/20', network: '10.96.0.0', family: 4, prefix: 20, runs: 50, strategy: 'random-scan' },
+  { cidr: 'fd00:10:96::/116', network: 'fd00:10:96::', family: 6, prefix: 116, runs: 50, strategy: 'random-scan' },
 ];
+// The other strategies on a small and a two-block range (the /19 spans two 4096-bit count blocks).
+const otherStrategyRanges: RangeCase[] = (['sequential', 'uniform'] as const).flatMap((strategy) => [
+  { cidr: '10.96.0.0/27', network: '10.96.0.0', family: 4 as const, prefix: 27, runs: 100, strategy },
+  { cidr: '10.96.0.0/19', network: '10.96.0.0', family: 4 as const, prefix: 19, runs: 12, strategy },
+]);
+const ranges = [...defaultStrategyRanges, ...otherStrategyRanges];
 
 type Target = { from: 'any'; delta: number } | { from: 'taken'; index: number } | { from: 'other-family' };
 type Op =
@@ -60,7 +66,7 @@ function loggedSource(draws: number[]) {
   };
 }
 
-describe.each(ranges)('matches the reference model on $cidr', (range) => {
+describe.each(ranges)('matches the reference model on $cidr ($strategy)', (range) => {
   const bits = range.family === 4 ? 32 : 128;
   const cidrSize = 1n << BigInt(bits - range.prefix);
   const usable = Number(range.family === 4 ? cidrSize - 2n : cidrSize - 1n);
@@ -76,8 +82,9 @@ describe.each(ranges)('matches the reference model on $cidr', (range) => {
         (draws, ops) => {
           const realSource = loggedSource(draws);
           const modelSource = loggedSource(draws);
-          let real = new ClusterIPAllocator(range.cidr, { randomInt: realSource.randomInt });
-          const model = new ReferenceAllocator(usable, band, modelSource.randomInt);
+          const options = { randomInt: realSource.randomInt, strategy: range.strategy };
+          let real = new ClusterIPAllocator(range.cidr, options);
+          const model = new ReferenceAllocator(usable, band, modelSource.randomInt, range.strategy);
           const textOf = (t: Target, upper: boolean): { text: string; k: number } => {
             let k: number;
             if (t.from === 'other-family') return { text: otherFamily, k: -1 };
@@ -138,7 +145,7 @@ describe.each(ranges)('matches the reference model on $cidr', (range) => {
               case 'snapshot-restore': {
                 const snap = real.snapshot();
                 expect(Array.from(snap.data)).toEqual(Array.from(model.snapshotBytes()));
-                const next = ClusterIPAllocator.fromSnapshot(snap, { randomInt: realSource.randomInt });
+                const next = ClusterIPAllocator.fromSnapshot(snap, options);
                 real.dispose();
                 real = next;
                 got = want = null;
@@ -156,5 +163,5 @@ describe.each(ranges)('matches the reference model on $cidr', (range) => {
       ),
       { numRuns: range.runs },
     );
-  });
+  }, 60_000);
 });

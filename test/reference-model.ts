@@ -3,6 +3,7 @@
 // with src/ or assembly/, so agreeing with it means something.
 
 export type ModelError = 'ERR_NOT_IN_RANGE' | 'ERR_ALLOCATED' | 'ERR_FULL';
+export type ModelStrategy = 'random-scan' | 'sequential' | 'uniform';
 
 export function modelBandOffset(cidrSize: bigint): number {
   if (cidrSize <= 16n) return 0;
@@ -13,7 +14,12 @@ export class ReferenceAllocator {
   readonly taken: boolean[];
   used = 0;
 
-  constructor(readonly usable: number, readonly band: number, readonly randomInt: (n: bigint) => bigint) {
+  constructor(
+    readonly usable: number,
+    readonly band: number,
+    readonly randomInt: (n: bigint) => bigint,
+    readonly strategy: ModelStrategy = 'random-scan',
+  ) {
     this.taken = new Array<boolean>(usable).fill(false);
   }
 
@@ -27,6 +33,12 @@ export class ReferenceAllocator {
 
   next(): number | ModelError {
     if (this.used === this.usable) return 'ERR_FULL';
+    if (this.strategy === 'sequential') return this.#take(this.#freeIn(this.band, this.usable)[0] ?? this.#freeIn(0, this.band)[0]);
+    if (this.strategy === 'uniform') {
+      const upperFree = this.#freeIn(this.band, this.usable);
+      const pool = upperFree.length > 0 ? upperFree : this.#freeIn(0, this.band);
+      return this.#take(pool[Number(this.randomInt(BigInt(pool.length)))]);
+    }
     const upper = this.usable - this.band;
     const start = Number(this.randomInt(BigInt(upper)));
     for (let i = 0; i < upper; i++) {
@@ -68,6 +80,12 @@ export class ReferenceAllocator {
       value >>= 8n;
     }
     return Uint8Array.from(bytes);
+  }
+
+  #freeIn(lo: number, hi: number): number[] {
+    const free: number[] = [];
+    for (let k = lo; k < hi; k++) if (!this.taken[k]) free.push(k);
+    return free;
   }
 
   #take(k: number): number {
