@@ -1,15 +1,17 @@
 // Dynamic allocation in band order: the upper (dynamic) band first, then the static band. The
 // strategy only decides where inside a band the address comes from.
 import {
-  sizeOf, bandOf, usedOf, usedStaticOf, strategyOf, H_THRESHOLD_UPPER, H_THRESHOLD_LOWER,
+  sizeOf, bandOf, usedOf, usedStaticOf, strategyOf, levelPtr, H_THRESHOLD_UPPER, H_THRESHOLD_LOWER,
+  STRATEGY_RANDOM_SCAN_ID, STRATEGY_SEQUENTIAL_ID,
 } from './layout';
-import { setBit, findFreeInBand } from './bitmap';
-import { randomBelow } from './random';
+import { setBit, setKnownFreeBit, findFreeInBand } from './bitmap';
+import { randomBelow32, threshold32 } from './random';
 import { selectFree } from './select';
 
-export const STRATEGY_RANDOM_SCAN: u32 = 0; // Kubernetes: random start, first free at or after it
-export const STRATEGY_SEQUENTIAL: u32 = 1;  // lowest free first (Kubernetes' contiguous strategy)
-export const STRATEGY_UNIFORM: u32 = 2;     // exactly uniform among the band's free offsets
+// random-scan: Kubernetes (random start, first free at or after it); sequential: lowest free first
+// (Kubernetes' contiguous strategy); uniform: exactly uniform among the band's free offsets.
+const STRATEGY_RANDOM_SCAN = STRATEGY_RANDOM_SCAN_ID;
+const STRATEGY_SEQUENTIAL = STRATEGY_SEQUENTIAL_ID;
 
 @inline function upperFree(b: usize): u32 { return sizeOf(b) - bandOf(b) - (usedOf(b) - usedStaticOf(b)); }
 @inline function lowerFree(b: usize): u32 { return bandOf(b) - usedStaticOf(b); }
@@ -19,7 +21,19 @@ export const STRATEGY_UNIFORM: u32 = 2;     // exactly uniform among the band's 
 export function takeUpperFrom(b: usize, start: u32): i32 {
   if (upperFree(b) == 0) return -1;
   const band = bandOf(b);
-  const found = findFreeInBand(b, band, sizeOf(b), band + start);
+  const size = sizeOf(b);
+  const p = band + start;
+  // Fast path: a free offset in the start's own word, at or after the start. Padding bits are 1,
+  // so a hit is always < size.
+  const addr = levelPtr(b, 0) + (<usize>(p >>> 6) << 3);
+  const word = load<u64>(addr);
+  const free = ~word & (~(<u64>0) << (<u64>p & 63));
+  if (free != 0) {
+    const k = (p & ~63) + <u32>ctz(free);
+    setKnownFreeBit(b, k, addr, word);
+    return <i32>k;
+  }
+  const found = findFreeInBand(b, band, size, p);
   setBit(b, <u32>found);
   return found;
 }
@@ -57,20 +71,19 @@ export function takeNext(b: usize): i32 {
   const band = bandOf(b);
   const strategy = strategyOf(b);
   if (strategy == STRATEGY_RANDOM_SCAN) {
-    const upper = takeUpperFrom(b, <u32>randomBelow(b, <u64>(size - band), load<u64>(b + H_THRESHOLD_UPPER)));
+    const upper = takeUpperFrom(b, randomBelow32(b, size - band, load<u32>(b + H_THRESHOLD_UPPER)));
     if (upper >= 0) return upper;
-    return takeLowerFrom(b, <u32>randomBelow(b, <u64>band, load<u64>(b + H_THRESHOLD_LOWER)));
+    return takeLowerFrom(b, randomBelow32(b, band, load<u32>(b + H_THRESHOLD_LOWER)));
   }
   if (strategy == STRATEGY_SEQUENTIAL) {
     const upper = takeUpperFrom(b, 0);
     return upper >= 0 ? upper : takeLowerFrom(b, 0);
   }
   const freeUpper = upperFree(b);
-  if (freeUpper > 0) return takeUpperRank(b, <u32>randomBelow(b, <u64>freeUpper, rejectionThresholdOf(freeUpper)));
-  return takeLowerRank(b, <u32>randomBelow(b, <u64>lowerFree(b), rejectionThresholdOf(lowerFree(b))));
+  if (freeUpper > 0) return takeUpperRank(b, randomBelow32(b, freeUpper, threshold32(freeUpper)));
+  const freeLower = lowerFree(b);
+  return takeLowerRank(b, randomBelow32(b, freeLower, threshold32(freeLower)));
 }
-
-@inline function rejectionThresholdOf(n: u32): u64 { return (0 - <u64>n) % <u64>n; }
 
 // count dynamic allocations written to out (u32 each). The caller has checked that at least
 // count offsets are free, so this never stops part way.

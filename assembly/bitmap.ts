@@ -1,7 +1,8 @@
 // Bit operations on the level structure described in layout.ts: set, clear, test and
 // "first free offset at or after p", each costing O(levels) word operations.
 import {
-  levelPtr, levelWords, levelBits, levelCountOf, sizeOf, bandOf, blockCountsPtr, superCountsPtr,
+  levelPtr, levelWords, levelBits, levelCountOf, sizeOf, bandOf, blockCountsPtr, superCountsPtr, strategyOf,
+  STRATEGY_UNIFORM_ID,
   blockCountBytesOf, superCountBytesOf, BLOCK_SHIFT, SUPER_SHIFT, H_USED, H_USED_STATIC,
 } from './layout';
 
@@ -11,10 +12,12 @@ const ALL_ONES: u64 = ~(<u64>0);
   return levelPtr(b, level) + (<usize>(index >>> 6) << 3);
 }
 
-// Keeps every count exact on each change, so no call ever needs to popcount the whole map.
+// Keeps every count exact on each change, so no call ever needs to popcount the whole map. The
+// block counts serve only the uniform strategy's rank select, so other strategies skip them.
 @inline function adjustCounts(b: usize, k: u32, delta: i32): void {
   store<u32>(b + H_USED, load<u32>(b + H_USED) + delta);
   if (k < bandOf(b)) store<u32>(b + H_USED_STATIC, load<u32>(b + H_USED_STATIC) + delta);
+  if (strategyOf(b) != STRATEGY_UNIFORM_ID) return;
   const block = blockCountsPtr(b) + (<usize>(k >>> BLOCK_SHIFT) << 1);
   store<u16>(block, <i32>load<u16>(block) + delta);
   const superblock = superCountsPtr(b) + (<usize>(k >>> SUPER_SHIFT) << 2);
@@ -25,11 +28,20 @@ export function testBit(b: usize, k: u32): bool {
   return ((load<u64>(wordAddr(b, 0, k)) >>> (<u64>k & 63)) & 1) != 0;
 }
 
+// Marks offset k allocated when the caller has just read its level-0 word (`before`, at `addr`)
+// and knows the bit is clear: saves re-reading the level table on the dynamic hot path.
+@inline export function setKnownFreeBit(b: usize, k: u32, addr: usize, before: u64): void {
+  const after = before | (<u64>1 << (<u64>k & 63));
+  store<u64>(addr, after);
+  adjustCounts(b, k, 1);
+  if (after == ALL_ONES && levelCountOf(b) > 1) setBit(b, k >>> 6, 1);
+}
+
 // Marks offset k allocated. Returns false (and changes nothing) when it already was.
-export function setBit(b: usize, k: u32): bool {
+export function setBit(b: usize, k: u32, fromLevel: u32 = 0): bool {
   const top = levelCountOf(b) - 1;
   let index = k;
-  for (let level: u32 = 0; ; level++) {
+  for (let level: u32 = fromLevel; ; level++) {
     const addr = wordAddr(b, level, index);
     const before = load<u64>(addr);
     const after = before | (<u64>1 << (<u64>index & 63));

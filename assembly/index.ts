@@ -4,7 +4,7 @@ import {
   blockBytes, layoutLevels, sizeOf, usedOf, usedStaticOf, levelPtr,
   H_SIZE, H_BAND, H_STRATEGY, H_RNG, H_THRESHOLD_UPPER, H_THRESHOLD_LOWER,
 } from './layout';
-import { rejectionThreshold } from './random';
+import { threshold32 } from './random';
 import { testBit, setBit, clearBit, rebuildSummaries } from './bitmap';
 import {
   takeNext as takeNextImpl, takeUpperFrom as takeUpperImpl, takeLowerFrom as takeLowerImpl,
@@ -22,8 +22,8 @@ export function create(size: u32, band: u32, strategy: u32, seedLow: u32, seedHi
   store<u32>(b + H_BAND, band);
   store<u32>(b + H_STRATEGY, strategy);
   store<u64>(b + H_RNG, (<u64>seedHigh << 32) | <u64>seedLow);
-  store<u64>(b + H_THRESHOLD_UPPER, rejectionThreshold(<u64>(size - band)));
-  store<u64>(b + H_THRESHOLD_LOWER, rejectionThreshold(<u64>band));
+  store<u32>(b + H_THRESHOLD_UPPER, threshold32(size - band));
+  store<u32>(b + H_THRESHOLD_LOWER, threshold32(band));
   layoutLevels(b, size);
   rebuildSummaries(b);
   return b;
@@ -47,6 +47,9 @@ export function scratch(bytes: usize): usize {
 }
 
 // ---- queries ----
+
+// Bytes of kernel memory one allocator holds (header, every level, counts).
+export function footprint(b: usize): u32 { return <u32>blockBytes(sizeOf(b)); }
 
 export function used(b: usize): u32 { return usedOf(b); }
 export function usedStatic(b: usize): u32 { return usedStaticOf(b); }

@@ -5,7 +5,12 @@
 // level l, set exactly when that word is all ones ("full"). Bits past the end of a level are
 // padding and are kept at 1, so a padding bit can never look free and the summaries stay exact.
 
-export const MAX_LEVELS: u32 = 4; // 2^24 bits -> 2^18 words -> 2^12 -> 64 -> 1
+export const MAX_LEVELS: u32 = 4;
+
+// Strategy ids (the header's H_STRATEGY); allocate.ts names them.
+export const STRATEGY_RANDOM_SCAN_ID: u32 = 0;
+export const STRATEGY_SEQUENTIAL_ID: u32 = 1;
+export const STRATEGY_UNIFORM_ID: u32 = 2; // 2^24 bits -> 2^18 words -> 2^12 -> 64 -> 1
 
 // Allocated-bit counts per block of 2^12 bits (u16) and per superblock of 2^18 bits (u32) let the
 // uniform strategy find the r-th free offset in O(64 + 64 + 64) steps (see select.ts).
@@ -25,9 +30,9 @@ export const H_LEVEL_WORDS: usize = 48; // MAX_LEVELS x u32 word counts
 export const H_LEVEL_BITS: usize = 64;  // MAX_LEVELS x u32 meaningful bits per level
 export const H_BLOCK_COUNTS: usize = 80; // u32 pointer to u16 per 2^12-bit block
 export const H_SUPER_COUNTS: usize = 84; // u32 pointer to u32 per 2^18-bit superblock
-export const H_THRESHOLD_UPPER: usize = 88; // u64 rejection threshold for draws over the upper band
-export const H_THRESHOLD_LOWER: usize = 96; // u64 same for the static band
-export const HEADER_BYTES: usize = 104;
+export const H_THRESHOLD_UPPER: usize = 88; // u32 rejection threshold for draws over the upper band
+export const H_THRESHOLD_LOWER: usize = 92; // u32 same for the static band
+export const HEADER_BYTES: usize = 96;
 
 @inline export function sizeOf(b: usize): u32 { return load<u32>(b + H_SIZE); }
 @inline export function bandOf(b: usize): u32 { return load<u32>(b + H_BAND); }

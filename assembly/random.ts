@@ -12,14 +12,23 @@ export function nextU64(b: usize): u64 {
   return z ^ (z >>> 31);
 }
 
-// Outputs below this value are redrawn so that every residue mod n is hit equally often.
-export function rejectionThreshold(n: u64): u64 {
+// Draws in [0, n) for 0 < n < 2^32 use Lemire's multiply-shift (no division on the hot path):
+// x = high 32 bits of the output, m = x * n; m's low half below (2^32 mod n) is redrawn, so every
+// result is equally likely; the result is m's high half. The threshold is cached per band.
+export function threshold32(n: u32): u32 {
   return n == 0 ? 0 : (0 - n) % n;
 }
 
-// Uniform integer in [0, n), n > 0, given threshold = rejectionThreshold(n) (cached per band,
-// since a division costs more than the rest of the draw).
-export function randomBelow(b: usize, n: u64, threshold: u64): u64 {
+export function randomBelow32(b: usize, n: u32, threshold: u32): u32 {
+  while (true) {
+    const m = (nextU64(b) >>> 32) * <u64>n;
+    if (<u32>m >= threshold) return <u32>(m >>> 32);
+  }
+}
+
+// Draws over n >= 2^32 (huge IPv6 ranges): outputs below 2^64 mod n are redrawn, then x mod n.
+export function randomBelow64(b: usize, n: u64): u64 {
+  const threshold = (0 - n) % n;
   while (true) {
     const x = nextU64(b);
     if (x >= threshold) return x % n;

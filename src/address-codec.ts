@@ -11,6 +11,8 @@ export interface AddressCodec {
   ipAt(offset: number): string;
   /** Offset of a parsed address, or -1 when it is of the other family or outside the usable range. */
   offsetOf(ip: ParsedIP): number;
+  /** Same for an IPv4 address given as an unsigned 32-bit number (the string API's fast path). */
+  offsetOfIPv4(value: number): number;
 }
 
 export function formatParsedIP(ip: ParsedIP): string {
@@ -21,13 +23,14 @@ export function denseCodecFor(geometry: RangeGeometry): AddressCodec {
   const size = Number(geometry.usable);
   if (geometry.family === 4) {
     const first = Number(geometry.network) + 1;
+    const offsetOfIPv4 = (value: number) => {
+      const offset = value - first;
+      return offset >= 0 && offset < size ? offset : -1;
+    };
     return {
       ipAt: (offset) => formatIPv4(first + offset),
-      offsetOf: (ip) => {
-        if (ip.family !== 4) return -1;
-        const offset = ip.value - first;
-        return offset >= 0 && offset < size ? offset : -1;
-      },
+      offsetOf: (ip) => (ip.family === 4 ? offsetOfIPv4(ip.value) : -1),
+      offsetOfIPv4,
     };
   }
   const networkParts = bigIntToIPv6Parts(geometry.network);
@@ -48,5 +51,6 @@ export function denseCodecFor(geometry: RangeGeometry): AddressCodec {
       const offset = parts[6] * 0x10000 + parts[7] - firstLow;
       return offset >= 0 && offset < size ? offset : -1;
     },
+    offsetOfIPv4: () => -1,
   };
 }

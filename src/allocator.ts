@@ -4,7 +4,7 @@ import {
   AllocatorError, alreadyAllocatedError, disposedError, invalidCIDRError, invalidIPError,
   invalidSnapshotError, mismatchedNetworkError, notInRangeError, offsetNotInRangeError, rangeFullError,
 } from './errors.js';
-import { parseIP } from './ip-text.js';
+import { parseIP, parseIPv4Octets } from './ip-text.js';
 import { denseCodecFor, formatParsedIP, type AddressCodec } from './address-codec.js';
 import { kernel, KERNEL_STRATEGY, scratchBytes, scratchU32 } from './kernel.js';
 import { drawFrom, readRandomSource, type RandomInt } from './random-source.js';
@@ -180,6 +180,11 @@ export class ClusterIPAllocator {
     return BigInt(this.#size - kernel.used(this.#live()));
   }
 
+  /** Bytes of WebAssembly memory this allocator holds: bitmap, summary levels, counts, header. */
+  get memoryBytes(): number {
+    return kernel.footprint(this.#live());
+  }
+
   stats(): AllocatorStats {
     const handle = this.#live();
     const used = kernel.used(handle);
@@ -322,6 +327,10 @@ export class ClusterIPAllocator {
   }
 
   #offsetOfText(ip: string): number {
+    if (typeof ip === 'string') {
+      const v4 = parseIPv4Octets(ip);
+      if (v4 >= 0) return this.#codec.offsetOfIPv4(v4);
+    }
     const parsed = parseIP(ip);
     if (parsed.family === 0) throw invalidIPError(ip, parsed.reason);
     return this.#codec.offsetOf(parsed);

@@ -10,8 +10,6 @@ export type ParsedIP =
 
 export type ParseResult = ParsedIP | { readonly family: 0; readonly reason: string };
 
-// Leading zeros are excluded by the alternatives; values above 255 are checked after the match.
-const FOUR_DECIMAL_OCTETS = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
 const IPV6_ALPHABET = /^[0-9a-fA-F:.]+$/;
 const LONG_HEX_GROUP = /[0-9a-fA-F]{5}/;
 
@@ -19,17 +17,39 @@ function failure(reason: string): ParseResult {
   return { family: 0, reason };
 }
 
-// Returns the address as an unsigned 32-bit number, or -1 when `text` is not four plain octets.
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+
+// Returns the address as an unsigned 32-bit number, or -1 when `text` is not exactly four plain
+// decimal octets (0-255, no leading zeros, no signs, nothing else). A character loop rather than a
+// regular expression: this runs on every string call and is several times faster.
 export function parseIPv4Octets(text: string): number {
-  const match = FOUR_DECIMAL_OCTETS.exec(text);
-  if (match === null) return -1;
+  const length = text.length;
+  if (length < 7 || length > 15) return -1;
   let value = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(match[i]);
-    if (octet > 255) return -1;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= ZERO && c <= NINE) {
+      if (digits === 1 && octet === 0) return -1; // leading zero
+      octet = octet * 10 + (c - ZERO);
+      if (octet > 255) return -1;
+      digits++;
+    } else if (c === DOT) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return -1;
+    }
   }
-  return value;
+  if (digits === 0 || dots !== 3) return -1;
+  return value * 256 + octet;
 }
 
 function explainBadIPv4(text: string): string {

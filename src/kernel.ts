@@ -8,6 +8,7 @@ export interface Kernel {
   create(size: number, band: number, strategy: number, seedLow: number, seedHigh: number): number;
   destroy(handle: number): void;
   scratch(bytes: number): number;
+  footprint(handle: number): number;
   used(handle: number): number;
   usedStatic(handle: number): number;
   has(handle: number, offset: number): number;

@@ -64,6 +64,14 @@ export function splitMix64RandomInt(seed: bigint) {
     return z ^ (z >> 31n);
   };
   return (n: bigint): bigint => {
+    if (n < 1n << 32n) {
+      // Lemire's multiply-shift on the output's high 32 bits.
+      const threshold = ((1n << 32n) - n) % n;
+      for (;;) {
+        const m = (nextU64() >> 32n) * n;
+        if ((m & 0xffffffffn) >= threshold) return m >> 32n;
+      }
+    }
     const threshold = ((1n << 64n) - n) % n;
     for (;;) {
       const x = nextU64();

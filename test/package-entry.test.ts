@@ -18,7 +18,7 @@ describe('package entry', () => {
     expect(run.stdout).toContain('range 10.96.0.0/24 (IPv4): 254 usable addresses, 10.96.0.1 – 10.96.0.254');
     expect(run.stdout).toContain('static band: 10.96.0.1 – 10.96.0.16 (16 addresses, bandOffset 16)');
     expect(run.stdout).toContain('static: kube-dns gets 10.96.0.10');
-    expect(run.stdout).toContain('dynamic: 10.96.0.64, 10.96.0.78, 10.96.0.227, 10.96.0.243, 10.96.0.233');
+    expect(run.stdout).toContain('dynamic: 10.96.0.193, 10.96.0.55, 10.96.0.83, 10.96.0.98, 10.96.0.26');
     expect(run.stdout).toContain('ERR_ALLOCATED: provided IP is already allocated');
   });
 

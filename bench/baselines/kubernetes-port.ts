@@ -36,6 +36,35 @@ export class KubernetesPortAllocator {
     return true;
   }
 
+  has(offset: number): boolean {
+    return offset >= 0 && offset < this.max && this.bits[offset] === 1;
+  }
+
+  // RangeAllocation bytes: the bitmap as a big-endian integer without leading zero bytes, built
+  // bit by bit the way big.Int.SetBit + Bytes() would produce it.
+  snapshot(): Uint8Array {
+    let top = this.max - 1;
+    while (top >= 0 && this.bits[top] === 0) top--;
+    const length = top < 0 ? 0 : (top >> 3) + 1;
+    const out = new Uint8Array(length);
+    for (let k = 0; k <= top; k++) if (this.bits[k] === 1) out[length - 1 - (k >> 3)] |= 1 << (k & 7);
+    return out;
+  }
+
+  restore(data: Uint8Array): void {
+    this.bits.fill(0);
+    this.count = 0;
+    for (let i = 0; i < data.length; i++) {
+      const byte = data[data.length - 1 - i];
+      for (let bit = 0; bit < 8; bit++) {
+        if ((byte >> bit) & 1) {
+          this.bits[i * 8 + bit] = 1;
+          this.count++;
+        }
+      }
+    }
+  }
+
   release(offset: number): boolean {
     if (offset < 0 || offset >= this.max || this.bits[offset] === 0) return false;
     this.bits[offset] = 0;
