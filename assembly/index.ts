@@ -11,6 +11,16 @@ import {
   takeUpperRank as takeUpperRankImpl, takeLowerRank as takeLowerRankImpl, takeMany as takeManyImpl,
 } from './allocate';
 import { exportBigEndian, importBigEndian } from './snapshot';
+import {
+  SPARSE_HEADER_BYTES, S_SIZE, S_BAND, S_STRATEGY, S_RNG, S_RESULT, S_USED, S_USED_STATIC, sparseInit, sparseFreeTables,
+  sparseTest, sparseSet, sparseClear, sparseUsedOf, sparseUsedStaticOf, sparseBytes, sparseWordCount,
+  tableAt,
+} from './sparse/sparse-map';
+import {
+  sparseTakeNext as sparseTakeNextImpl, sparseTakeUpperFrom as sparseTakeUpperImpl,
+  sparseTakeLowerFrom as sparseTakeLowerImpl, sparseTakeLowerRank as sparseTakeLowerRankImpl,
+} from './sparse/sparse-allocate';
+import { tableExport } from './sparse/hash-table';
 
 // ---- lifecycle ----
 
@@ -109,3 +119,55 @@ export function snapshotBytesNeeded(b: usize): u32 { return (sizeOf(b) + 7) >>> 
 export function snapshotWrite(b: usize, out: usize): u32 { return exportBigEndian(b, out); }
 export function snapshotRead(b: usize, data: usize, length: u32): i32 { return importBigEndian(b, data, length); }
 
+// ---- sparse ranges (assembly/sparse/): 64-bit offsets cross as (low u32, high u32) pairs and
+// come back through the result register at sparseResultPtr(s) ----
+
+@inline function u64Of(low: u32, high: u32): u64 { return (<u64>high << 32) | <u64>low; }
+
+export function sparseCreate(sizeLow: u32, sizeHigh: u32, band: u32, strategy: u32, seedLow: u32, seedHigh: u32): usize {
+  const s = heap.alloc(SPARSE_HEADER_BYTES);
+  memory.fill(s, 0, SPARSE_HEADER_BYTES);
+  store<u64>(s + S_SIZE, u64Of(sizeLow, sizeHigh));
+  store<u32>(s + S_BAND, band);
+  store<u32>(s + S_STRATEGY, strategy);
+  store<u64>(s + S_RNG, u64Of(seedLow, seedHigh));
+  sparseInit(s);
+  return s;
+}
+
+export function sparseDestroy(s: usize): void {
+  sparseFreeTables(s);
+  heap.free(s);
+}
+
+export function sparseResultPtr(s: usize): usize { return s + S_RESULT; }
+export function sparseUsed(s: usize): u32 { return sparseUsedOf(s); }
+export function sparseUsedStatic(s: usize): u32 { return sparseUsedStaticOf(s); }
+export function sparseFootprint(s: usize): u32 { return <u32>sparseBytes(s); }
+export function sparseHas(s: usize, low: u32, high: u32): bool { return sparseTest(s, u64Of(low, high)); }
+export function sparseTake(s: usize, low: u32, high: u32): bool { return sparseSet(s, u64Of(low, high)); }
+export function sparseRelease(s: usize, low: u32, high: u32): bool { return sparseClear(s, u64Of(low, high)); }
+export function sparseTakeNext(s: usize): i32 { return sparseTakeNextImpl(s); }
+export function sparseTakeUpperFrom(s: usize, low: u32, high: u32): i32 { return sparseTakeUpperImpl(s, u64Of(low, high)); }
+export function sparseTakeLowerFrom(s: usize, start: u32): i32 { return sparseTakeLowerImpl(s, start); }
+export function sparseTakeLowerRank(s: usize, rank: u32): i32 { return sparseTakeLowerRankImpl(s, rank); }
+
+// count dynamic allocations written to out as u64 pairs; the caller checked there is room.
+export function sparseTakeMany(s: usize, count: u32, out: usize): void {
+  for (let i: u32 = 0; i < count; i++) {
+    sparseTakeNextImpl(s);
+    store<u64>(out + (<usize>i << 3), load<u64>(s + S_RESULT));
+  }
+}
+
+export function sparseWords(s: usize): u32 { return sparseWordCount(s); }
+// Writes every level-0 (word index, bits) pair, 16 bytes each, unordered; returns the count.
+export function sparseExportWords(s: usize, out: usize): u32 { return tableExport(tableAt(s, 0), out); }
+
+// Forgets every allocation (restore rebuilds from scratch after validating its input).
+export function sparseReset(s: usize): void {
+  sparseFreeTables(s);
+  sparseInit(s);
+  store<u32>(s + S_USED, 0);
+  store<u32>(s + S_USED_STATIC, 0);
+}

@@ -1,17 +1,16 @@
-// ClusterIPAllocator: the public face of one service CIDR. It parses text, checks ranges and
-// options, keeps the Kubernetes-style counters, and leaves every bit operation to the kernel.
-import {
-  AllocatorError, alreadyAllocatedError, disposedError, invalidCIDRError, invalidIPError,
-  invalidSnapshotError, mismatchedNetworkError, notInRangeError, offsetNotInRangeError, rangeFullError,
-} from './errors.js';
-import { parseIP, parseIPv4Octets } from './ip-text.js';
-import { denseCodecFor, formatParsedIP, type AddressCodec } from './address-codec.js';
-import { kernel, KERNEL_STRATEGY, scratchBytes, scratchU32 } from './kernel.js';
-import { drawFrom, readRandomSource, type RandomInt } from './random-source.js';
+// ClusterIPAllocator: the public face of one service CIDR. It parses the range and options, picks
+// the representation (a dense bitmap up to 2^24 addresses, sparse above) and forwards every call.
+import { AllocatorError, disposedError, invalidSnapshotError, mismatchedNetworkError } from './errors.js';
+import { KERNEL_STRATEGY } from './kernel.js';
+import { readRandomSource, type RandomInt } from './random-source.js';
 import { rangeGeometry, rangeInfoOf, readRangeOptions, type RangeInfo, type RangeOptions } from './range.js';
 import { checkSnapshotShape, type RangeSnapshot } from './snapshot-input.js';
+import { DenseEngine, DENSE_LIMIT } from './dense-engine.js';
+import { SparseEngine } from './sparse-engine.js';
+import type { AllocatorStats, Engine } from './engine.js';
 
 export type Strategy = keyof typeof KERNEL_STRATEGY;
+export type { AllocatorStats, BandStats } from './engine.js';
 
 export interface AllocatorOptions extends RangeOptions {
   /** Seed of the built-in SplitMix64 generator: same seed, same calls -> same results everywhere. */
@@ -25,25 +24,9 @@ export interface AllocatorOptions extends RangeOptions {
   strategy?: Strategy;
 }
 
-export interface BandStats { size: bigint; used: number; free: bigint }
-
-export interface AllocatorStats extends BandStats {
-  static: BandStats;
-  dynamic: BandStats;
-  /** Successful allocations, like kube_apiserver_clusterip_allocator_allocation_total. */
-  allocations: { static: number; dynamic: number };
-  /** Failed allocations, like kube_apiserver_clusterip_allocator_allocation_errors_total. */
-  errors: { static: number; dynamic: number };
-}
-
-/** Largest range the dense bitmap serves. */
-const DENSE_LIMIT = 1n << 24n;
-/** Offsets moved through the scratch block per kernel call in batches and iteration. */
-const BATCH_CHUNK = 65536;
-
-// Frees the kernel block of an allocator that was dropped without dispose().
-const leakedBlocks = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<number>((handle) => kernel.destroy(handle))
+// Frees the kernel memory of an allocator that was dropped without dispose().
+const leakedEngines = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<Engine>((engine) => engine.destroy())
   : undefined;
 
 function readStrategy(strategy: unknown): number {
@@ -58,37 +41,21 @@ export class ClusterIPAllocator {
   readonly cidr: string;
   readonly family: 'IPv4' | 'IPv6';
   readonly range: RangeInfo;
-
-  #handle: number;
-  readonly #size: number;
-  readonly #band: number;
-  readonly #codec: AddressCodec;
-  readonly #randomInt: RandomInt | undefined;
-  readonly #strategy: number;
-  // Counters as plain number fields: the hot paths bump them on every call.
-  #staticAllocations = 0;
-  #dynamicAllocations = 0;
-  #staticErrors = 0;
-  #dynamicErrors = 0;
+  #engine: Engine | null;
 
   constructor(cidr: string, options?: AllocatorOptions) {
     const { legacy } = readRangeOptions(options);
     const geometry = rangeGeometry(cidr, legacy);
-    if (geometry.usable > DENSE_LIMIT) {
-      throw invalidCIDRError(cidr, `ranges with more than ${DENSE_LIMIT} usable addresses are not supported yet`);
-    }
     const strategy = readStrategy(options?.strategy);
     const source = readRandomSource(options?.seed, options?.randomInt);
     this.range = rangeInfoOf(geometry);
     this.cidr = this.range.cidr;
     this.family = this.range.family;
-    this.#size = Number(geometry.usable);
-    this.#band = geometry.bandOffset;
-    this.#codec = denseCodecFor(geometry);
-    this.#randomInt = source.randomInt;
-    this.#strategy = strategy;
-    this.#handle = kernel.create(this.#size, this.#band, strategy, source.seedLow, source.seedHigh) >>> 0;
-    leakedBlocks?.register(this, this.#handle, this);
+    const engine = geometry.usable <= DENSE_LIMIT
+      ? new DenseEngine(geometry, strategy, source)
+      : new SparseEngine(geometry, strategy, source);
+    this.#engine = engine;
+    leakedEngines?.register(this, engine, this);
   }
 
   /** A new allocator for the snapshot's range, holding its allocations. */
@@ -112,308 +79,63 @@ export class ClusterIPAllocator {
     return allocator;
   }
 
+  #live(): Engine {
+    const engine = this.#engine;
+    if (engine === null) throw disposedError();
+    return engine;
+  }
+
   // ---- string API ----
 
   /** Allocates a specific IP (static). Returns its canonical text. */
-  allocate(ip: string): string {
-    const handle = this.#live();
-    const offset = this.#offsetOfText(ip);
-    if (offset < 0) {
-      this.#staticErrors++;
-      throw notInRangeError(formatParsedIPText(ip), this.cidr);
-    }
-    if (!kernel.take(handle, offset)) {
-      this.#staticErrors++;
-      throw alreadyAllocatedError();
-    }
-    this.#staticAllocations++;
-    return this.#codec.ipAt(offset);
-  }
-
+  allocate(ip: string): string { return this.#live().allocate(ip); }
   /** Allocates a free IP the way Kubernetes does (dynamic). */
-  allocateNext(): string {
-    return this.#codec.ipAt(this.allocateNextOffset());
-  }
-
+  allocateNext(): string { return this.#live().allocateNext(); }
   /** count dynamic allocations, all or nothing: equal to count calls of allocateNext(). */
-  allocateMany(count: number): string[] {
-    const handle = this.#live();
-    readCount(count);
-    // Checked before the result array is made, so an absurd count costs nothing.
-    if (count > this.#size - kernel.used(handle)) {
-      this.#dynamicErrors++;
-      throw rangeFullError();
-    }
-    const offsets = new Uint32Array(count);
-    this.allocateManyOffsets(offsets);
-    const ips = new Array<string>(offsets.length);
-    for (let i = 0; i < offsets.length; i++) ips[i] = this.#codec.ipAt(offsets[i]);
-    return ips;
-  }
-
+  allocateMany(count: number): string[] { return this.#live().allocateMany(count); }
   /** Frees an IP. Returns true if it was allocated; out of range or free -> false. */
-  release(ip: string): boolean {
-    const handle = this.#live();
-    const offset = this.#offsetOfText(ip);
-    return offset >= 0 && kernel.release(handle, offset) !== 0;
-  }
-
+  release(ip: string): boolean { return this.#live().release(ip); }
   /** Frees every listed IP; returns how many were allocated. Any unparsable IP -> nothing freed. */
-  releaseMany(ips: Iterable<string>): number {
-    const handle = this.#live();
-    const offsets: number[] = [];
-    for (const ip of ips) {
-      const offset = this.#offsetOfText(ip);
-      if (offset >= 0) offsets.push(offset);
-    }
-    return this.#releaseBatch(handle, offsets);
-  }
+  releaseMany(ips: Iterable<string>): number { return this.#live().releaseMany(ips); }
+  has(ip: string): boolean { return this.#live().has(ip); }
+  get used(): number { return this.#live().used; }
+  get free(): bigint { return this.#live().free; }
+  /** Bytes of WebAssembly memory this allocator holds. */
+  get memoryBytes(): number { return this.#live().memoryBytes; }
+  stats(): AllocatorStats { return this.#live().stats(); }
+  /** Allocated IPs in ascending order. */
+  [Symbol.iterator](): IterableIterator<string> { return this.#live().ips(); }
 
-  has(ip: string): boolean {
-    const handle = this.#live();
-    const offset = this.#offsetOfText(ip);
-    return offset >= 0 && kernel.has(handle, offset) !== 0;
-  }
-
-  get used(): number {
-    return kernel.used(this.#live());
-  }
-
-  get free(): bigint {
-    return BigInt(this.#size - kernel.used(this.#live()));
-  }
-
-  /** Bytes of WebAssembly memory this allocator holds: bitmap, summary levels, counts, header. */
-  get memoryBytes(): number {
-    return kernel.footprint(this.#live());
-  }
-
-  stats(): AllocatorStats {
-    const handle = this.#live();
-    const used = kernel.used(handle);
-    const usedStatic = kernel.usedStatic(handle);
-    const band = (size: number, inUse: number): BandStats => ({ size: BigInt(size), used: inUse, free: BigInt(size - inUse) });
-    return {
-      ...band(this.#size, used),
-      static: band(this.#band, usedStatic),
-      dynamic: band(this.#size - this.#band, used - usedStatic),
-      allocations: { static: this.#staticAllocations, dynamic: this.#dynamicAllocations },
-      errors: { static: this.#staticErrors, dynamic: this.#dynamicErrors },
-    };
-  }
-
-  /** Allocated IPs in ascending order. Reads the bitmap in chunks, so it sees later changes. */
-  *[Symbol.iterator](): IterableIterator<string> {
-    for (const chunk of this.#offsetChunks()) {
-      for (let i = 0; i < chunk.length; i++) yield this.#codec.ipAt(chunk[i]);
-    }
-  }
-
-  /** The RangeAllocation form: canonical range + big-endian bitmap bytes. */
-  snapshot(): RangeSnapshot {
-    const handle = this.#live();
-    const { pointer } = scratchBytes(kernel.snapshotBytesNeeded(handle));
-    const length = kernel.snapshotWrite(handle, pointer);
-    return { range: this.cidr, data: new Uint8Array(kernel.memory.buffer, pointer, length).slice() };
-  }
+  /** The range string plus its allocation bytes (RangeAllocation bitmap, or runs for huge ranges). */
+  snapshot(): RangeSnapshot { return this.#live().snapshot(); }
 
   /** Replaces the allocation state with a snapshot of the same range. Counters are kept. */
   restore(snapshot: RangeSnapshot): void {
-    const handle = this.#live();
-    const { range, significant } = checkSnapshotShape(snapshot);
-    if (range.cidr !== this.cidr) throw mismatchedNetworkError();
-    if (significant.length > kernel.snapshotBytesNeeded(handle)) {
-      throw invalidSnapshotError(`data has bits beyond the ${this.#size} usable addresses of ${this.cidr}`);
-    }
-    const { pointer, view } = scratchBytes(significant.length);
-    view.set(significant);
-    if (kernel.snapshotRead(handle, pointer, significant.length) !== 0) {
-      throw invalidSnapshotError(`data has bits beyond the ${this.#size} usable addresses of ${this.cidr}`);
-    }
+    const engine = this.#live();
+    const checked = checkSnapshotShape(snapshot);
+    if (checked.range.cidr !== this.cidr) throw mismatchedNetworkError();
+    engine.restore(checked);
   }
 
   // ---- numeric API (offset k is the IP network + 1 + k) ----
 
-  allocateNextOffset(): number {
-    const handle = this.#live();
-    const offset = this.#randomInt === undefined ? kernel.takeNext(handle) : this.#takeNextExternal(handle, this.#randomInt);
-    if (offset < 0) {
-      this.#dynamicErrors++;
-      throw rangeFullError();
-    }
-    this.#dynamicAllocations++;
-    return offset;
-  }
-
-  allocateOffset(offset: number): void {
-    const handle = this.#live();
-    if (!this.#isOffset(offset)) {
-      this.#staticErrors++;
-      throw offsetNotInRangeError(offset, BigInt(this.#size), this.cidr);
-    }
-    if (!kernel.take(handle, offset)) {
-      this.#staticErrors++;
-      throw alreadyAllocatedError();
-    }
-    this.#staticAllocations++;
-  }
-
-  releaseOffset(offset: number): boolean {
-    const handle = this.#live();
-    this.#checkOffset(offset);
-    return kernel.release(handle, offset) !== 0;
-  }
-
-  hasOffset(offset: number): boolean {
-    const handle = this.#live();
-    this.#checkOffset(offset);
-    return kernel.has(handle, offset) !== 0;
-  }
-
-  /** Frees every listed offset; returns how many were allocated. Any offset out of range -> nothing freed. */
-  releaseManyOffsets(offsets: Uint32Array): number {
-    const handle = this.#live();
-    if (!(offsets instanceof Uint32Array)) throw new TypeError('releaseManyOffsets expects a Uint32Array');
-    for (let i = 0; i < offsets.length; i++) this.#checkOffset(offsets[i]);
-    return this.#releaseBatch(handle, offsets);
-  }
-
+  allocateNextOffset(): number { return this.#live().allocateNextOffset(); }
+  allocateOffset(offset: number): void { this.#live().allocateOffset(offset); }
+  releaseOffset(offset: number): boolean { return this.#live().releaseOffset(offset); }
+  hasOffset(offset: number): boolean { return this.#live().hasOffset(offset); }
   /** Fills all of `out` with dynamic allocations, or throws ERR_FULL and changes nothing. */
-  allocateManyOffsets(out: Uint32Array): void {
-    const handle = this.#live();
-    if (!(out instanceof Uint32Array)) throw new TypeError('allocateManyOffsets expects a Uint32Array');
-    const count = out.length;
-    if (count > this.#size - kernel.used(handle)) {
-      this.#dynamicErrors++;
-      throw rangeFullError();
-    }
-    if (this.#randomInt === undefined) {
-      // Enough room is checked above, so no chunk can fail part way.
-      for (let done = 0; done < count; done += BATCH_CHUNK) {
-        const chunk = Math.min(BATCH_CHUNK, count - done);
-        const { pointer } = scratchU32(chunk);
-        kernel.takeMany(handle, chunk, pointer);
-        out.set(new Uint32Array(kernel.memory.buffer, pointer, chunk), done);
-      }
-    } else {
-      this.#takeManyExternal(handle, this.#randomInt, out);
-    }
-    this.#dynamicAllocations += count;
-  }
-
-  ipAt(offset: number): string {
-    this.#live();
-    this.#checkOffset(offset);
-    return this.#codec.ipAt(offset);
-  }
-
-  offsetOf(ip: string): number {
-    this.#live();
-    const offset = this.#offsetOfText(ip);
-    if (offset < 0) throw notInRangeError(formatParsedIPText(ip), this.cidr);
-    return offset;
-  }
+  allocateManyOffsets(out: Uint32Array): void { this.#live().allocateManyOffsets(out); }
+  /** Frees every listed offset; returns how many were allocated. Any offset out of range -> nothing freed. */
+  releaseManyOffsets(offsets: Uint32Array): number { return this.#live().releaseManyOffsets(offsets); }
+  ipAt(offset: number): string { return this.#live().ipAt(offset); }
+  offsetOf(ip: string): number { return this.#live().offsetOf(ip); }
 
   /** Frees the kernel memory. Every later call (but dispose) throws ERR_DISPOSED. */
   dispose(): void {
-    if (this.#handle === 0) return;
-    leakedBlocks?.unregister(this);
-    kernel.destroy(this.#handle);
-    this.#handle = 0;
+    const engine = this.#engine;
+    if (engine === null) return;
+    leakedEngines?.unregister(this);
+    engine.destroy();
+    this.#engine = null;
   }
-
-  // ---- internals ----
-
-  #live(): number {
-    if (this.#handle === 0) throw disposedError();
-    return this.#handle;
-  }
-
-  #offsetOfText(ip: string): number {
-    if (typeof ip === 'string') {
-      const v4 = parseIPv4Octets(ip);
-      if (v4 >= 0) return this.#codec.offsetOfIPv4(v4);
-    }
-    const parsed = parseIP(ip);
-    if (parsed.family === 0) throw invalidIPError(ip, parsed.reason);
-    return this.#codec.offsetOf(parsed);
-  }
-
-  // Sizes are below 2^32, so `>>> 0` round-trips exactly the integer offsets in range (and
-  // rejects fractions, NaN, negatives and non-numbers) without a Number.isInteger call.
-  #isOffset(offset: number): boolean {
-    return offset >>> 0 === offset && offset < this.#size;
-  }
-
-  #checkOffset(offset: number): void {
-    if (!this.#isOffset(offset)) throw offsetNotInRangeError(offset, BigInt(this.#size), this.cidr);
-  }
-
-  // Kubernetes' draw order with the caller's source: one draw over the upper band, and a second
-  // over the static band only when the upper band is full. Draws are checked before any change.
-  #takeNextExternal(handle: number, randomInt: RandomInt): number {
-    if (kernel.used(handle) >= this.#size) return -1;
-    if (this.#strategy === KERNEL_STRATEGY.sequential) {
-      const upper = kernel.takeUpperFrom(handle, 0);
-      return upper >= 0 ? upper : kernel.takeLowerFrom(handle, 0);
-    }
-    if (this.#strategy === KERNEL_STRATEGY.uniform) {
-      // Draws over the free addresses of the band in use: n = its free count.
-      const freeUpper = kernel.freeUpper(handle);
-      if (freeUpper > 0) return kernel.takeUpperRank(handle, drawFrom(randomInt, freeUpper));
-      return kernel.takeLowerRank(handle, drawFrom(randomInt, kernel.freeLower(handle)));
-    }
-    const upper = kernel.takeUpperFrom(handle, drawFrom(randomInt, this.#size - this.#band));
-    if (upper >= 0) return upper;
-    return kernel.takeLowerFrom(handle, drawFrom(randomInt, this.#band));
-  }
-
-  // One draw sequence per allocation, as allocateNext would make; undone if any draw fails.
-  #takeManyExternal(handle: number, randomInt: RandomInt, out: Uint32Array): void {
-    let done = 0;
-    try {
-      for (; done < out.length; done++) out[done] = this.#takeNextExternal(handle, randomInt);
-    } catch (error) {
-      for (let i = 0; i < done; i++) kernel.release(handle, out[i]);
-      throw error;
-    }
-  }
-
-  #releaseBatch(handle: number, offsets: ArrayLike<number>): number {
-    let released = 0;
-    for (let done = 0; done < offsets.length; done += BATCH_CHUNK) {
-      const chunk = Math.min(BATCH_CHUNK, offsets.length - done);
-      const { pointer, view } = scratchU32(chunk);
-      for (let i = 0; i < chunk; i++) view[i] = offsets[done + i];
-      released += kernel.releaseMany(handle, pointer, chunk);
-    }
-    return released;
-  }
-
-  *#offsetChunks(): Generator<Uint32Array> {
-    let from = 0;
-    while (from < this.#size) {
-      const handle = this.#live();
-      const { pointer } = scratchU32(BATCH_CHUNK);
-      const count = kernel.exportOffsets(handle, from, pointer, BATCH_CHUNK);
-      if (count === 0) return;
-      // Copied out: the scratch block is shared and the consumer may call us between yields.
-      const chunk = new Uint32Array(kernel.memory.buffer, pointer, count).slice();
-      yield chunk;
-      from = chunk[count - 1] + 1;
-    }
-  }
-}
-
-function readCount(count: unknown): number {
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-    throw new RangeError(`count must be a non-negative integer, got ${String(count)}`);
-  }
-  return count;
-}
-
-// Only called after parseIP succeeded on this text, so the canonical form exists.
-function formatParsedIPText(ip: string): string {
-  const parsed = parseIP(ip);
-  return parsed.family === 0 ? String(ip) : formatParsedIP(parsed);
 }

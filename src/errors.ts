@@ -10,7 +10,9 @@ export type AllocatorErrorCode =
   | 'ERR_FULL'
   | 'ERR_MISMATCHED_NETWORK'
   | 'ERR_INVALID_SNAPSHOT'
-  | 'ERR_DISPOSED';
+  | 'ERR_DISPOSED'
+  /** The numeric offset API on a range whose offsets do not fit a Uint32Array (over 2^32 addresses). */
+  | 'ERR_OFFSETS_TOO_LARGE';
 
 export class AllocatorError extends Error {
   readonly code: AllocatorErrorCode;
@@ -59,6 +61,13 @@ export function invalidCIDRError(text: unknown, reason: string): AllocatorError 
 
 export function invalidSnapshotError(reason: string): AllocatorError {
   return new AllocatorError('ERR_INVALID_SNAPSHOT', `invalid snapshot: ${reason}`);
+}
+
+export function offsetsTooLargeError(cidr: string): AllocatorError {
+  return new AllocatorError(
+    'ERR_OFFSETS_TOO_LARGE',
+    `the numeric offset API needs ranges of at most 2^32 addresses; ${cidr} is larger: use the string API`,
+  );
 }
 
 export function disposedError(): AllocatorError {

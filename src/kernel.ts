@@ -27,6 +27,24 @@ export interface Kernel {
   snapshotBytesNeeded(handle: number): number;
   snapshotWrite(handle: number, out: number): number;
   snapshotRead(handle: number, data: number, length: number): number;
+  // sparse ranges: 64-bit offsets as (low, high) u32 pairs; results in the register at sparseResultPtr
+  sparseCreate(sizeLow: number, sizeHigh: number, band: number, strategy: number, seedLow: number, seedHigh: number): number;
+  sparseDestroy(handle: number): void;
+  sparseReset(handle: number): void;
+  sparseResultPtr(handle: number): number;
+  sparseUsed(handle: number): number;
+  sparseUsedStatic(handle: number): number;
+  sparseFootprint(handle: number): number;
+  sparseHas(handle: number, low: number, high: number): number;
+  sparseTake(handle: number, low: number, high: number): number;
+  sparseRelease(handle: number, low: number, high: number): number;
+  sparseTakeNext(handle: number): number;
+  sparseTakeUpperFrom(handle: number, low: number, high: number): number;
+  sparseTakeLowerFrom(handle: number, start: number): number;
+  sparseTakeLowerRank(handle: number, rank: number): number;
+  sparseTakeMany(handle: number, count: number, out: number): void;
+  sparseWords(handle: number): number;
+  sparseExportWords(handle: number, out: number): number;
 }
 
 function decodeBase64(text: string): Uint8Array {
@@ -49,6 +67,14 @@ export const KERNEL_STRATEGY = { 'random-scan': 0, sequential: 1, uniform: 2 } a
 export function scratchU32(count: number): { pointer: number; view: Uint32Array } {
   const pointer = kernel.scratch(Math.max(4, count * 4)) >>> 0;
   return { pointer, view: new Uint32Array(kernel.memory.buffer, pointer, count) };
+}
+
+let u64View = new BigUint64Array(kernel.memory.buffer);
+
+/** A BigUint64Array over all of kernel memory, re-taken after growth; index = byte address / 8. */
+export function memoryU64(): BigUint64Array {
+  if (u64View.buffer !== kernel.memory.buffer) u64View = new BigUint64Array(kernel.memory.buffer);
+  return u64View;
 }
 
 export function scratchBytes(count: number): { pointer: number; view: Uint8Array } {

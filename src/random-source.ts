@@ -51,3 +51,12 @@ export function drawFrom(randomInt: RandomInt, n: number): number {
   }
   return Number(value);
 }
+
+// The same for draws whose bound may exceed 2^53 (sparse ranges).
+export function drawBigFrom(randomInt: RandomInt, bound: bigint): bigint {
+  const value = randomInt(bound);
+  if (typeof value !== 'bigint' || value < 0n || value >= bound) {
+    throw new RangeError(`randomInt(${bound}n) returned ${typeof value === 'bigint' ? `${value}n` : String(value)}; expected a bigint in [0, ${bound})`);
+  }
+  return value;
+}

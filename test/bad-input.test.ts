@@ -121,8 +121,7 @@ describe('CIDR text that is rejected with ERR_INVALID_CIDR', () => {
     ['no usable address, /32', '10.96.0.1/32', 'no usable addresses'],
     ['no usable address, /128', 'fd00::1/128', 'no usable addresses'],
     ['IPv6 shorter than /64', 'fd00::/63', 'shortest allowed prefix length for service CIDR is 64'],
-    ['too large for now, IPv4', '10.0.0.0/7', 'not supported yet'],
-    ['too large for now, IPv6', 'fd00::/103', 'not supported yet'],
+    ['IPv6 /0', '::/0', 'shortest allowed prefix length for service CIDR is 64'],
     ['empty', '', 'missing'],
     ['not a string', 42, 'expected a string'],
   ])('%s: %j', (_label, cidr, words) => {
@@ -130,9 +129,12 @@ describe('CIDR text that is rejected with ERR_INVALID_CIDR', () => {
     expect(error.message).toContain(words);
   });
 
-  it('accepts the largest ranges of this representation', () => {
+  it('accepts every range from the largest to the smallest', () => {
     expect(new ClusterIPAllocator('10.0.0.0/8').free).toBe(16777214n);
     expect(new ClusterIPAllocator('fd00::/104').free).toBe(16777215n);
+    expect(new ClusterIPAllocator('fd00::/103').free).toBe(33554431n);
+    expect(new ClusterIPAllocator('0.0.0.0/0').free).toBe(4294967294n);
+    expect(new ClusterIPAllocator('fd00::/64').free).toBe(18446744073709551615n);
     expect(new ClusterIPAllocator('fd00::/64', { legacy: true }).free).toBe(65535n);
   });
 

@@ -94,3 +94,51 @@ export class ReferenceAllocator {
     return k;
   }
 }
+
+/** The same algorithm over a Set of bigint offsets, for ranges far too large for an array. */
+export class SparseReferenceAllocator {
+  readonly taken = new Set<bigint>();
+
+  constructor(readonly usable: bigint, readonly band: bigint, readonly randomInt: (n: bigint) => bigint) {}
+
+  allocateOffset(k: bigint): ModelError | null {
+    if (!(k >= 0n && k < this.usable)) return 'ERR_NOT_IN_RANGE';
+    if (this.taken.has(k)) return 'ERR_ALLOCATED';
+    this.taken.add(k);
+    return null;
+  }
+
+  next(): bigint | ModelError {
+    if (BigInt(this.taken.size) === this.usable) return 'ERR_FULL';
+    const upper = this.usable - this.band;
+    const start = this.randomInt(upper);
+    // Linear, one address at a time: runs stay as short as the test's operation count.
+    for (let i = 0n; i < upper; i++) {
+      const k = this.band + ((start + i) % upper);
+      if (!this.taken.has(k)) return this.#take(k);
+    }
+    const lowStart = this.randomInt(this.band);
+    for (let i = 0n; i < this.band; i++) {
+      const k = (lowStart + i) % this.band;
+      if (!this.taken.has(k)) return this.#take(k);
+    }
+    throw new Error('model: full but counted free');
+  }
+
+  release(k: bigint): boolean {
+    return this.taken.delete(k);
+  }
+
+  has(k: bigint): boolean {
+    return this.taken.has(k);
+  }
+
+  offsets(): bigint[] {
+    return [...this.taken].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  #take(k: bigint): bigint {
+    this.taken.add(k);
+    return k;
+  }
+}

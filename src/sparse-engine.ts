@@ -1,0 +1,367 @@
+// The engine for ranges above 2^24 usable addresses (IPv6 /64 … /103, IPv4 /0 … /7): hash-table
+// summaries in the kernel (assembly/sparse/), so memory follows the number of allocations, not the
+// range. Offsets are bigints here; the numeric offset API works only where they fit a Uint32Array.
+import {
+  alreadyAllocatedError, disposedError, invalidIPError, notInRangeError, offsetNotInRangeError,
+  offsetsTooLargeError, rangeFullError,
+} from './errors.js';
+import { parseIP, parseIPv4Octets } from './ip-text.js';
+import { formatAddress, ipv6PartsToBigInt } from './ip-format.js';
+import { formatParsedIP } from './address-codec.js';
+import { kernel, KERNEL_STRATEGY, memoryU64, scratchBytes } from './kernel.js';
+import { drawBigFrom, drawFrom, type RandomInt, type RandomSource } from './random-source.js';
+import type { RangeGeometry } from './range.js';
+import type { CheckedSnapshot, RangeSnapshot } from './snapshot-input.js';
+import type { AllocatorStats, BandStats, Engine } from './engine.js';
+import { decodeRuns, encodeRuns } from './run-encoding.js';
+
+const LOW32 = 0xffffffffn;
+const BATCH_CHUNK = 65536;
+/** The kernel counts allocations in a u32. */
+const MAX_ALLOCATIONS = 0xffffffff;
+
+const low = (k: bigint) => Number(k & LOW32);
+const high = (k: bigint) => Number(k >> 32n);
+
+export class SparseEngine implements Engine {
+  readonly cidr: string;
+  #handle: number;
+  readonly #family: 4 | 6;
+  readonly #first: bigint;
+  readonly #size: bigint;
+  readonly #band: number;
+  readonly #upper: bigint;
+  readonly #numeric: boolean;
+  readonly #randomInt: RandomInt | undefined;
+  readonly #strategy: number;
+  #staticAllocations = 0;
+  #dynamicAllocations = 0;
+  #staticErrors = 0;
+  #dynamicErrors = 0;
+
+  constructor(geometry: RangeGeometry, strategy: number, source: RandomSource) {
+    this.cidr = geometry.cidr;
+    this.#family = geometry.family;
+    this.#first = geometry.network + 1n;
+    this.#size = geometry.usable;
+    this.#band = geometry.bandOffset;
+    this.#upper = geometry.usable - BigInt(geometry.bandOffset);
+    this.#numeric = geometry.usable <= 1n << 32n;
+    this.#randomInt = source.randomInt;
+    this.#strategy = strategy;
+    this.#handle = kernel.sparseCreate(low(this.#size), high(this.#size), this.#band, strategy, source.seedLow, source.seedHigh) >>> 0;
+  }
+
+  destroy(): void {
+    if (this.#handle === 0) return;
+    kernel.sparseDestroy(this.#handle);
+    this.#handle = 0;
+  }
+
+  // ---- string API ----
+
+  allocate(ip: string): string {
+    const handle = this.#live();
+    const k = this.#offsetOfText(ip);
+    if (k < 0n) {
+      this.#staticErrors++;
+      throw notInRangeError(canonicalText(ip), this.cidr);
+    }
+    if (!kernel.sparseTake(handle, low(k), high(k))) {
+      this.#staticErrors++;
+      throw alreadyAllocatedError();
+    }
+    this.#staticAllocations++;
+    return this.#ipAt(k);
+  }
+
+  allocateNext(): string {
+    const handle = this.#live();
+    const k = this.#takeNext(handle);
+    if (k < 0n) {
+      this.#dynamicErrors++;
+      throw rangeFullError();
+    }
+    this.#dynamicAllocations++;
+    return this.#ipAt(k);
+  }
+
+  allocateMany(count: number): string[] {
+    const offsets = this.#takeMany(count);
+    return Array.from(offsets, (k) => this.#ipAt(k));
+  }
+
+  release(ip: string): boolean {
+    const handle = this.#live();
+    const k = this.#offsetOfText(ip);
+    return k >= 0n && kernel.sparseRelease(handle, low(k), high(k)) !== 0;
+  }
+
+  releaseMany(ips: Iterable<string>): number {
+    const handle = this.#live();
+    const offsets: bigint[] = [];
+    for (const ip of ips) {
+      const k = this.#offsetOfText(ip);
+      if (k >= 0n) offsets.push(k);
+    }
+    let released = 0;
+    for (const k of offsets) released += kernel.sparseRelease(handle, low(k), high(k));
+    return released;
+  }
+
+  has(ip: string): boolean {
+    const handle = this.#live();
+    const k = this.#offsetOfText(ip);
+    return k >= 0n && kernel.sparseHas(handle, low(k), high(k)) !== 0;
+  }
+
+  get used(): number {
+    return kernel.sparseUsed(this.#live()) >>> 0;
+  }
+
+  get free(): bigint {
+    return this.#size - BigInt(this.used);
+  }
+
+  get memoryBytes(): number {
+    return kernel.sparseFootprint(this.#live()) >>> 0;
+  }
+
+  stats(): AllocatorStats {
+    const handle = this.#live();
+    const used = kernel.sparseUsed(handle) >>> 0;
+    const usedStatic = kernel.sparseUsedStatic(handle) >>> 0;
+    const band = (size: bigint, inUse: number): BandStats => ({ size, used: inUse, free: size - BigInt(inUse) });
+    return {
+      ...band(this.#size, used),
+      static: band(BigInt(this.#band), usedStatic),
+      dynamic: band(this.#upper, used - usedStatic),
+      allocations: { static: this.#staticAllocations, dynamic: this.#dynamicAllocations },
+      errors: { static: this.#staticErrors, dynamic: this.#dynamicErrors },
+    };
+  }
+
+  /** Ascending; the allocations as they were when iteration started (the hash tables have no order). */
+  *ips(): IterableIterator<string> {
+    const sorted = this.#sortedOffsets();
+    for (let i = 0; i < sorted.length; i++) yield this.#ipAt(sorted[i]);
+  }
+
+  snapshot(): RangeSnapshot {
+    return { range: this.cidr, data: encodeRuns(this.#sortedOffsets()) };
+  }
+
+  restore(snapshot: CheckedSnapshot): void {
+    const handle = this.#live();
+    // Fully decoded and checked before the state is touched, so a bad snapshot changes nothing.
+    const runs = decodeRuns(snapshot.significant, this.#size, MAX_ALLOCATIONS);
+    kernel.sparseReset(handle);
+    for (const { start, length } of runs) {
+      for (let k = start, end = start + length; k < end; k++) kernel.sparseTake(handle, low(k), high(k));
+    }
+  }
+
+  // ---- numeric API: only where every offset fits a Uint32Array ----
+
+  allocateNextOffset(): number {
+    this.#requireNumeric();
+    const handle = this.#live();
+    const k = this.#takeNext(handle);
+    if (k < 0n) {
+      this.#dynamicErrors++;
+      throw rangeFullError();
+    }
+    this.#dynamicAllocations++;
+    return Number(k);
+  }
+
+  allocateOffset(offset: number): void {
+    this.#requireNumeric();
+    const handle = this.#live();
+    if (!this.#isOffset(offset)) {
+      this.#staticErrors++;
+      throw offsetNotInRangeError(offset, this.#size, this.cidr);
+    }
+    if (!kernel.sparseTake(handle, offset >>> 0, 0)) {
+      this.#staticErrors++;
+      throw alreadyAllocatedError();
+    }
+    this.#staticAllocations++;
+  }
+
+  releaseOffset(offset: number): boolean {
+    this.#requireNumeric();
+    const handle = this.#live();
+    this.#checkOffset(offset);
+    return kernel.sparseRelease(handle, offset >>> 0, 0) !== 0;
+  }
+
+  hasOffset(offset: number): boolean {
+    this.#requireNumeric();
+    const handle = this.#live();
+    this.#checkOffset(offset);
+    return kernel.sparseHas(handle, offset >>> 0, 0) !== 0;
+  }
+
+  allocateManyOffsets(out: Uint32Array): void {
+    this.#requireNumeric();
+    if (!(out instanceof Uint32Array)) throw new TypeError('allocateManyOffsets expects a Uint32Array');
+    const offsets = this.#takeMany(out.length);
+    for (let i = 0; i < offsets.length; i++) out[i] = Number(offsets[i]);
+  }
+
+  releaseManyOffsets(offsets: Uint32Array): number {
+    this.#requireNumeric();
+    const handle = this.#live();
+    if (!(offsets instanceof Uint32Array)) throw new TypeError('releaseManyOffsets expects a Uint32Array');
+    for (let i = 0; i < offsets.length; i++) this.#checkOffset(offsets[i]);
+    let released = 0;
+    for (let i = 0; i < offsets.length; i++) released += kernel.sparseRelease(handle, offsets[i], 0);
+    return released;
+  }
+
+  ipAt(offset: number): string {
+    this.#requireNumeric();
+    this.#live();
+    this.#checkOffset(offset);
+    return this.#ipAt(BigInt(offset));
+  }
+
+  offsetOf(ip: string): number {
+    this.#requireNumeric();
+    this.#live();
+    const k = this.#offsetOfText(ip);
+    if (k < 0n) throw notInRangeError(canonicalText(ip), this.cidr);
+    return Number(k);
+  }
+
+  // ---- internals ----
+
+  #live(): number {
+    if (this.#handle === 0) throw disposedError();
+    return this.#handle;
+  }
+
+  #requireNumeric(): void {
+    if (!this.#numeric) throw offsetsTooLargeError(this.cidr);
+  }
+
+  #isOffset(offset: number): boolean {
+    return Number.isSafeInteger(offset) && offset >= 0 && BigInt(offset) < this.#size;
+  }
+
+  #checkOffset(offset: number): void {
+    if (!this.#isOffset(offset)) throw offsetNotInRangeError(offset, this.#size, this.cidr);
+  }
+
+  #ipAt(k: bigint): string {
+    return formatAddress(this.#family, this.#first + k);
+  }
+
+  /** Offset of the text's address, or -1n when it is outside the usable range. */
+  #offsetOfText(ip: string): bigint {
+    let address: bigint;
+    const v4 = typeof ip === 'string' ? parseIPv4Octets(ip) : -1;
+    if (v4 >= 0) {
+      if (this.#family !== 4) return -1n;
+      address = BigInt(v4);
+    } else {
+      const parsed = parseIP(ip);
+      if (parsed.family === 0) throw invalidIPError(ip, parsed.reason);
+      if (parsed.family !== this.#family) return -1n;
+      address = parsed.family === 4 ? BigInt(parsed.value) : ipv6PartsToBigInt(parsed.parts);
+    }
+    const k = address - this.#first;
+    return k >= 0n && k < this.#size ? k : -1n;
+  }
+
+  #result(handle: number): bigint {
+    return memoryU64()[(kernel.sparseResultPtr(handle) >>> 0) / 8];
+  }
+
+  /** One dynamic allocation; -1n when the range is full. */
+  #takeNext(handle: number): bigint {
+    const randomInt = this.#randomInt;
+    if (randomInt === undefined) return kernel.sparseTakeNext(handle) ? this.#result(handle) : -1n;
+    if (BigInt(kernel.sparseUsed(handle) >>> 0) >= this.#size) return -1n;
+    const upperFull = BigInt((kernel.sparseUsed(handle) - kernel.sparseUsedStatic(handle)) >>> 0) >= this.#upper;
+    if (this.#strategy === KERNEL_STRATEGY.sequential) {
+      if (kernel.sparseTakeUpperFrom(handle, 0, 0) || kernel.sparseTakeLowerFrom(handle, 0)) return this.#result(handle);
+      return -1n;
+    }
+    if (this.#strategy === KERNEL_STRATEGY.uniform) {
+      if (!upperFull) {
+        // Rejection over the upper band: n = its size, redrawn until it names a free address.
+        for (;;) {
+          const k = BigInt(this.#band) + drawBigFrom(randomInt, this.#upper);
+          if (kernel.sparseTake(handle, low(k), high(k))) return k;
+        }
+      }
+      const freeLower = this.#band - (kernel.sparseUsedStatic(handle) >>> 0);
+      return kernel.sparseTakeLowerRank(handle, drawFrom(randomInt, freeLower)) ? this.#result(handle) : -1n;
+    }
+    const start = drawBigFrom(randomInt, this.#upper);
+    if (kernel.sparseTakeUpperFrom(handle, low(start), high(start))) return this.#result(handle);
+    return kernel.sparseTakeLowerFrom(handle, drawFrom(randomInt, this.#band)) ? this.#result(handle) : -1n;
+  }
+
+  /** count dynamic allocations, all or nothing. */
+  #takeMany(count: number): bigint[] {
+    const handle = this.#live();
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      throw new RangeError(`count must be a non-negative integer, got ${String(count)}`);
+    }
+    if (BigInt(count) > this.free) {
+      this.#dynamicErrors++;
+      throw rangeFullError();
+    }
+    const offsets = new Array<bigint>(count);
+    if (this.#randomInt === undefined) {
+      for (let done = 0; done < count; done += BATCH_CHUNK) {
+        const chunk = Math.min(BATCH_CHUNK, count - done);
+        const { pointer } = scratchBytes(chunk * 8);
+        kernel.sparseTakeMany(handle, chunk, pointer);
+        const view = memoryU64();
+        for (let i = 0; i < chunk; i++) offsets[done + i] = view[pointer / 8 + i];
+      }
+    } else {
+      let done = 0;
+      try {
+        for (; done < count; done++) offsets[done] = this.#takeNext(handle);
+      } catch (error) {
+        for (let i = 0; i < done; i++) kernel.sparseRelease(handle, low(offsets[i]), high(offsets[i]));
+        throw error;
+      }
+    }
+    this.#dynamicAllocations += count;
+    return offsets;
+  }
+
+  #sortedOffsets(): BigUint64Array {
+    const handle = this.#live();
+    const words = kernel.sparseWords(handle) >>> 0;
+    const { pointer } = scratchBytes(Math.max(16, words * 16));
+    kernel.sparseExportWords(handle, pointer);
+    const pairs = memoryU64().slice(pointer / 8, pointer / 8 + words * 2);
+    const keys = new BigUint64Array(words);
+    const bitsByKey = new Map<bigint, bigint>();
+    for (let i = 0; i < words; i++) {
+      keys[i] = pairs[2 * i];
+      bitsByKey.set(pairs[2 * i], pairs[2 * i + 1]);
+    }
+    keys.sort();
+    const out = new BigUint64Array(kernel.sparseUsed(handle) >>> 0);
+    let n = 0;
+    for (const key of keys) {
+      let bits = bitsByKey.get(key)!;
+      const base = key << 6n;
+      for (let bit = 0n; bits !== 0n; bit++, bits >>= 1n) if (bits & 1n) out[n++] = base + bit;
+    }
+    return out;
+  }
+}
+
+function canonicalText(ip: string): string {
+  const parsed = parseIP(ip);
+  return parsed.family === 0 ? String(ip) : formatParsedIP(parsed);
+}
