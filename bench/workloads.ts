@@ -221,6 +221,56 @@ function expectedSnapshot(size: number, offsets: Uint32Array): Uint8Array {
   return Uint8Array.from(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex'));
 }
 
+// Issue 4's /64: only clusterip can hold it (the baselines' arrays would need 2^64 entries), and
+// its offsets do not fit numbers, so the string API (one call at a time, and allocateMany) is timed.
+export function largeIPv6Workload(kind: 'fill' | 'churn'): Workload {
+  const cidr = 'fd00:10:96::/64';
+  const count = 1_000_000;
+  const make = (seed: number) => new ClusterIPAllocator(cidr, { seed });
+  return {
+    key: `${kind} ${cidr}`,
+    title: kind === 'fill' ? `allocate 1,000,000 in ${cidr}` : `churn on ${cidr} holding 1,000,000`,
+    applies: (c) => c.key === 'string' || (kind === 'fill' && c.key === 'batch'),
+    validate() {
+      const a = make(1);
+      const ips = a.allocateMany(count);
+      if (new Set(ips).size !== count || a.used !== count) throw new Error(`${cidr}: duplicate or lost allocations`);
+      for (let i = 0; i < 1000; i++) {
+        const ip = a.allocateNext();
+        if (!a.release(ip) || a.used !== count) throw new Error(`${cidr}: churn drifted`);
+      }
+      a.dispose();
+    },
+    prepare(c) {
+      if (kind === 'fill') {
+        let a: ClusterIPAllocator | undefined;
+        let seed = 1;
+        return {
+          beforeEach: () => {
+            a?.dispose();
+            a = make(seed++);
+          },
+          run: () => {
+            if (c.key === 'batch') a!.allocateMany(count);
+            else for (let i = 0; i < count; i++) a!.allocateNext();
+          },
+          perCall: count,
+          dispose: () => a?.dispose(),
+        };
+      }
+      const a = make(2);
+      a.allocateMany(count);
+      return {
+        run: () => {
+          for (let i = 0; i < OPS_PER_CALL; i++) a.release(a.allocateNext());
+        },
+        perCall: OPS_PER_CALL,
+        dispose: () => a.dispose(),
+      };
+    },
+  };
+}
+
 export function allWorkloads(): Workload[] {
   return [
     ...['10.96.0.0/24', '10.96.0.0/20', '10.96.0.0/16', '10.96.0.0/12'].map(fillWorkload),
@@ -228,5 +278,7 @@ export function allWorkloads(): Workload[] {
     churnWorkload('10.96.0.0/12', 0.999, 'scattered'),
     staticWorkload('10.96.0.0/16'),
     snapshotWorkload('10.96.0.0/12'),
+    largeIPv6Workload('fill'),
+    largeIPv6Workload('churn'),
   ];
 }

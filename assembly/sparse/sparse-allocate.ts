@@ -15,6 +15,8 @@ import { STRATEGY_SEQUENTIAL_ID, STRATEGY_UNIFORM_ID } from '../layout';
 @inline function lowerFull(s: usize): bool { return sparseUsedStaticOf(s) >= sparseBand(s); }
 
 @inline function taken(s: usize, k: u64): i32 {
+  // Scans return the band's end when it is full; the counts said it is not, but never set past it.
+  if (k >= sparseSize(s)) return 0;
   sparseSet(s, k);
   store<u64>(s + S_RESULT, k);
   return 1;
