@@ -2,7 +2,7 @@
 // Offset k is the address network + 1 + k. These ranges only ever vary in the low 32 bits of the
 // address (the host part starts at zero and network + 1 + k stays inside the CIDR), so the hot
 // path works on plain numbers and never on BigInt.
-import type { ParsedIP } from './ip-text.js';
+import { parseIP, type ParsedIP } from './ip-text.js';
 import { formatIPv4, formatIPv6, bigIntToIPv6Parts } from './ip-format.js';
 import type { RangeGeometry } from './range.js';
 
@@ -17,6 +17,12 @@ export interface AddressCodec {
 
 export function formatParsedIP(ip: ParsedIP): string {
   return ip.family === 4 ? formatIPv4(ip.value) : formatIPv6(ip.parts);
+}
+
+/** Canonical text of an IP for error messages (the text itself if it does not parse). */
+export function canonicalIPText(ip: string): string {
+  const parsed = parseIP(ip);
+  return parsed.family === 0 ? String(ip) : formatParsedIP(parsed);
 }
 
 export function denseCodecFor(geometry: RangeGeometry): AddressCodec {

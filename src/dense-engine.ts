@@ -5,7 +5,7 @@ import {
   offsetNotInRangeError, rangeFullError,
 } from './errors.js';
 import { parseIP, parseIPv4Octets } from './ip-text.js';
-import { denseCodecFor, formatParsedIP, type AddressCodec } from './address-codec.js';
+import { canonicalIPText, denseCodecFor, type AddressCodec } from './address-codec.js';
 import { kernel, KERNEL_STRATEGY, scratchBytes, scratchU32 } from './kernel.js';
 import { drawFrom, type RandomInt, type RandomSource } from './random-source.js';
 import type { RangeGeometry } from './range.js';
@@ -57,7 +57,7 @@ export class DenseEngine implements Engine {
     const offset = this.#offsetOfText(ip);
     if (offset < 0) {
       this.#staticErrors++;
-      throw notInRangeError(formatParsedIPText(ip), this.cidr);
+      throw notInRangeError(canonicalIPText(ip), this.cidr);
     }
     if (!kernel.take(handle, offset)) {
       this.#staticErrors++;
@@ -246,7 +246,7 @@ export class DenseEngine implements Engine {
   offsetOf(ip: string): number {
     this.#live();
     const offset = this.#offsetOfText(ip);
-    if (offset < 0) throw notInRangeError(formatParsedIPText(ip), this.cidr);
+    if (offset < 0) throw notInRangeError(canonicalIPText(ip), this.cidr);
     return offset;
   }
 
@@ -338,10 +338,4 @@ function readCount(count: unknown): number {
     throw new RangeError(`count must be a non-negative integer, got ${String(count)}`);
   }
   return count;
-}
-
-// Only called after parseIP succeeded on this text, so the canonical form exists.
-function formatParsedIPText(ip: string): string {
-  const parsed = parseIP(ip);
-  return parsed.family === 0 ? String(ip) : formatParsedIP(parsed);
 }

@@ -7,7 +7,7 @@ import {
 } from './errors.js';
 import { parseIP, parseIPv4Octets } from './ip-text.js';
 import { formatAddress, ipv6PartsToBigInt } from './ip-format.js';
-import { formatParsedIP } from './address-codec.js';
+import { canonicalIPText } from './address-codec.js';
 import { kernel, KERNEL_STRATEGY, memoryU64, scratchBytes } from './kernel.js';
 import { drawBigFrom, drawFrom, type RandomInt, type RandomSource } from './random-source.js';
 import type { RangeGeometry } from './range.js';
@@ -65,7 +65,7 @@ export class SparseEngine implements Engine {
     const k = this.#offsetOfText(ip);
     if (k < 0n) {
       this.#staticErrors++;
-      throw notInRangeError(canonicalText(ip), this.cidr);
+      throw notInRangeError(canonicalIPText(ip), this.cidr);
     }
     if (!kernel.sparseTake(handle, low(k), high(k))) {
       this.#staticErrors++;
@@ -76,14 +76,7 @@ export class SparseEngine implements Engine {
   }
 
   allocateNext(): string {
-    const handle = this.#live();
-    const k = this.#takeNext(handle);
-    if (k < 0n) {
-      this.#dynamicErrors++;
-      throw rangeFullError();
-    }
-    this.#dynamicAllocations++;
-    return this.#ipAt(k);
+    return this.#ipAt(this.#nextOrFull(this.#live()));
   }
 
   allocateMany(count: number): string[] {
@@ -165,14 +158,7 @@ export class SparseEngine implements Engine {
 
   allocateNextOffset(): number {
     this.#requireNumeric();
-    const handle = this.#live();
-    const k = this.#takeNext(handle);
-    if (k < 0n) {
-      this.#dynamicErrors++;
-      throw rangeFullError();
-    }
-    this.#dynamicAllocations++;
-    return Number(k);
+    return Number(this.#nextOrFull(this.#live()));
   }
 
   allocateOffset(offset: number): void {
@@ -231,7 +217,7 @@ export class SparseEngine implements Engine {
     this.#requireNumeric();
     this.#live();
     const k = this.#offsetOfText(ip);
-    if (k < 0n) throw notInRangeError(canonicalText(ip), this.cidr);
+    if (k < 0n) throw notInRangeError(canonicalIPText(ip), this.cidr);
     return Number(k);
   }
 
@@ -277,6 +263,17 @@ export class SparseEngine implements Engine {
 
   #result(handle: number): bigint {
     return memoryU64()[(kernel.sparseResultPtr(handle) >>> 0) / 8];
+  }
+
+  /** One counted dynamic allocation, or ERR_FULL (counted as a dynamic error). */
+  #nextOrFull(handle: number): bigint {
+    const k = this.#takeNext(handle);
+    if (k < 0n) {
+      this.#dynamicErrors++;
+      throw rangeFullError();
+    }
+    this.#dynamicAllocations++;
+    return k;
   }
 
   /** One dynamic allocation; -1n when the range is full. */
@@ -359,9 +356,4 @@ export class SparseEngine implements Engine {
     }
     return out;
   }
-}
-
-function canonicalText(ip: string): string {
-  const parsed = parseIP(ip);
-  return parsed.family === 0 ? String(ip) : formatParsedIP(parsed);
 }
