@@ -160,6 +160,12 @@ export function sparseTakeMany(s: usize, count: u32, out: usize): void {
   }
 }
 
+// Marks count consecutive offsets from start allocated (restore of one run), no JS call per offset.
+export function sparseTakeRun(s: usize, startLow: u32, startHigh: u32, count: u32): void {
+  const start = u64Of(startLow, startHigh);
+  for (let i: u32 = 0; i < count; i++) sparseSet(s, start + <u64>i);
+}
+
 export function sparseWords(s: usize): u32 { return sparseWordCount(s); }
 // Writes every level-0 (word index, bits) pair, 16 bytes each, unordered; returns the count.
 export function sparseExportWords(s: usize, out: usize): u32 { return tableExport(tableAt(s, 0), out); }

@@ -43,6 +43,7 @@ export interface Kernel {
   sparseTakeLowerFrom(handle: number, start: number): number;
   sparseTakeLowerRank(handle: number, rank: number): number;
   sparseTakeMany(handle: number, count: number, out: number): void;
+  sparseTakeRun(handle: number, startLow: number, startHigh: number, count: number): void;
   sparseWords(handle: number): number;
   sparseExportWords(handle: number, out: number): number;
 }

@@ -149,9 +149,8 @@ export class SparseEngine implements Engine {
     // Fully decoded and checked before the state is touched, so a bad snapshot changes nothing.
     const runs = decodeRuns(snapshot.significant, this.#size, MAX_ALLOCATIONS);
     kernel.sparseReset(handle);
-    for (const { start, length } of runs) {
-      for (let k = start, end = start + length; k < end; k++) kernel.sparseTake(handle, low(k), high(k));
-    }
+    // decodeRuns caps the total at MAX_ALLOCATIONS, so every run length fits the kernel's u32 count.
+    for (const { start, length } of runs) kernel.sparseTakeRun(handle, low(start), high(start), Number(length));
   }
 
   // ---- numeric API: only where every offset fits a Uint32Array ----
@@ -349,10 +348,18 @@ export class SparseEngine implements Engine {
     keys.sort();
     const out = new BigUint64Array(kernel.sparseUsed(handle) >>> 0);
     let n = 0;
+    // Set bits are walked as two 32-bit numbers; a BigInt is made only per allocated offset.
     for (const key of keys) {
-      let bits = bitsByKey.get(key)!;
+      const bits = bitsByKey.get(key)!;
       const base = key << 6n;
-      for (let bit = 0n; bits !== 0n; bit++, bits >>= 1n) if (bits & 1n) out[n++] = base + bit;
+      for (let half = 0; half < 2; half++) {
+        let word = Number((bits >> BigInt(half * 32)) & LOW32);
+        while (word !== 0) {
+          const bit = 31 - Math.clz32(word & -word);
+          out[n++] = base + BigInt(half * 32 + bit);
+          word = (word & (word - 1)) >>> 0;
+        }
+      }
     }
     return out;
   }

@@ -40,17 +40,20 @@ export function tableFree(t: usize): void {
   heap.free(slotsOf(t));
 }
 
-export function tableGet(t: usize, key: u64): u64 {
-  const slots = slotsOf(t);
-  const capacity = capacityOf(t);
+// The slot holding `key`, or the empty slot where its probe run ends (where it would go).
+@inline function findSlot(slots: usize, capacity: u32, key: u64): usize {
   let i = home(key, capacity);
   while (true) {
     const slot = slots + (<usize>i << 4);
     const k = load<u64>(slot);
-    if (k == key) return load<u64>(slot + 8);
-    if (k == EMPTY) return 0;
+    if (k == key || k == EMPTY) return slot;
     i = i + 1 == capacity ? 0 : i + 1;
   }
+}
+
+export function tableGet(t: usize, key: u64): u64 {
+  const slot = findSlot(slotsOf(t), capacityOf(t), key);
+  return load<u64>(slot) == key ? load<u64>(slot + 8) : 0;
 }
 
 export function tableSet(t: usize, key: u64, value: u64): void {
@@ -58,38 +61,25 @@ export function tableSet(t: usize, key: u64, value: u64): void {
     remove(t, key);
     return;
   }
-  const slots = slotsOf(t);
   const capacity = capacityOf(t);
-  let i = home(key, capacity);
-  while (true) {
-    const slot = slots + (<usize>i << 4);
-    const k = load<u64>(slot);
-    if (k == key) {
-      store<u64>(slot + 8, value);
-      return;
-    }
-    if (k == EMPTY) {
-      store<u64>(slot, key);
-      store<u64>(slot + 8, value);
-      const count = entryCount(t) + 1;
-      store<u32>(t + 8, count);
-      if (<u64>count * 5 > <u64>capacity * 4) resize(t, capacity + (capacity >>> 1));
-      return;
-    }
-    i = i + 1 == capacity ? 0 : i + 1;
+  const slot = findSlot(slotsOf(t), capacity, key);
+  if (load<u64>(slot) == EMPTY) {
+    store<u64>(slot, key);
+    const count = entryCount(t) + 1;
+    store<u32>(t + 8, count);
+    store<u64>(slot + 8, value);
+    if (<u64>count * 5 > <u64>capacity * 4) resize(t, capacity + (capacity >>> 1));
+    return;
   }
+  store<u64>(slot + 8, value);
 }
 
 function remove(t: usize, key: u64): void {
   const slots = slotsOf(t);
   const capacity = capacityOf(t);
-  let i = home(key, capacity);
-  while (true) {
-    const k = load<u64>(slots + (<usize>i << 4));
-    if (k == EMPTY) return;
-    if (k == key) break;
-    i = i + 1 == capacity ? 0 : i + 1;
-  }
+  const found = findSlot(slots, capacity, key);
+  if (load<u64>(found) == EMPTY) return;
+  let i = <u32>((found - slots) >>> 4);
   // Backward shift: pull later entries of the probe run into the hole when that keeps them
   // reachable from their home slot.
   let j = i;
