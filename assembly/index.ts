@@ -13,14 +13,13 @@ import {
 import { exportBigEndian, importBigEndian } from './snapshot';
 import {
   SPARSE_HEADER_BYTES, S_SIZE, S_BAND, S_STRATEGY, S_RNG, S_RESULT, S_USED, S_USED_STATIC, sparseInit, sparseFreeTables,
-  sparseTest, sparseSet, sparseClear, sparseUsedOf, sparseUsedStaticOf, sparseBytes, sparseWordCount,
-  tableAt,
+  sparseTest, sparseSet, sparseClear, sparseUsedOf, sparseUsedStaticOf, sparseBytes,
 } from './sparse/sparse-map';
 import {
   sparseTakeNext as sparseTakeNextImpl, sparseTakeUpperFrom as sparseTakeUpperImpl,
   sparseTakeLowerFrom as sparseTakeLowerImpl, sparseTakeLowerRank as sparseTakeLowerRankImpl,
 } from './sparse/sparse-allocate';
-import { tableExport } from './sparse/hash-table';
+import { exportSortedOffsets } from './sparse/sorted-export';
 
 // ---- lifecycle ----
 
@@ -166,9 +165,8 @@ export function sparseTakeRun(s: usize, startLow: u32, startHigh: u32, count: u3
   for (let i: u32 = 0; i < count; i++) sparseSet(s, start + <u64>i);
 }
 
-export function sparseWords(s: usize): u32 { return sparseWordCount(s); }
-// Writes every level-0 (word index, bits) pair, 16 bytes each, unordered; returns the count.
-export function sparseExportWords(s: usize, out: usize): u32 { return tableExport(tableAt(s, 0), out); }
+// Writes every allocated offset, ascending, as u64s to out (room for sparseUsed(s)); returns the count.
+export function sparseSortedOffsets(s: usize, out: usize): u32 { return exportSortedOffsets(s, out); }
 
 // Forgets every allocation (restore rebuilds from scratch after validating its input).
 export function sparseReset(s: usize): void {

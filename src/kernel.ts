@@ -44,8 +44,7 @@ export interface Kernel {
   sparseTakeLowerRank(handle: number, rank: number): number;
   sparseTakeMany(handle: number, count: number, out: number): void;
   sparseTakeRun(handle: number, startLow: number, startHigh: number, count: number): void;
-  sparseWords(handle: number): number;
-  sparseExportWords(handle: number, out: number): number;
+  sparseSortedOffsets(handle: number, out: number): number;
 }
 
 function decodeBase64(text: string): Uint8Array {

@@ -9,32 +9,61 @@ const MAGIC = [0x43, 0x49, 0x50, 0x52];
 const VERSION = 1;
 const MAX_U64 = (1n << 64n) - 1n;
 
-function writeVarint(out: number[], value: bigint): void {
-  while (value >= 0x80n) {
-    out.push(Number(value & 0x7fn) | 0x80);
-    value >>= 7n;
+// A growable byte buffer: snapshots of a million runs are megabytes, too many for number[] spreads.
+class ByteWriter {
+  bytes = new Uint8Array(1024);
+  length = 0;
+
+  push(byte: number): void {
+    if (this.length === this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes[this.length++] = byte;
   }
-  out.push(Number(value));
+
+  // LEB128. Values below 2^53 (all gaps and lengths short of a /11-sized jump) stay numbers.
+  varint(value: bigint): void {
+    if (value <= BigInt(Number.MAX_SAFE_INTEGER)) {
+      let n = Number(value);
+      while (n >= 0x80) {
+        this.push((n % 0x80) | 0x80);
+        n = Math.floor(n / 0x80);
+      }
+      this.push(n);
+      return;
+    }
+    while (value >= 0x80n) {
+      this.push(Number(value & 0x7fn) | 0x80);
+      value >>= 7n;
+    }
+    this.push(Number(value));
+  }
 }
 
 /** Encodes ascending, distinct offsets. */
 export function encodeRuns(sorted: BigUint64Array): Uint8Array {
-  const body: number[] = [];
+  const body = new ByteWriter();
   let runs = 0;
   let previousEnd = 0n;
   for (let i = 0; i < sorted.length; ) {
     const start = sorted[i];
     let j = i + 1;
     while (j < sorted.length && sorted[j] === sorted[j - 1] + 1n) j++;
-    writeVarint(body, start - previousEnd);
-    writeVarint(body, BigInt(j - i - 1));
+    body.varint(start - previousEnd);
+    body.varint(BigInt(j - i - 1));
     previousEnd = start + BigInt(j - i);
     runs++;
     i = j;
   }
-  const head: number[] = [...MAGIC, VERSION];
-  writeVarint(head, BigInt(runs));
-  return Uint8Array.from([...head, ...body]);
+  const out = new ByteWriter();
+  for (const byte of [...MAGIC, VERSION]) out.push(byte);
+  out.varint(BigInt(runs));
+  const result = new Uint8Array(out.length + body.length);
+  result.set(out.bytes.subarray(0, out.length));
+  result.set(body.bytes.subarray(0, body.length), out.length);
+  return result;
 }
 
 export interface Run { start: bigint; length: bigint }
@@ -44,12 +73,21 @@ export function decodeRuns(data: Uint8Array, size: bigint, maxTotal: number): Ru
   if (data.length === 0) return [];
   let at = 0;
   const readVarint = (): bigint => {
-    let value = 0n;
-    for (let shift = 0n; shift < 70n; shift += 7n) {
+    // The first seven bytes (49 bits) are summed as an exact number; only longer values use BigInt.
+    let small = 0;
+    let scale = 1;
+    let big = 0n;
+    for (let index = 0; index < 10; index++) {
       if (at >= data.length) throw invalidSnapshotError('truncated run data');
       const byte = data[at++];
-      value |= BigInt(byte & 0x7f) << shift;
+      if (index < 7) {
+        small += (byte & 0x7f) * scale;
+        scale *= 0x80;
+      } else {
+        big |= BigInt(byte & 0x7f) << BigInt(7 * index);
+      }
       if ((byte & 0x80) === 0) {
+        const value = big | BigInt(small);
         if (value > MAX_U64) throw invalidSnapshotError('a run value exceeds 64 bits');
         return value;
       }

@@ -335,32 +335,10 @@ export class SparseEngine implements Engine {
 
   #sortedOffsets(): BigUint64Array {
     const handle = this.#live();
-    const words = kernel.sparseWords(handle) >>> 0;
-    const { pointer } = scratchBytes(Math.max(16, words * 16));
-    kernel.sparseExportWords(handle, pointer);
-    const pairs = memoryU64().slice(pointer / 8, pointer / 8 + words * 2);
-    const keys = new BigUint64Array(words);
-    const bitsByKey = new Map<bigint, bigint>();
-    for (let i = 0; i < words; i++) {
-      keys[i] = pairs[2 * i];
-      bitsByKey.set(pairs[2 * i], pairs[2 * i + 1]);
-    }
-    keys.sort();
-    const out = new BigUint64Array(kernel.sparseUsed(handle) >>> 0);
-    let n = 0;
-    // Set bits are walked as two 32-bit numbers; a BigInt is made only per allocated offset.
-    for (const key of keys) {
-      const bits = bitsByKey.get(key)!;
-      const base = key << 6n;
-      for (let half = 0; half < 2; half++) {
-        let word = Number((bits >> BigInt(half * 32)) & LOW32);
-        while (word !== 0) {
-          const bit = 31 - Math.clz32(word & -word);
-          out[n++] = base + BigInt(half * 32 + bit);
-          word = (word & (word - 1)) >>> 0;
-        }
-      }
-    }
-    return out;
+    const { pointer } = scratchBytes(Math.max(8, (kernel.sparseUsed(handle) >>> 0) * 8));
+    const count = kernel.sparseSortedOffsets(handle, pointer) >>> 0;
+    // Read after the call: sorting may have grown memory, which memoryU64() re-views.
+    return memoryU64().slice(pointer / 8, pointer / 8 + count);
   }
+
 }
