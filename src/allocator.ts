@@ -44,8 +44,8 @@ export class ClusterIPAllocator {
   #engine: Engine | null;
 
   constructor(cidr: string, options?: AllocatorOptions) {
-    const { legacy } = readRangeOptions(options);
-    const geometry = rangeGeometry(cidr, legacy);
+    const { legacy, staticBand } = readRangeOptions(options);
+    const geometry = rangeGeometry(cidr, legacy, staticBand);
     const strategy = readStrategy(options?.strategy);
     const source = readRandomSource(options?.seed, options?.randomInt);
     this.range = rangeInfoOf(geometry);
@@ -98,6 +98,8 @@ export class ClusterIPAllocator {
   /** Frees every listed IP; returns how many were allocated. Any unparsable IP -> nothing freed. */
   releaseMany(ips: Iterable<string>): number { return this.#live().releaseMany(ips); }
   has(ip: string): boolean { return this.#live().has(ip); }
+  /** Whether the IP is one of the range's usable addresses (allocated or not). */
+  contains(ip: string): boolean { return this.#live().contains(ip); }
   get used(): number { return this.#live().used; }
   get free(): bigint { return this.#live().free; }
   /** Bytes of WebAssembly memory this allocator holds. */

@@ -112,6 +112,11 @@ export class DenseEngine implements Engine {
     return offset >= 0 && kernel.has(handle, offset) !== 0;
   }
 
+  contains(ip: string): boolean {
+    this.#live();
+    return this.#offsetOfText(ip) >= 0;
+  }
+
   get used(): number {
     return kernel.used(this.#live());
   }

@@ -20,6 +20,7 @@ export interface Engine {
   release(ip: string): boolean;
   releaseMany(ips: Iterable<string>): number;
   has(ip: string): boolean;
+  contains(ip: string): boolean;
   readonly used: number;
   readonly free: bigint;
   readonly memoryBytes: number;

@@ -26,6 +26,11 @@ export interface RangeInfo {
 export interface RangeOptions {
   /** Cap IPv6 ranges at 65,535 usable addresses like the legacy bitmap allocator. */
   legacy?: boolean;
+  /**
+   * false: no static band (bandOffset 0), as before KEP-3070 — for comparisons such as
+   * `clusterip simulate`. Default true (today's Kubernetes).
+   */
+  staticBand?: boolean;
 }
 
 export interface RangeGeometry {
@@ -54,15 +59,16 @@ export function bandOffsetFor(cidrSize: bigint): number {
   return Number(sixteenth);
 }
 
-export function readRangeOptions(options: unknown): { legacy: boolean } {
-  if (options === undefined) return { legacy: false };
+export function readRangeOptions(options: unknown): { legacy: boolean; staticBand: boolean } {
+  if (options === undefined) return { legacy: false, staticBand: true };
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-  const legacy = (options as RangeOptions).legacy;
+  const { legacy, staticBand } = options as RangeOptions;
   if (legacy !== undefined && typeof legacy !== 'boolean') throw new TypeError('options.legacy must be a boolean');
-  return { legacy: legacy === true };
+  if (staticBand !== undefined && typeof staticBand !== 'boolean') throw new TypeError('options.staticBand must be a boolean');
+  return { legacy: legacy === true, staticBand: staticBand !== false };
 }
 
-export function rangeGeometry(cidrText: unknown, legacy: boolean): RangeGeometry {
+export function rangeGeometry(cidrText: unknown, legacy: boolean, staticBand = true): RangeGeometry {
   const parsed = parseCIDR(cidrText);
   if (parsed.family === 6 && !legacy && parsed.prefix < SHORTEST_IPV6_PREFIX) {
     throw invalidCIDRError(cidrText, `shortest allowed prefix length for service CIDR is ${SHORTEST_IPV6_PREFIX}`);
@@ -82,7 +88,7 @@ export function rangeGeometry(cidrText: unknown, legacy: boolean): RangeGeometry
     network: parsed.network,
     cidrSize,
     usable,
-    bandOffset: bandOffsetFor(cidrSize),
+    bandOffset: staticBand ? bandOffsetFor(cidrSize) : 0,
     legacy,
   };
 }
@@ -109,5 +115,6 @@ export function rangeInfoOf(geometry: RangeGeometry): RangeInfo {
 
 /** The band layout Kubernetes uses for a service CIDR. Throws ERR_INVALID_CIDR. */
 export function describeRange(cidr: string, options?: RangeOptions): RangeInfo {
-  return rangeInfoOf(rangeGeometry(cidr, readRangeOptions(options).legacy));
+  const { legacy, staticBand } = readRangeOptions(options);
+  return rangeInfoOf(rangeGeometry(cidr, legacy, staticBand));
 }

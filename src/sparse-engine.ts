@@ -108,6 +108,11 @@ export class SparseEngine implements Engine {
     return k >= 0n && kernel.sparseHas(handle, low(k), high(k)) !== 0;
   }
 
+  contains(ip: string): boolean {
+    this.#live();
+    return this.#offsetOfText(ip) >= 0n;
+  }
+
   get used(): number {
     return kernel.sparseUsed(this.#live()) >>> 0;
   }

@@ -1,0 +1,90 @@
+// The API server's initIPFamilyFields: defaults ipFamilyPolicy, infers and completes ipFamilies,
+// and rejects combinations the cluster cannot serve. Mutates `service.spec`; returns field errors.
+import type { Service } from 'kubernetes-types/core/v1.js';
+import { invalid, type FieldError } from './field-errors.js';
+import {
+  NONE, familyOf, isExternalName, validateClusterIPFields, type IPFamily, type IPFamilyPolicy,
+} from './service-fields.js';
+
+export interface ClusterFamilies {
+  /** Families configured, primary first (--service-cluster-ip-range order). */
+  readonly families: readonly IPFamily[];
+}
+
+const otherFamily = (family: IPFamily): IPFamily => (family === 'IPv4' ? 'IPv6' : 'IPv4');
+const sameList = (a: readonly string[] = [], b: readonly string[] = []) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export function hasSelector(service: Service): boolean {
+  return Object.keys(service.spec?.selector ?? {}).length > 0;
+}
+
+// A PreferDualStack Service whose IP fields did not change is left exactly as it was, so that it is
+// never silently upgraded or downgraded.
+export function isUnchangedPreferDualStack(after: Service, before: Service | undefined): boolean {
+  if (!before || isExternalName(before) || isExternalName(after)) return false;
+  if (before.spec?.ipFamilyPolicy !== 'PreferDualStack' || after.spec?.ipFamilyPolicy !== 'PreferDualStack') return false;
+  return sameList(before.spec?.clusterIPs, after.spec?.clusterIPs) && sameList(before.spec?.ipFamilies, after.spec?.ipFamilies);
+}
+
+export function initIPFamilyFields(service: Service, before: Service | undefined, cluster: ClusterFamilies): FieldError[] {
+  if (isExternalName(service)) return [];
+  const spec = (service.spec ??= {});
+  if (isUnchangedPreferDualStack(service, before)) return [];
+
+  if (spec.ipFamilyPolicy === undefined || spec.ipFamilyPolicy === null) {
+    if (before?.spec?.ipFamilyPolicy) spec.ipFamilyPolicy = before.spec.ipFamilyPolicy;
+    else if (spec.clusterIP === NONE && !hasSelector(service)) spec.ipFamilyPolicy = 'RequireDualStack';
+    else spec.ipFamilyPolicy = 'SingleStack';
+  }
+  const policy = spec.ipFamilyPolicy as IPFamilyPolicy;
+
+  const fieldErrors = validateClusterIPFields(service);
+  if (fieldErrors.length > 0) return fieldErrors;
+
+  const errors: FieldError[] = [];
+  if (before) {
+    if (policy === 'SingleStack') {
+      // Naming SingleStack with the old two values is the way to release the secondary.
+      if (sameList(before.spec?.clusterIPs, spec.clusterIPs) && (spec.clusterIPs ?? []).length > 1) spec.clusterIPs = spec.clusterIPs!.slice(0, 1);
+      if (sameList(before.spec?.ipFamilies, spec.ipFamilies) && (spec.ipFamilies ?? []).length > 1) spec.ipFamilies = spec.ipFamilies!.slice(0, 1);
+    } else {
+      const reduced = (after: string[] | undefined, old: string[] | undefined) => (after ?? []).length > 0 && (after ?? []).length < (old ?? []).length;
+      if (reduced(spec.clusterIPs, before.spec?.clusterIPs)) errors.push(invalid('spec.ipFamilyPolicy', policy, "must be 'SingleStack' to release the secondary cluster IP"));
+      if (reduced(spec.ipFamilies, before.spec?.ipFamilies)) errors.push(invalid('spec.ipFamilyPolicy', policy, "must be 'SingleStack' to release the secondary IP family"));
+    }
+  }
+  if (policy === 'SingleStack') {
+    if ((spec.clusterIPs ?? []).length === 2) errors.push(invalid('spec.ipFamilyPolicy', policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified"));
+    if ((spec.ipFamilies ?? []).length === 2) errors.push(invalid('spec.ipFamilyPolicy', policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"));
+  }
+  const families = (spec.ipFamilies ??= []) as IPFamily[];
+  const clusterIPs = spec.clusterIPs ?? [];
+  for (let i = 0; i < clusterIPs.length; i++) {
+    if (clusterIPs[i] === NONE) break;
+    const family = familyOf(clusterIPs[i])!;
+    if (i >= families.length) {
+      if (!cluster.families.includes(family)) errors.push(invalid(`spec.clusterIPs[${i}]`, clusterIPs, `${family} is not configured on this cluster`));
+      else families.push(family);
+    }
+  }
+  if (errors.length > 0) return errors;
+
+  if (spec.clusterIP === NONE && !hasSelector(service)) {
+    // Headless without selector may name both families even on a single-stack cluster.
+    if (families.length === 0) families.push(cluster.families[0]);
+    if (families.length < 2 && policy !== 'SingleStack') families.push(otherFamily(families[0]));
+    return [];
+  }
+
+  if (policy === 'RequireDualStack' && cluster.families.length < 2) {
+    errors.push(invalid('spec.ipFamilyPolicy', policy, 'this cluster is not configured for dual-stack services'));
+  }
+  families.forEach((family, i) => {
+    if (!cluster.families.includes(family)) errors.push(invalid(`spec.ipFamilies[${i}]`, family, 'not configured on this cluster'));
+  });
+  if (errors.length > 0) return errors;
+
+  if (families.length === 0) families.push(cluster.families[0]);
+  if (policy !== 'SingleStack' && families.length === 1 && cluster.families.length === 2) families.push(otherFamily(families[0]));
+  return [];
+}
