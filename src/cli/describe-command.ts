@@ -1,0 +1,59 @@
+// `clusterip describe <cidr>[,<cidr>]`: the band layout of each range, with the formula worked out.
+import { describeRange, type RangeInfo } from '../index.js';
+import { splitBar } from './terminal.js';
+
+export interface DescribeOptions { legacy: boolean; json: boolean }
+
+function sizeText(n: bigint): string {
+  if (n > 1n << 32n) {
+    const exponent = n.toString(2).length - 1;
+    if (n === 1n << BigInt(exponent)) return `2^${exponent}`;
+  }
+  return n.toLocaleString('en-US');
+}
+
+/** Every address of the CIDR, network and broadcast included. */
+function cidrSizeOf(info: RangeInfo): bigint {
+  const prefix = Number(info.cidr.split('/')[1]);
+  return 1n << BigInt((info.family === 'IPv4' ? 32 : 128) - prefix);
+}
+
+export function bandFormula(info: RangeInfo): string {
+  const cidrSize = cidrSizeOf(info);
+  if (cidrSize <= 16n) return `cidrSize ${cidrSize} <= 16, so no static band: 0`;
+  return `min(max(16, ${sizeText(cidrSize)}/16), 256) = ${info.bandOffset}`;
+}
+
+function percent(part: bigint, whole: bigint): string {
+  return `${(Number((part * 10000n) / whole) / 100).toFixed(1)}%`;
+}
+
+export function describeCommand(cidrs: string, options: DescribeOptions): string {
+  const infos = cidrs.split(',').map((cidr) => describeRange(cidr, { legacy: options.legacy }));
+  if (options.json) {
+    const plain = infos.map((info) => ({
+      ...info,
+      size: info.size.toString(),
+      staticSize: info.staticSize.toString(),
+      dynamicSize: info.dynamicSize.toString(),
+      cidrSize: cidrSizeOf(info).toString(),
+      bandFormula: bandFormula(info),
+    }));
+    return JSON.stringify(plain, null, 2) + '\n';
+  }
+  const blocks = infos.map((info) => {
+    const lines = [
+      `${info.cidr} (${info.family}${options.legacy ? ', legacy' : ''})`,
+      `  range size     ${sizeText(info.size)} usable addresses (${info.rangeStart} – ${info.rangeEnd})`,
+      `  band offset    ${bandFormula(info)}`,
+      info.bandOffset > 0
+        ? `  static band    ${info.staticStart} – ${info.staticEnd} (${info.staticSize} addresses, ${percent(info.staticSize, info.size)})`
+        : '  static band    none',
+      `  dynamic band   ${info.dynamicStart} – ${info.dynamicEnd} (${sizeText(info.dynamicSize)} addresses, ${percent(info.dynamicSize, info.size)})`,
+      `  range end      ${info.rangeEnd}`,
+      `  [${splitBar(info.staticSize, info.size)}]  ▒ static  █ dynamic`,
+    ];
+    return lines.join('\n');
+  });
+  return blocks.join('\n\n') + '\n';
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+// The `clusterip` command. Data goes to stdout, progress and errors to stderr. Exit codes:
+// 0 done, 1 input rejected (invalid Services or ranges, unreadable or corrupt files), 2 usage.
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError, InputError } from './cli-errors.js';
+import { describeCommand } from './describe-command.js';
+import { allocateCommand } from './allocate-command.js';
+import { simulateCommand } from './simulate-command.js';
+import { AllocatorError } from '../index.js';
+
+const HELP: Record<string, string> = {
+  main: `Usage: clusterip <command> [options]
+
+Kubernetes Service ClusterIP allocation, as the API server does it.
+
+Commands:
+  describe <cidr>[,<cidr>]   the band layout of a service CIDR
+  allocate                   fill Services in manifests with cluster IPs
+  simulate                   Monte Carlo of static-IP conflicts with and without the static band
+
+Run 'clusterip <command> --help' for a command's options.
+Exit codes: 0 success, 1 input rejected, 2 usage error.
+`,
+  describe: `Usage: clusterip describe <cidr>[,<cidr>] [--json] [--legacy]
+
+Prints each range's size, band offset (with the formula), static band, range end and a bar of
+static vs dynamic share.
+
+  --json     machine-readable output
+  --legacy   the legacy bitmap allocator's rules (IPv6 capped at 65,535 addresses)
+`,
+  allocate: `Usage: clusterip allocate --range <cidr>[,<cidr>] -f <file|-> [options]
+
+Reads YAML (1.1, multi-document) or JSON, fills spec.clusterIP(s), ipFamilies and ipFamilyPolicy
+of every v1 Service as kube-apiserver would, passes other objects through, and prints the result.
+Invalid Services print the API server's field errors and exit 1; nothing is saved then.
+
+  --range <cidrs>        --service-cluster-ip-range (first CIDR is the primary family)
+  -f, --filename <path>  manifest file, or - for stdin
+  --state <path>         load and save the allocation state, so repeated runs never hand out an
+                         IP twice (saved atomically; a corrupt file is refused and left as is)
+  --seed <n>             repeatable dynamic allocations
+  -o, --output <fmt>     yaml (default) or json
+  --legacy               legacy allocator rules (/12 and /108 limits, IPv6 capped at 65,535)
+`,
+  simulate: `Usage: clusterip simulate --range <cidr> --services <n> --static <k> [options]
+
+Creates N dynamic Services, then asks for the K lowest addresses statically (like kube-dns at
+.10), and reports how often they are already taken with the static band and without it.
+
+  --range <cidr>       one service CIDR
+  --services <n>       dynamic Services per trial
+  --static <k>         static requests per trial (network+1 … network+k)
+  --trials <t>         trials (default 100)
+  --seed <s>           first trial's seed (default 1); trial i uses s+i
+  --strategy <name>    random-scan (default), sequential or uniform
+  --json               machine-readable output
+`,
+};
+
+function integer(value: string | undefined, flag: string, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) throw new UsageError(`${flag} is required`);
+    return fallback;
+  }
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`${flag} must be an integer, got "${value}"`);
+  return Number(value);
+}
+
+function nonNegative(value: string | undefined, flag: string, fallback?: number): number {
+  const n = integer(value, flag, fallback);
+  if (n < 0) throw new UsageError(`${flag} must not be negative`);
+  return n;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>): { values: Values; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: parsed.values as Values, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function run(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; stdin: () => string }): number {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined) {
+      io.stderr(HELP.main);
+      return 2;
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
+      io.stdout(HELP.main);
+      return 0;
+    }
+    if (command === 'describe') {
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' }, legacy: { type: 'boolean' } });
+      if (values.help) return io.stdout(HELP.describe), 0;
+      if (positionals.length !== 1) throw new UsageError('describe takes one argument: <cidr>[,<cidr>]');
+      io.stdout(describeCommand(positionals[0], { json: values.json === true, legacy: values.legacy === true }));
+      return 0;
+    }
+    if (command === 'allocate') {
+      const { values, positionals } = parse(rest, {
+        range: { type: 'string' }, filename: { type: 'string', short: 'f' }, state: { type: 'string' },
+        seed: { type: 'string' }, output: { type: 'string', short: 'o' }, legacy: { type: 'boolean' },
+      });
+      if (values.help) return io.stdout(HELP.allocate), 0;
+      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      if (!values.range) throw new UsageError('--range is required');
+      if (!values.filename) throw new UsageError('-f/--filename is required (use - for stdin)');
+      const output = values.output ?? 'yaml';
+      if (output !== 'yaml' && output !== 'json') throw new UsageError(`--output must be yaml or json, got "${output}"`);
+      const result = allocateCommand({
+        range: values.range as string, file: values.filename as string, state: values.state as string | undefined,
+        seed: values.seed === undefined ? undefined : integer(values.seed as string, '--seed'),
+        legacy: values.legacy === true, output,
+      }, io.stdin);
+      if (result.errors.length > 0) {
+        io.stderr(result.errors.map((e) => `error: ${e}`).join('\n') + '\n');
+        return 1;
+      }
+      io.stdout(result.stdout);
+      return 0;
+    }
+    if (command === 'simulate') {
+      const { values, positionals } = parse(rest, {
+        range: { type: 'string' }, services: { type: 'string' }, static: { type: 'string' }, trials: { type: 'string' },
+        seed: { type: 'string' }, strategy: { type: 'string' }, json: { type: 'boolean' },
+      });
+      if (values.help) return io.stdout(HELP.simulate), 0;
+      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      if (!values.range) throw new UsageError('--range is required');
+      const strategy = (values.strategy ?? 'random-scan') as string;
+      if (!['random-scan', 'sequential', 'uniform'].includes(strategy)) throw new UsageError(`--strategy must be random-scan, sequential or uniform`);
+      io.stdout(simulateCommand({
+        range: values.range as string,
+        services: nonNegative(values.services as string | undefined, '--services'),
+        staticRequests: nonNegative(values.static as string | undefined, '--static'),
+        trials: Math.max(1, nonNegative(values.trials as string | undefined, '--trials', 100)),
+        seed: integer(values.seed as string | undefined, '--seed', 1),
+        strategy: strategy as 'random-scan',
+        json: values.json === true,
+      }));
+      return 0;
+    }
+    throw new UsageError(`unknown command "${command}" (try clusterip --help)`);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InputError) {
+      io.stderr(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof AllocatorError) {
+      io.stderr(`error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+// Run when executed directly (not when imported by tests).
+const invokedAs = process.argv[1] ?? '';
+if (invokedAs.endsWith('main.js') || invokedAs.endsWith('clusterip')) {
+  process.exitCode = run(process.argv.slice(2), {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    stdin: () => readFileSync(0, 'utf8'),
+  });
+}

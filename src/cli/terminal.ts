@@ -1,0 +1,40 @@
+// Terminal drawing: proportional bars and a progress bar for long runs.
+
+/** A bar of `width` cells split between two shares, each share at least one cell when non-zero. */
+export function splitBar(first: bigint, total: bigint, width = 50, marks: [string, string] = ['▒', '█']): string {
+  if (total <= 0n) return '';
+  let cells = Number((first * BigInt(width) + total / 2n) / total);
+  if (first > 0n && cells === 0) cells = 1;
+  if (first < total && cells === width) cells = width - 1;
+  return marks[0].repeat(cells) + marks[1].repeat(width - cells);
+}
+
+/** A bar of `fraction` (0..1) of `width` cells. */
+export function meterBar(fraction: number, width = 40): string {
+  const cells = Math.max(0, Math.min(width, Math.round(fraction * width)));
+  return '█'.repeat(cells) + '·'.repeat(width - cells);
+}
+
+/** Progress on stderr, shown only once a run has taken more than `delayMs`. */
+export class Progress {
+  readonly #started = Date.now();
+  #lastDraw = 0;
+  #shown = false;
+
+  constructor(readonly label: string, readonly total: number, readonly stream: NodeJS.WriteStream = process.stderr, readonly delayMs = 1000) {}
+
+  update(done: number): void {
+    const now = Date.now();
+    if (now - this.#started < this.delayMs || now - this.#lastDraw < 100) return;
+    this.#lastDraw = now;
+    this.#shown = true;
+    const fraction = done / this.total;
+    const text = `${this.label} [${meterBar(fraction, 30)}] ${Math.floor(fraction * 100)}% (${done}/${this.total})`;
+    if (this.stream.isTTY) this.stream.write(`\r${text}`);
+    else this.stream.write(`${text}\n`);
+  }
+
+  done(): void {
+    if (this.#shown && this.stream.isTTY) this.stream.write('\n');
+  }
+}
