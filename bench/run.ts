@@ -1,95 +1,12 @@
-// `npm run bench` (`-- --quick` for a few-second run). Checks every contender's results on every
-// workload first, then times them in this one process and prints a markdown table of
-// addresses/s (fills) or operations/s with clusterip's ratios; also written to bench/results.json.
+// `npm run bench` (`-- --quick` for a few-second run, `-- --only=<text>` for some workloads):
+// the suite in this Node process; prints the markdown table and writes bench/results.json.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { Bench } from 'tinybench';
-import { ClusterIPAllocator } from '../dist/index.js';
-import { contenders } from './contenders.js';
-import { allWorkloads, type Workload } from './workloads.js';
+import { runBenchSuite } from './suite.js';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const workloads = allWorkloads().filter((w) => !only || w.key.includes(only));
-
-for (const w of workloads) {
-  for (const c of contenders.filter(w.applies)) w.validate(c);
-}
-console.log(`checked ${workloads.length} workloads: every contender hands out valid, unique offsets and the same snapshot bytes`);
-
-type Row = { workload: string; unit: string; rates: Record<string, number> };
-const rows: Row[] = [];
-
-for (const w of workloads) {
-  const heavy = w.key.startsWith('fill') || w.key.includes('/64');
-  const bench = new Bench({
-    time: quick ? (heavy ? 0 : 100) : heavy ? 500 : 700,
-    iterations: heavy ? (quick ? 1 : 3) : 10,
-    warmupTime: quick ? 0 : 100,
-    warmupIterations: heavy ? (quick ? 0 : 1) : 5,
-  });
-  const timed = new Map<string, ReturnType<Workload['prepare']>>();
-  for (const c of contenders.filter(w.applies)) {
-    const t = w.prepare(c);
-    timed.set(c.key, t);
-    bench.add(c.key, t.run, t.beforeEach ? { beforeEach: t.beforeEach } : {});
-  }
-  await bench.run();
-  const rates: Record<string, number> = {};
-  for (const [key, t] of timed) {
-    const result = bench.getTask(key)?.result as { throughput?: { mean: number } } | undefined;
-    rates[key] = (result?.throughput?.mean ?? NaN) * t.perCall;
-    t.dispose();
-  }
-  rows.push({ workload: w.title, unit: w.key.startsWith('fill') ? 'addresses/s' : 'ops/s', rates });
-  process.stderr.write('.');
-}
-process.stderr.write('\n');
-
-const best = (r: Row) => Math.max(...['string', 'numeric', 'batch'].map((k) => r.rates[k] ?? 0));
-const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
-const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${fmt(a / b)}×` : '–');
-
-const cpu = `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}`;
-const lines = [
-  `clusterip benchmark — Node ${process.version}, ${cpu}${quick ? ' (quick run)' : ''}`,
-  '',
-  '| workload | unit | clusterip string | clusterip numeric | clusterip batch | Kubernetes port (TS) | word scanner (JS) | best clusterip ÷ Kubernetes | best clusterip ÷ scanner |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.workload} | ${r.unit} | ${fmt(r.rates.string)} | ${fmt(r.rates.numeric)} | ${fmt(r.rates.batch)} | ${fmt(r.rates.kubernetes)} | ${fmt(r.rates.scanner)} | ${ratio(best(r), r.rates.kubernetes)} | ${ratio(best(r), r.rates.scanner)} |`),
-];
-
-// Memory: kernel bytes per allocator against the raw bitmap (one bit per usable address).
-const memory = ['10.96.0.0/16', '10.96.0.0/12', '10.0.0.0/8'].map((cidr) => {
-  const a = new ClusterIPAllocator(cidr);
-  const raw = Math.ceil(Number(a.free) / 8);
-  const entry = { cidr, kernelBytes: a.memoryBytes, rawBitmapBytes: raw, ratio: a.memoryBytes / raw };
-  a.dispose();
-  return entry;
-});
-lines.push('', '| range | kernel bytes (bitmap + summaries + counts + header) | raw bitmap bytes | ratio |', '|---|---:|---:|---:|');
-for (const m of memory) lines.push(`| ${m.cidr} | ${m.kernelBytes.toLocaleString('en-US')} | ${m.rawBitmapBytes.toLocaleString('en-US')} | ${m.ratio.toFixed(4)} |`);
-
-const find = (prefix: string) => rows.find((r) => r.workload.startsWith(prefix));
-const targets: Array<[string, number | undefined, number]> = [
-  ['churn /12 at 99.9%: best ÷ Kubernetes', ((r) => r && best(r) / r.rates.kubernetes)(find('churn (allocate one, release one) on 10.96.0.0/12 at 99.9%')), 100],
-  ['fill /12: best ÷ Kubernetes', ((r) => r && best(r) / r.rates.kubernetes)(find('fill 10.96.0.0/12')), 100],
-  ['fill /16: best ÷ Kubernetes', ((r) => r && best(r) / r.rates.kubernetes)(find('fill 10.96.0.0/16')), 20],
-  ['churn /16 at 50%: numeric ÷ scanner', ((r) => r && r.rates.numeric / r.rates.scanner)(find('churn (allocate one, release one) on 10.96.0.0/16 at 50%')), 1],
-  ['churn /12 at 50%: numeric ÷ scanner', ((r) => r && r.rates.numeric / r.rates.scanner)(find('churn (allocate one, release one) on 10.96.0.0/12 at 50%')), 1],
-  ['churn /12 at 99.9%: numeric ÷ scanner', ((r) => r && r.rates.numeric / r.rates.scanner)(find('churn (allocate one, release one) on 10.96.0.0/12 at 99.9%')), 5],
-  ['fill /12: batch ÷ single numeric', ((r) => r && r.rates.batch / r.rates.numeric)(find('fill 10.96.0.0/12')), 1.5],
-];
-lines.push('', '| target | measured | goal | met |', '|---|---:|---:|---|');
-for (const [name, value, goal] of targets) {
-  if (value === undefined) continue;
-  lines.push(`| ${name} | ${value.toFixed(2)}× | ≥ ${goal}× | ${value >= goal ? 'yes' : 'NO'} |`);
-}
-const memoryGoal = memory.find((m) => m.cidr === '10.96.0.0/12')!;
-lines.push(`| memory /12: kernel bytes ÷ raw bitmap | ${memoryGoal.ratio.toFixed(4)} | ≤ 1.1 | ${memoryGoal.ratio <= 1.1 ? 'yes' : 'NO'} |`);
-
-console.log(lines.join('\n'));
-writeFileSync(
-  new URL('./results.json', import.meta.url),
-  JSON.stringify({ node: process.version, cpu, quick, rows, memory, targets: targets.map(([name, value, goal]) => ({ name, value, goal })) }, null, 2) + '\n',
-);
+const platform = `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}`;
+const result = await runBenchSuite({ quick, only, platform, log: (s) => process.stderr.write(s) });
+console.log(result.text);
+writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ platform, quick, ...result, text: undefined }, null, 2) + '\n');

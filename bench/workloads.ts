@@ -216,9 +216,10 @@ export function snapshotWorkload(cidr: string): Workload {
 function expectedSnapshot(size: number, offsets: Uint32Array): Uint8Array {
   const digits = new Uint8Array(size).fill(48);
   for (const k of offsets) digits[size - 1 - k] = 49;
-  const value = BigInt('0b' + Buffer.from(digits).toString('latin1'));
+  const value = BigInt('0b' + new TextDecoder('latin1').decode(digits));
   const hex = value === 0n ? '' : value.toString(16);
-  return Uint8Array.from(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex'));
+  const even = hex.length % 2 ? `0${hex}` : hex;
+  return Uint8Array.from({ length: even.length / 2 }, (_, i) => parseInt(even.slice(2 * i, 2 * i + 2), 16));
 }
 
 // Issue 4's /64: only clusterip can hold it (the baselines' arrays would need 2^64 entries), and

@@ -1,0 +1,1 @@
+export function runSuite(lib: typeof import('../../src/index.js')): { results: Record<string, unknown>; failures: string[] };

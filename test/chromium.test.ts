@@ -1,0 +1,132 @@
+// The package in real Chromium (Debian's /usr/bin/chromium, driven by playwright-core): a plain
+// module page with an import map, a Vite production build, the Vite dev server, and the demo page.
+// Each must give exactly the results Node gives.
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as lib from '../src/index.js';
+import { runSuite } from './browser/shared-suite.js';
+// @ts-expect-error plain JS helper without types
+import { startServer } from '../scripts/serve.mjs';
+
+const root = join(import.meta.dirname, '..');
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+type Server = { url: string; close: () => Promise<void> };
+let browser: Browser;
+let server: Server;
+const expected = JSON.parse(JSON.stringify(runSuite(lib), (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+
+async function suiteAt(url: string): Promise<any> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => (window as any).__suite, null, { timeout: 60_000 });
+    const outcome = await page.evaluate(() => (window as any).__suite);
+    expect(errors).toEqual([]);
+    return outcome;
+  } finally {
+    await page.close();
+  }
+}
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  server = await startServer(0, root);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('in Chromium', () => {
+  it('a plain <script type="module"> page with an import map runs the suite with Node\'s exact results', async () => {
+    const outcome = await suiteAt(`${server.url}/test/browser/suite.html`);
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.failures).toEqual([]);
+    expect(outcome.results).toEqual(expected.results);
+    expect(outcome.results['seeded 10.96.0.0/24'].slice(0, 3)).toEqual(['10.96.0.193', '10.96.0.55', '10.96.0.83']);
+  }, 90_000);
+
+  it('a Vite production build (no Vite config) gives the same results', async () => {
+    const { build } = await import('vite');
+    const outDir = mkdtempSync(join(tmpdir(), 'clusterip-vite-'));
+    await build({ root: join(root, 'test/fixtures/vite-app'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    const built: Server = await startServer(0, outDir);
+    try {
+      const outcome = await suiteAt(`${built.url}/index.html`);
+      expect(outcome.failures).toEqual([]);
+      expect(outcome.results).toEqual(expected.results);
+    } finally {
+      await built.close();
+    }
+  }, 120_000);
+
+  it('the Vite dev server gives the same results', async () => {
+    const { createServer } = await import('vite');
+    const dev = await createServer({ root: join(root, 'test/fixtures/vite-app'), logLevel: 'error', server: { host: '127.0.0.1', port: 0, strictPort: false } });
+    await dev.listen();
+    try {
+      const address = dev.httpServer!.address() as { port: number };
+      const outcome = await suiteAt(`http://127.0.0.1:${address.port}/`);
+      expect(outcome.failures).toEqual([]);
+      expect(outcome.results).toEqual(expected.results);
+    } finally {
+      await dev.close();
+    }
+  }, 120_000);
+});
+
+describe('the demo page', () => {
+  async function openDemo(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+    await page.goto(`${server.url}/examples/web/`);
+    await page.waitForFunction(() => (window as any).__demoReady);
+    return page;
+  }
+
+  const text = (page: Page, cidr: string, name: string) => page.locator(`article[data-cidr="${cidr}"] [data-field="${name}"]`).textContent();
+
+  it('shows the breakdown, allocates like the library and explains errors; screenshot saved', async () => {
+    const page = await openDemo();
+    await page.fill('#cidrs', '10.96.0.0/24,fd00:10:96::/120');
+    await page.fill('#seed', '42');
+    await page.click('button[type=submit]');
+    expect(await text(page, '10.96.0.0/24', 'formula')).toBe('min(max(16, 256/16), 256) = 16');
+    expect(await text(page, '10.96.0.0/24', 'static')).toBe('10.96.0.1 – 10.96.0.16 (16 addresses)');
+    expect(await text(page, '10.96.0.0/24', 'end')).toBe('10.96.0.254');
+    await page.fill('#count', '20');
+    await page.click('#allocate-many');
+    await page.fill('#ip', '10.96.0.10');
+    await page.click('#allocate-ip');
+    expect(await text(page, '10.96.0.0/24', 'used')).toBe('21');
+    expect(await text(page, '10.96.0.0/24', 'static-used')).toBe('1');
+    expect(await text(page, '10.96.0.0/24', 'dynamic-used')).toBe('20');
+    expect(await text(page, '10.96.0.0/24', 'free')).toBe('233');
+    // The same seed and calls in Node give the same addresses the page reports.
+    const twin = new lib.ClusterIPAllocator('10.96.0.0/24', { seed: 42 });
+    const ips = twin.allocateMany(20);
+    expect(await page.locator('#last').textContent()).toBe('allocated 10.96.0.10');
+    await page.click('#allocate-ip');
+    expect(await page.locator('#error').textContent()).toBe('provided IP is already allocated');
+    await page.fill('#ip', ips[0]);
+    await page.click('#release-ip');
+    expect(await text(page, '10.96.0.0/24', 'used')).toBe('20');
+    await page.fill('#ip', '10.97.0.1');
+    await page.click('#allocate-ip');
+    expect(await page.locator('#error').textContent()).toBe('the provided IP (10.97.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/24');
+    await page.selectOption('#range-select', '1');
+    await page.fill('#count', '30');
+    await page.click('#allocate-many');
+    expect(await text(page, 'fd00:10:96::/120', 'used')).toBe('30');
+    mkdirSync(join(root, 'test/artifacts'), { recursive: true });
+    await page.screenshot({ path: join(root, 'test/artifacts/demo.png'), fullPage: true });
+    await page.close();
+  }, 90_000);
+});
