@@ -40,6 +40,8 @@ Invalid Services print the API server's field errors and exit 1; nothing is save
   -f, --filename <path>  manifest file, or - for stdin
   --state <path>         load and save the allocation state, so repeated runs never hand out an
                          IP twice (saved atomically; a corrupt file is refused and left as is)
+  --store <url>          etcd://host:port[/key]: keep that state in etcd instead (default key
+                         /registry/clusterip/state); concurrent runs never hand out an IP twice
   --seed <n>             repeatable dynamic allocations
   -o, --output <fmt>     yaml (default) or json
   --legacy               legacy allocator rules (/12 and /108 limits, IPv6 capped at 65,535)
@@ -85,7 +87,7 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>)
   }
 }
 
-export function run(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; stdin: () => string }): number {
+export async function run(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; stdin: () => string }): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined) {
@@ -105,7 +107,7 @@ export function run(argv: string[], io: { stdout: (s: string) => void; stderr: (
     }
     if (command === 'allocate') {
       const { values, positionals } = parse(rest, {
-        range: { type: 'string' }, filename: { type: 'string', short: 'f' }, state: { type: 'string' },
+        range: { type: 'string' }, filename: { type: 'string', short: 'f' }, state: { type: 'string' }, store: { type: 'string' },
         seed: { type: 'string' }, output: { type: 'string', short: 'o' }, legacy: { type: 'boolean' },
       });
       if (values.help) return io.stdout(HELP.allocate), 0;
@@ -114,8 +116,9 @@ export function run(argv: string[], io: { stdout: (s: string) => void; stderr: (
       if (!values.filename) throw new UsageError('-f/--filename is required (use - for stdin)');
       const output = values.output ?? 'yaml';
       if (output !== 'yaml' && output !== 'json') throw new UsageError(`--output must be yaml or json, got "${output}"`);
-      const result = allocateCommand({
+      const result = await allocateCommand({
         range: values.range as string, file: values.filename as string, state: values.state as string | undefined,
+        store: values.store as string | undefined,
         seed: values.seed === undefined ? undefined : integer(values.seed as string, '--seed'),
         legacy: values.legacy === true, output,
       }, io.stdin);
@@ -164,7 +167,7 @@ export function run(argv: string[], io: { stdout: (s: string) => void; stderr: (
 // Run when executed directly (not when imported by tests).
 const invokedAs = process.argv[1] ?? '';
 if (invokedAs.endsWith('main.js') || invokedAs.endsWith('clusterip')) {
-  process.exitCode = run(process.argv.slice(2), {
+  process.exitCode = await run(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     stdin: () => readFileSync(0, 'utf8'),
