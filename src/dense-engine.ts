@@ -10,7 +10,8 @@ import { kernel, KERNEL_STRATEGY, scratchBytes, scratchU32 } from './kernel.js';
 import { drawFrom, type RandomInt, type RandomSource } from './random-source.js';
 import type { RangeGeometry } from './range.js';
 import type { CheckedSnapshot, RangeSnapshot } from './snapshot-input.js';
-import type { AllocatorStats, BandStats, Engine } from './engine.js';
+import type { AllocatorStats, Engine } from './engine.js';
+import { AllocationCounters, statsFrom } from './allocation-counters.js';
 
 /** Largest range the dense bitmap serves. */
 export const DENSE_LIMIT = 1n << 24n;
@@ -26,11 +27,7 @@ export class DenseEngine implements Engine {
   readonly #codec: AddressCodec;
   readonly #randomInt: RandomInt | undefined;
   readonly #strategy: number;
-  // Counters as plain number fields: the hot paths bump them on every call.
-  #staticAllocations = 0;
-  #dynamicAllocations = 0;
-  #staticErrors = 0;
-  #dynamicErrors = 0;
+  readonly #counts = new AllocationCounters();
 
   constructor(geometry: RangeGeometry, strategy: number, source: RandomSource) {
     this.cidr = geometry.cidr;
@@ -56,14 +53,14 @@ export class DenseEngine implements Engine {
     const handle = this.#live();
     const offset = this.#offsetOfText(ip);
     if (offset < 0) {
-      this.#staticErrors++;
+      this.#counts.staticErrors++;
       throw notInRangeError(canonicalIPText(ip), this.cidr);
     }
     if (!kernel.take(handle, offset)) {
-      this.#staticErrors++;
+      this.#counts.staticErrors++;
       throw alreadyAllocatedError();
     }
-    this.#staticAllocations++;
+    this.#counts.staticAllocations++;
     return this.#codec.ipAt(offset);
   }
 
@@ -78,7 +75,7 @@ export class DenseEngine implements Engine {
     readCount(count);
     // Checked before the result array is made, so an absurd count costs nothing.
     if (count > this.#size - kernel.used(handle)) {
-      this.#dynamicErrors++;
+      this.#counts.dynamicErrors++;
       throw rangeFullError();
     }
     const offsets = new Uint32Array(count);
@@ -132,16 +129,7 @@ export class DenseEngine implements Engine {
 
   stats(): AllocatorStats {
     const handle = this.#live();
-    const used = kernel.used(handle);
-    const usedStatic = kernel.usedStatic(handle);
-    const band = (size: number, inUse: number): BandStats => ({ size: BigInt(size), used: inUse, free: BigInt(size - inUse) });
-    return {
-      ...band(this.#size, used),
-      static: band(this.#band, usedStatic),
-      dynamic: band(this.#size - this.#band, used - usedStatic),
-      allocations: { static: this.#staticAllocations, dynamic: this.#dynamicAllocations },
-      errors: { static: this.#staticErrors, dynamic: this.#dynamicErrors },
-    };
+    return statsFrom(BigInt(this.#size), BigInt(this.#band), kernel.used(handle), kernel.usedStatic(handle), this.#counts);
   }
 
   /** Allocated IPs in ascending order. Reads the bitmap in chunks, so it sees later changes. */
@@ -179,24 +167,24 @@ export class DenseEngine implements Engine {
     const handle = this.#live();
     const offset = this.#randomInt === undefined ? kernel.takeNext(handle) : this.#takeNextExternal(handle, this.#randomInt);
     if (offset < 0) {
-      this.#dynamicErrors++;
+      this.#counts.dynamicErrors++;
       throw rangeFullError();
     }
-    this.#dynamicAllocations++;
+    this.#counts.dynamicAllocations++;
     return offset;
   }
 
   allocateOffset(offset: number): void {
     const handle = this.#live();
     if (!this.#isOffset(offset)) {
-      this.#staticErrors++;
+      this.#counts.staticErrors++;
       throw offsetNotInRangeError(offset, BigInt(this.#size), this.cidr);
     }
     if (!kernel.take(handle, offset)) {
-      this.#staticErrors++;
+      this.#counts.staticErrors++;
       throw alreadyAllocatedError();
     }
-    this.#staticAllocations++;
+    this.#counts.staticAllocations++;
   }
 
   releaseOffset(offset: number): boolean {
@@ -225,7 +213,7 @@ export class DenseEngine implements Engine {
     if (!(out instanceof Uint32Array)) throw new TypeError('allocateManyOffsets expects a Uint32Array');
     const count = out.length;
     if (count > this.#size - kernel.used(handle)) {
-      this.#dynamicErrors++;
+      this.#counts.dynamicErrors++;
       throw rangeFullError();
     }
     if (this.#randomInt === undefined) {
@@ -239,7 +227,7 @@ export class DenseEngine implements Engine {
     } else {
       this.#takeManyExternal(handle, this.#randomInt, out);
     }
-    this.#dynamicAllocations += count;
+    this.#counts.dynamicAllocations += count;
   }
 
   ipAt(offset: number): string {

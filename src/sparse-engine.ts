@@ -12,7 +12,8 @@ import { kernel, KERNEL_STRATEGY, memoryU64, scratchBytes } from './kernel.js';
 import { drawBigFrom, drawFrom, type RandomInt, type RandomSource } from './random-source.js';
 import type { RangeGeometry } from './range.js';
 import type { CheckedSnapshot, RangeSnapshot } from './snapshot-input.js';
-import type { AllocatorStats, BandStats, Engine } from './engine.js';
+import type { AllocatorStats, Engine } from './engine.js';
+import { AllocationCounters, statsFrom } from './allocation-counters.js';
 import { decodeRuns, encodeRuns } from './run-encoding.js';
 
 const LOW32 = 0xffffffffn;
@@ -34,10 +35,7 @@ export class SparseEngine implements Engine {
   readonly #numeric: boolean;
   readonly #randomInt: RandomInt | undefined;
   readonly #strategy: number;
-  #staticAllocations = 0;
-  #dynamicAllocations = 0;
-  #staticErrors = 0;
-  #dynamicErrors = 0;
+  readonly #counts = new AllocationCounters();
 
   constructor(geometry: RangeGeometry, strategy: number, source: RandomSource) {
     this.cidr = geometry.cidr;
@@ -64,14 +62,14 @@ export class SparseEngine implements Engine {
     const handle = this.#live();
     const k = this.#offsetOfText(ip);
     if (k < 0n) {
-      this.#staticErrors++;
+      this.#counts.staticErrors++;
       throw notInRangeError(canonicalIPText(ip), this.cidr);
     }
     if (!kernel.sparseTake(handle, low(k), high(k))) {
-      this.#staticErrors++;
+      this.#counts.staticErrors++;
       throw alreadyAllocatedError();
     }
-    this.#staticAllocations++;
+    this.#counts.staticAllocations++;
     return this.#ipAt(k);
   }
 
@@ -127,16 +125,7 @@ export class SparseEngine implements Engine {
 
   stats(): AllocatorStats {
     const handle = this.#live();
-    const used = kernel.sparseUsed(handle) >>> 0;
-    const usedStatic = kernel.sparseUsedStatic(handle) >>> 0;
-    const band = (size: bigint, inUse: number): BandStats => ({ size, used: inUse, free: size - BigInt(inUse) });
-    return {
-      ...band(this.#size, used),
-      static: band(BigInt(this.#band), usedStatic),
-      dynamic: band(this.#upper, used - usedStatic),
-      allocations: { static: this.#staticAllocations, dynamic: this.#dynamicAllocations },
-      errors: { static: this.#staticErrors, dynamic: this.#dynamicErrors },
-    };
+    return statsFrom(this.#size, BigInt(this.#band), kernel.sparseUsed(handle) >>> 0, kernel.sparseUsedStatic(handle) >>> 0, this.#counts);
   }
 
   /** Ascending; the allocations as they were when iteration started (the hash tables have no order). */
@@ -169,14 +158,14 @@ export class SparseEngine implements Engine {
     this.#requireNumeric();
     const handle = this.#live();
     if (!this.#isOffset(offset)) {
-      this.#staticErrors++;
+      this.#counts.staticErrors++;
       throw offsetNotInRangeError(offset, this.#size, this.cidr);
     }
     if (!kernel.sparseTake(handle, offset >>> 0, 0)) {
-      this.#staticErrors++;
+      this.#counts.staticErrors++;
       throw alreadyAllocatedError();
     }
-    this.#staticAllocations++;
+    this.#counts.staticAllocations++;
   }
 
   releaseOffset(offset: number): boolean {
@@ -273,10 +262,10 @@ export class SparseEngine implements Engine {
   #nextOrFull(handle: number): bigint {
     const k = this.#takeNext(handle);
     if (k < 0n) {
-      this.#dynamicErrors++;
+      this.#counts.dynamicErrors++;
       throw rangeFullError();
     }
-    this.#dynamicAllocations++;
+    this.#counts.dynamicAllocations++;
     return k;
   }
 
@@ -313,7 +302,7 @@ export class SparseEngine implements Engine {
       throw new RangeError(`count must be a non-negative integer, got ${String(count)}`);
     }
     if (BigInt(count) > this.free) {
-      this.#dynamicErrors++;
+      this.#counts.dynamicErrors++;
       throw rangeFullError();
     }
     const offsets = new Array<bigint>(count);
@@ -334,7 +323,7 @@ export class SparseEngine implements Engine {
         throw error;
       }
     }
-    this.#dynamicAllocations += count;
+    this.#counts.dynamicAllocations += count;
     return offsets;
   }
 

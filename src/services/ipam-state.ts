@@ -4,7 +4,7 @@ import { ClusterIPAllocator } from '../allocator.js';
 import { AllocatorError, invalidSnapshotError } from '../errors.js';
 import { canonicalIPText } from '../address-codec.js';
 import type { ServiceIPAMOptions } from './service-ipam.js';
-import { NONE, isExternalName, isHeadless, familyOf, type IPFamily } from './service-fields.js';
+import { NONE, isExternalName, isHeadless, familyOf, serviceKey, type IPFamily } from './service-fields.js';
 
 export interface IPAMState {
   kind: 'ClusterIPState';
@@ -68,8 +68,9 @@ export function readState(
     const services = new Map<string, Service>();
     const claimed = new Set<string>();
     for (const service of s.services) {
-      const key = `${service?.metadata?.namespace || 'default'}/${service?.metadata?.name ?? ''}`;
-      if (!service?.metadata?.name || services.has(key)) throw invalidSnapshotError(`service ${key} is unnamed or listed twice`);
+      if (!service || typeof service !== 'object' || !service.metadata?.name) throw invalidSnapshotError('a service has no metadata.name');
+      const key = serviceKey(service);
+      if (services.has(key)) throw invalidSnapshotError(`service ${key} is listed twice`);
       if (!isExternalName(service) && !isHeadless(service)) {
         for (const ip of service.spec?.clusterIPs ?? []) {
           const family = ip === NONE ? undefined : familyOf(ip);

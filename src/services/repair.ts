@@ -2,7 +2,7 @@
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { ClusterIPAllocator } from '../allocator.js';
 import { canonicalIPText } from '../address-codec.js';
-import { NONE, familyOf, isExternalName, type IPFamily } from './service-fields.js';
+import { NONE, familyOf, isExternalName, serviceKey, type IPFamily } from './service-fields.js';
 
 export interface RepairOptions {
   /** Mark missing IPs allocated and free leaked ones (after they were leaked in 3 passes). */
@@ -37,7 +37,7 @@ export function repairAllocations(ipam: Allocators, services: Service[], options
   const claims = new Map<string, { family: IPFamily; services: string[] }>();
   for (const service of services) {
     if (isExternalName(service)) continue;
-    const key = `${service.metadata?.namespace || 'default'}/${service.metadata?.name ?? ''}`;
+    const key = serviceKey(service);
     const spec = service.spec ?? {};
     const ips = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
     for (const ip of ips) {

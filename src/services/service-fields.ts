@@ -14,6 +14,15 @@ const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const EXTERNAL_NAME_FORBIDDEN = 'may not be set for ExternalName services';
 const IP_EXAMPLE = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 
+/** How Services are tracked: namespace/name, the namespace defaulting to "default". */
+export function serviceKey(service: Service): string {
+  return keyOf(service.metadata?.namespace, service.metadata?.name ?? '');
+}
+
+export function keyOf(namespace: string | undefined, name: string): string {
+  return `${namespace || 'default'}/${name}`;
+}
+
 export function serviceType(service: Service): string {
   return service.spec?.type ?? 'ClusterIP';
 }

@@ -8,7 +8,9 @@ import { parseServiceClusterIPRange } from './service-cidr-flag.js';
 import {
   ServiceExistsError, ServiceNotFoundError, ServiceValidationError, internal, invalid, required, type FieldError,
 } from './field-errors.js';
-import { NONE, isExternalName, isHeadless, validateTypeRules, validateUpdateRules, type IPFamily } from './service-fields.js';
+import { NONE, isExternalName, isHeadless, keyOf, serviceKey, validateTypeRules, validateUpdateRules, type IPFamily } from './service-fields.js';
+
+export { serviceKey };
 import { initIPFamilyFields, isUnchangedPreferDualStack } from './ip-families.js';
 import { repairAllocations, type RepairOptions, type RepairReport } from './repair.js';
 import { metricsText } from './metrics.js';
@@ -26,10 +28,6 @@ export interface ServiceIPAMOptions {
 
 /** Family -> IP allocated (or to release) by one step of a create or update. */
 type FamilyIPs = Map<IPFamily, string>;
-
-export function serviceKey(service: Service): string {
-  return `${service.metadata?.namespace || 'default'}/${service.metadata?.name ?? ''}`;
-}
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -67,7 +65,7 @@ export class ServiceIPAM {
   }
 
   get(namespace: string, name: string): Service | undefined {
-    const stored = this.#services.get(`${namespace || 'default'}/${name}`);
+    const stored = this.#services.get(keyOf(namespace, name));
     return stored && clone(stored);
   }
 
