@@ -1,8 +1,8 @@
 // Dynamic allocation in band order: the upper (dynamic) band first, then the static band. The
 // strategy only decides where inside a band the address comes from.
 import {
-  sizeOf, bandOf, usedOf, usedStaticOf, strategyOf, levelPtr, H_THRESHOLD_UPPER, H_THRESHOLD_LOWER,
-  STRATEGY_RANDOM_SCAN_ID, STRATEGY_SEQUENTIAL_ID,
+  sizeOf, bandOf, usedOf, usedStaticOf, strategyOf, levelPtr, H_THRESHOLD_UPPER, H_THRESHOLD_LOWER, H_DRAW_MODEL,
+  STRATEGY_RANDOM_SCAN_ID, STRATEGY_SEQUENTIAL_ID, DRAW_MODEL_IPADDRESS,
 } from './layout';
 import { setBit, setKnownFreeBit, findFreeInBand } from './bitmap';
 import { randomBelow32, threshold32 } from './random';
@@ -63,13 +63,21 @@ export function takeLowerRank(b: usize, rank: u32): i32 {
 }
 
 // One dynamic allocation with the allocator's own strategy and PRNG; -1 when the range is full.
-// Like Kubernetes, a full range draws nothing, and random-scan pays its upper-band draw even when
-// that band is full. 'uniform' draws over the free offsets of the band it takes from.
+// random-scan pays its upper-band draw even when that band is full. On a full range the bitmap
+// draw model draws nothing (the legacy allocator checks its count first); the IPAddress model
+// draws the upper start, and the static-band start when there is a band, before giving up.
+// 'uniform' draws over the free offsets of the band it takes from.
 export function takeNext(b: usize): i32 {
   const size = sizeOf(b);
-  if (usedOf(b) >= size) return -1;
   const band = bandOf(b);
   const strategy = strategyOf(b);
+  if (usedOf(b) >= size) {
+    if (strategy == STRATEGY_RANDOM_SCAN && load<u32>(b + H_DRAW_MODEL) == DRAW_MODEL_IPADDRESS) {
+      randomBelow32(b, size - band, load<u32>(b + H_THRESHOLD_UPPER));
+      if (band > 0) randomBelow32(b, band, load<u32>(b + H_THRESHOLD_LOWER));
+    }
+    return -1;
+  }
   if (strategy == STRATEGY_RANDOM_SCAN) {
     const upper = takeUpperFrom(b, randomBelow32(b, size - band, load<u32>(b + H_THRESHOLD_UPPER)));
     if (upper >= 0) return upper;

@@ -2,7 +2,7 @@
 // converts BigInts on the hot path. Handles are pointers to blocks laid out as in layout.ts.
 import {
   blockBytes, layoutLevels, sizeOf, usedOf, usedStaticOf, levelPtr,
-  H_SIZE, H_BAND, H_STRATEGY, H_RNG, H_THRESHOLD_UPPER, H_THRESHOLD_LOWER,
+  H_SIZE, H_BAND, H_STRATEGY, H_RNG, H_THRESHOLD_UPPER, H_THRESHOLD_LOWER, H_DRAW_MODEL,
 } from './layout';
 import { threshold32 } from './random';
 import { testBit, setBit, clearBit, rebuildSummaries } from './bitmap';
@@ -12,24 +12,26 @@ import {
 } from './allocate';
 import { exportBigEndian, importBigEndian } from './snapshot';
 import {
-  SPARSE_HEADER_BYTES, S_SIZE, S_BAND, S_STRATEGY, S_RNG, S_RESULT, S_USED, S_USED_STATIC, sparseInit, sparseFreeTables,
+  SPARSE_HEADER_BYTES, S_SIZE, S_BAND, S_STRATEGY, S_RNG, S_RESULT, S_USED, S_USED_STATIC, S_DRAW_MODEL, sparseInit, sparseFreeTables,
   sparseTest, sparseSet, sparseClear, sparseUsedOf, sparseUsedStaticOf, sparseBytes,
 } from './sparse/sparse-map';
 import {
   sparseTakeNext as sparseTakeNextImpl, sparseTakeUpperFrom as sparseTakeUpperImpl,
   sparseTakeLowerFrom as sparseTakeLowerImpl, sparseTakeLowerRank as sparseTakeLowerRankImpl,
+  upstreamWideStart,
 } from './sparse/sparse-allocate';
 import { exportSortedOffsets } from './sparse/sorted-export';
 
 // ---- lifecycle ----
 
-export function create(size: u32, band: u32, strategy: u32, seedLow: u32, seedHigh: u32): usize {
+export function create(size: u32, band: u32, strategy: u32, seedLow: u32, seedHigh: u32, drawModel: u32): usize {
   const bytes = blockBytes(size);
   const b = heap.alloc(bytes);
   memory.fill(b, 0, bytes);
   store<u32>(b + H_SIZE, size);
   store<u32>(b + H_BAND, band);
   store<u32>(b + H_STRATEGY, strategy);
+  store<u32>(b + H_DRAW_MODEL, drawModel);
   store<u64>(b + H_RNG, (<u64>seedHigh << 32) | <u64>seedLow);
   store<u32>(b + H_THRESHOLD_UPPER, threshold32(size - band));
   store<u32>(b + H_THRESHOLD_LOWER, threshold32(band));
@@ -123,12 +125,13 @@ export function snapshotRead(b: usize, data: usize, length: u32): i32 { return i
 
 @inline function u64Of(low: u32, high: u32): u64 { return (<u64>high << 32) | <u64>low; }
 
-export function sparseCreate(sizeLow: u32, sizeHigh: u32, band: u32, strategy: u32, seedLow: u32, seedHigh: u32): usize {
+export function sparseCreate(sizeLow: u32, sizeHigh: u32, band: u32, strategy: u32, seedLow: u32, seedHigh: u32, drawModel: u32): usize {
   const s = heap.alloc(SPARSE_HEADER_BYTES);
   memory.fill(s, 0, SPARSE_HEADER_BYTES);
   store<u64>(s + S_SIZE, u64Of(sizeLow, sizeHigh));
   store<u32>(s + S_BAND, band);
   store<u32>(s + S_STRATEGY, strategy);
+  store<u32>(s + S_DRAW_MODEL, drawModel);
   store<u64>(s + S_RNG, u64Of(seedLow, seedHigh));
   sparseInit(s);
   return s;
@@ -150,6 +153,8 @@ export function sparseTakeNext(s: usize): i32 { return sparseTakeNextImpl(s); }
 export function sparseTakeUpperFrom(s: usize, low: u32, high: u32): i32 { return sparseTakeUpperImpl(s, u64Of(low, high)); }
 export function sparseTakeLowerFrom(s: usize, start: u32): i32 { return sparseTakeLowerImpl(s, start); }
 export function sparseTakeLowerRank(s: usize, rank: u32): i32 { return sparseTakeLowerRankImpl(s, rank); }
+// Maps a caller's raw 64-bit draw to an upper-band start as the IPAddress allocator does (result register).
+export function sparseWideStart(s: usize, low: u32, high: u32): void { store<u64>(s + S_RESULT, upstreamWideStart(s, u64Of(low, high))); }
 
 // count dynamic allocations written to out as u64 pairs; the caller checked there is room.
 export function sparseTakeMany(s: usize, count: u32, out: usize): void {

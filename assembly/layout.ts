@@ -32,7 +32,13 @@ export const H_BLOCK_COUNTS: usize = 80; // u32 pointer to u16 per 2^12-bit bloc
 export const H_SUPER_COUNTS: usize = 84; // u32 pointer to u32 per 2^18-bit superblock
 export const H_THRESHOLD_UPPER: usize = 88; // u32 rejection threshold for draws over the upper band
 export const H_THRESHOLD_LOWER: usize = 92; // u32 same for the static band
-export const HEADER_BYTES: usize = 96;
+export const H_DRAW_MODEL: usize = 96;  // u32 DRAW_MODEL_* (how dynamic allocation consumes draws)
+export const HEADER_BYTES: usize = 104;
+
+// Draw models: the legacy bitmap allocator checks for a full range before drawing; the 1.33+
+// IPAddress allocator draws its start(s) first and finds out the range is full by scanning.
+export const DRAW_MODEL_BITMAP: u32 = 0;
+export const DRAW_MODEL_IPADDRESS: u32 = 1;
 
 @inline export function sizeOf(b: usize): u32 { return load<u32>(b + H_SIZE); }
 @inline export function bandOf(b: usize): u32 { return load<u32>(b + H_BAND); }

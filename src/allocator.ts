@@ -1,7 +1,7 @@
 // ClusterIPAllocator: the public face of one service CIDR. It parses the range and options, picks
 // the representation (a dense bitmap up to 2^24 addresses, sparse above) and forwards every call.
 import { AllocatorError, disposedError, invalidSnapshotError, mismatchedNetworkError } from './errors.js';
-import { KERNEL_STRATEGY } from './kernel.js';
+import { KERNEL_DRAW_MODEL, KERNEL_STRATEGY } from './kernel.js';
 import { readRandomSource, type RandomInt } from './random-source.js';
 import { rangeGeometry, rangeInfoOf, readRangeOptions, type RangeInfo, type RangeOptions } from './range.js';
 import { checkSnapshotShape, type RangeSnapshot } from './snapshot-input.js';
@@ -10,6 +10,7 @@ import { SparseEngine } from './sparse-engine.js';
 import type { AllocatorStats, Engine } from './engine.js';
 
 export type Strategy = keyof typeof KERNEL_STRATEGY;
+export type DrawModel = keyof typeof KERNEL_DRAW_MODEL;
 export type { AllocatorStats, BandStats } from './engine.js';
 
 export interface AllocatorOptions extends RangeOptions {
@@ -22,12 +23,26 @@ export interface AllocatorOptions extends RangeOptions {
    * (exactly uniform among the free addresses of the band in use). Band order is always the same.
    */
   strategy?: Strategy;
+  /**
+   * How dynamic allocation consumes random draws, as one of Kubernetes' two allocators does:
+   * 'bitmap' (default; the legacy RangeAllocation allocator) draws nothing when the range is full;
+   * 'ipaddress' (the 1.33+ per-ServiceCIDR allocator) draws the upper-band start, and the static-band
+   * start when there is a band, before finding the range full, and draws a raw 64-bit start for a
+   * /64's upper band. Only the draws differ: the addresses handed out follow the same rules.
+   */
+  drawModel?: DrawModel;
 }
 
 // Frees the kernel memory of an allocator that was dropped without dispose().
 const leakedEngines = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry<Engine>((engine) => engine.destroy())
   : undefined;
+
+function readDrawModel(drawModel: unknown): number {
+  if (drawModel === undefined) return KERNEL_DRAW_MODEL.bitmap;
+  if (typeof drawModel === 'string' && Object.hasOwn(KERNEL_DRAW_MODEL, drawModel)) return KERNEL_DRAW_MODEL[drawModel as DrawModel];
+  throw new TypeError(`options.drawModel must be one of ${Object.keys(KERNEL_DRAW_MODEL).map((s) => `'${s}'`).join(', ')}`);
+}
 
 function readStrategy(strategy: unknown): number {
   if (strategy === undefined) return KERNEL_STRATEGY['random-scan'];
@@ -47,13 +62,14 @@ export class ClusterIPAllocator {
     const { legacy, staticBand } = readRangeOptions(options);
     const geometry = rangeGeometry(cidr, legacy, staticBand);
     const strategy = readStrategy(options?.strategy);
+    const drawModel = readDrawModel(options?.drawModel);
     const source = readRandomSource(options?.seed, options?.randomInt);
     this.range = rangeInfoOf(geometry);
     this.cidr = this.range.cidr;
     this.family = this.range.family;
     const engine = geometry.usable <= DENSE_LIMIT
-      ? new DenseEngine(geometry, strategy, source)
-      : new SparseEngine(geometry, strategy, source);
+      ? new DenseEngine(geometry, strategy, source, drawModel)
+      : new SparseEngine(geometry, strategy, source, drawModel);
     this.#engine = engine;
     leakedEngines?.register(this, engine, this);
   }

@@ -6,7 +6,7 @@ import {
 } from './errors.js';
 import { parseIP, parseIPv4Octets } from './ip-text.js';
 import { canonicalIPText, denseCodecFor, type AddressCodec } from './address-codec.js';
-import { kernel, KERNEL_STRATEGY, scratchBytes, scratchU32 } from './kernel.js';
+import { kernel, KERNEL_DRAW_MODEL, KERNEL_STRATEGY, scratchBytes, scratchU32 } from './kernel.js';
 import { drawFrom, type RandomInt, type RandomSource } from './random-source.js';
 import type { RangeGeometry } from './range.js';
 import type { CheckedSnapshot, RangeSnapshot } from './snapshot-input.js';
@@ -27,16 +27,18 @@ export class DenseEngine implements Engine {
   readonly #codec: AddressCodec;
   readonly #randomInt: RandomInt | undefined;
   readonly #strategy: number;
+  readonly #drawsWhenFull: boolean;
   readonly #counts = new AllocationCounters();
 
-  constructor(geometry: RangeGeometry, strategy: number, source: RandomSource) {
+  constructor(geometry: RangeGeometry, strategy: number, source: RandomSource, drawModel: number) {
     this.cidr = geometry.cidr;
     this.#size = Number(geometry.usable);
     this.#band = geometry.bandOffset;
     this.#codec = denseCodecFor(geometry);
     this.#randomInt = source.randomInt;
     this.#strategy = strategy;
-    this.#handle = kernel.create(this.#size, this.#band, strategy, source.seedLow, source.seedHigh) >>> 0;
+    this.#drawsWhenFull = drawModel === KERNEL_DRAW_MODEL.ipaddress && strategy === KERNEL_STRATEGY['random-scan'];
+    this.#handle = kernel.create(this.#size, this.#band, strategy, source.seedLow, source.seedHigh, drawModel) >>> 0;
   }
 
   /** Frees the kernel block; safe to call twice. Used by dispose() and the finalizer. */
@@ -273,7 +275,13 @@ export class DenseEngine implements Engine {
   // Kubernetes' draw order with the caller's source: one draw over the upper band, and a second
   // over the static band only when the upper band is full. Draws are checked before any change.
   #takeNextExternal(handle: number, randomInt: RandomInt): number {
-    if (kernel.used(handle) >= this.#size) return -1;
+    if (kernel.used(handle) >= this.#size) {
+      if (this.#drawsWhenFull) {
+        drawFrom(randomInt, this.#size - this.#band);
+        if (this.#band > 0) drawFrom(randomInt, this.#band);
+      }
+      return -1;
+    }
     if (this.#strategy === KERNEL_STRATEGY.sequential) {
       const upper = kernel.takeUpperFrom(handle, 0);
       return upper >= 0 ? upper : kernel.takeLowerFrom(handle, 0);

@@ -5,7 +5,7 @@ import { KERNEL_WASM_BASE64 } from './generated/kernel-wasm.js';
 
 export interface Kernel {
   readonly memory: WebAssembly.Memory;
-  create(size: number, band: number, strategy: number, seedLow: number, seedHigh: number): number;
+  create(size: number, band: number, strategy: number, seedLow: number, seedHigh: number, drawModel: number): number;
   destroy(handle: number): void;
   scratch(bytes: number): number;
   footprint(handle: number): number;
@@ -28,7 +28,8 @@ export interface Kernel {
   snapshotWrite(handle: number, out: number): number;
   snapshotRead(handle: number, data: number, length: number): number;
   // sparse ranges: 64-bit offsets as (low, high) u32 pairs; results in the register at sparseResultPtr
-  sparseCreate(sizeLow: number, sizeHigh: number, band: number, strategy: number, seedLow: number, seedHigh: number): number;
+  sparseCreate(sizeLow: number, sizeHigh: number, band: number, strategy: number, seedLow: number, seedHigh: number, drawModel: number): number;
+  sparseWideStart(handle: number, low: number, high: number): void;
   sparseDestroy(handle: number): void;
   sparseReset(handle: number): void;
   sparseResultPtr(handle: number): number;
@@ -62,6 +63,9 @@ export const kernel = instance.exports as unknown as Kernel;
 
 /** Kernel strategy ids (assembly/allocate.ts). */
 export const KERNEL_STRATEGY = { 'random-scan': 0, sequential: 1, uniform: 2 } as const;
+
+/** Kernel draw-model ids (assembly/layout.ts DRAW_MODEL_*). */
+export const KERNEL_DRAW_MODEL = { bitmap: 0, ipaddress: 1 } as const;
 
 /** A Uint32Array over `count` u32 slots of the scratch block; re-taken per use since memory may grow. */
 export function scratchU32(count: number): { pointer: number; view: Uint32Array } {

@@ -8,7 +8,7 @@ import {
 import { parseIP, parseIPv4Octets } from './ip-text.js';
 import { formatAddress, ipv6PartsToBigInt } from './ip-format.js';
 import { canonicalIPText } from './address-codec.js';
-import { kernel, KERNEL_STRATEGY, memoryU64, scratchBytes } from './kernel.js';
+import { kernel, KERNEL_DRAW_MODEL, KERNEL_STRATEGY, memoryU64, scratchBytes } from './kernel.js';
 import { drawBigFrom, drawFrom, type RandomInt, type RandomSource } from './random-source.js';
 import type { RangeGeometry } from './range.js';
 import type { CheckedSnapshot, RangeSnapshot } from './snapshot-input.js';
@@ -20,6 +20,9 @@ const LOW32 = 0xffffffffn;
 const BATCH_CHUNK = 65536;
 /** The kernel counts allocations in a u32. */
 const MAX_ALLOCATIONS = 0xffffffff;
+/** Go's math.MaxInt64: the IPAddress allocator's raw-draw threshold for an upper band. */
+const MAX_INT64 = (1n << 63n) - 1n;
+const TWO_64 = 1n << 64n;
 
 const low = (k: bigint) => Number(k & LOW32);
 const high = (k: bigint) => Number(k >> 32n);
@@ -35,9 +38,10 @@ export class SparseEngine implements Engine {
   readonly #numeric: boolean;
   readonly #randomInt: RandomInt | undefined;
   readonly #strategy: number;
+  readonly #ipaddressDraws: boolean;
   readonly #counts = new AllocationCounters();
 
-  constructor(geometry: RangeGeometry, strategy: number, source: RandomSource) {
+  constructor(geometry: RangeGeometry, strategy: number, source: RandomSource, drawModel: number) {
     this.cidr = geometry.cidr;
     this.#family = geometry.family;
     this.#first = geometry.network + 1n;
@@ -47,7 +51,8 @@ export class SparseEngine implements Engine {
     this.#numeric = geometry.usable <= 1n << 32n;
     this.#randomInt = source.randomInt;
     this.#strategy = strategy;
-    this.#handle = kernel.sparseCreate(low(this.#size), high(this.#size), this.#band, strategy, source.seedLow, source.seedHigh) >>> 0;
+    this.#ipaddressDraws = drawModel === KERNEL_DRAW_MODEL.ipaddress;
+    this.#handle = kernel.sparseCreate(low(this.#size), high(this.#size), this.#band, strategy, source.seedLow, source.seedHigh, drawModel) >>> 0;
   }
 
   destroy(): void {
@@ -273,7 +278,13 @@ export class SparseEngine implements Engine {
   #takeNext(handle: number): bigint {
     const randomInt = this.#randomInt;
     if (randomInt === undefined) return kernel.sparseTakeNext(handle) ? this.#result(handle) : -1n;
-    if (BigInt(kernel.sparseUsed(handle) >>> 0) >= this.#size) return -1n;
+    if (BigInt(kernel.sparseUsed(handle) >>> 0) >= this.#size) {
+      if (this.#ipaddressDraws && this.#strategy === KERNEL_STRATEGY['random-scan']) {
+        this.#drawUpperStart(handle, randomInt);
+        if (this.#band > 0) drawFrom(randomInt, this.#band);
+      }
+      return -1n;
+    }
     const upperFull = BigInt((kernel.sparseUsed(handle) - kernel.sparseUsedStatic(handle)) >>> 0) >= this.#upper;
     if (this.#strategy === KERNEL_STRATEGY.sequential) {
       if (kernel.sparseTakeUpperFrom(handle, 0, 0) || kernel.sparseTakeLowerFrom(handle, 0)) return this.#result(handle);
@@ -290,9 +301,17 @@ export class SparseEngine implements Engine {
       const freeLower = this.#band - (kernel.sparseUsedStatic(handle) >>> 0);
       return kernel.sparseTakeLowerRank(handle, drawFrom(randomInt, freeLower)) ? this.#result(handle) : -1n;
     }
-    const start = drawBigFrom(randomInt, this.#upper);
+    const start = this.#drawUpperStart(handle, randomInt);
     if (kernel.sparseTakeUpperFrom(handle, low(start), high(start))) return this.#result(handle);
     return kernel.sparseTakeLowerFrom(handle, drawFrom(randomInt, this.#band)) ? this.#result(handle) : -1n;
+  }
+
+  /** The random-scan start in the upper band, drawn with the caller's source as the chosen allocator would. */
+  #drawUpperStart(handle: number, randomInt: RandomInt): bigint {
+    if (!this.#ipaddressDraws || this.#upper < MAX_INT64) return drawBigFrom(randomInt, this.#upper);
+    const draw = drawBigFrom(randomInt, TWO_64);
+    kernel.sparseWideStart(handle, low(draw), high(draw));
+    return this.#result(handle);
   }
 
   /** count dynamic allocations, all or nothing. */

@@ -1,11 +1,14 @@
 // Dynamic allocation for sparse ranges: the same band order and strategies as allocate.ts, with
 // 64-bit offsets. Results go to the S_RESULT register; functions return 1 (taken) or 0 (full).
 import {
-  S_RESULT, sparseSize, sparseBand, sparseUsedOf, sparseUsedStaticOf, sparseSet, sparseTest,
+  S_RESULT, S_DRAW_MODEL, sparseSize, sparseBand, sparseUsedOf, sparseUsedStaticOf, sparseSet, sparseTest,
   sparseFindFreeInBand,
 } from './sparse-map';
-import { randomBelow32, randomBelow64, threshold32 } from '../random';
-import { STRATEGY_SEQUENTIAL_ID, STRATEGY_UNIFORM_ID } from '../layout';
+import { nextU64, randomBelow32, randomBelow64, threshold32 } from '../random';
+import { STRATEGY_SEQUENTIAL_ID, STRATEGY_UNIFORM_ID, DRAW_MODEL_IPADDRESS } from '../layout';
+
+// Go's math.MaxInt64: the IPAddress allocator draws a raw 64-bit start for upper bands this large.
+const MAX_INT64: u64 = 0x7FFFFFFFFFFFFFFF;
 
 @inline function strategyOf(s: usize): u32 { return load<u32>(s + 12); }
 @inline function upperSize(s: usize): u64 { return sparseSize(s) - <u64>sparseBand(s); }
@@ -24,7 +27,18 @@ import { STRATEGY_SEQUENTIAL_ID, STRATEGY_UNIFORM_ID } from '../layout';
 
 export function drawUpper(s: usize): u64 {
   const n = upperSize(s);
+  if (n >= MAX_INT64 && load<u32>(s + S_DRAW_MODEL) == DRAW_MODEL_IPADDRESS) return upstreamWideStart(s, nextU64(s));
   return n < (<u64>1 << 32) ? <u64>randomBelow32(s, <u32>n, threshold32(<u32>n)) : randomBelow64(s, n);
+}
+
+// The IPAddress allocator's start for an upper band of 2^63 - 1 addresses or more (a /64): a raw
+// 64-bit draw, pulled back by the band size when adding it would overflow, and an iterator that
+// wraps a start past the last address to the band's first one.
+export function upstreamWideStart(s: usize, draw: u64): u64 {
+  const band = <u64>sparseBand(s);
+  let x = draw;
+  if (~(<u64>0) - x < band) x -= band;
+  return x >= upperSize(s) ? 0 : x;
 }
 
 export function drawLower(s: usize): u32 {
@@ -72,8 +86,15 @@ export function sparseTakeLowerRank(s: usize, rank: u32): i32 {
 }
 
 export function sparseTakeNext(s: usize): i32 {
-  if (<u64>sparseUsedOf(s) >= sparseSize(s)) return 0;
   const strategy = strategyOf(s);
+  if (<u64>sparseUsedOf(s) >= sparseSize(s)) {
+    // Same draw consumption on a full range as the dense kernel (allocate.ts takeNext).
+    if (strategy != STRATEGY_UNIFORM_ID && strategy != STRATEGY_SEQUENTIAL_ID && load<u32>(s + S_DRAW_MODEL) == DRAW_MODEL_IPADDRESS) {
+      drawUpper(s);
+      if (sparseBand(s) > 0) drawLower(s);
+    }
+    return 0;
+  }
   if (strategy == STRATEGY_UNIFORM_ID) return takeUniform(s);
   if (strategy == STRATEGY_SEQUENTIAL_ID) {
     return sparseTakeUpperFrom(s, 0) != 0 ? 1 : sparseTakeLowerFrom(s, 0);

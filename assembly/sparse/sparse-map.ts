@@ -15,6 +15,7 @@ export const S_USED: usize = 16;        // u32 allocated offsets (each one costs
 export const S_USED_STATIC: usize = 20; // u32 allocated offsets below the band
 export const S_RNG: usize = 24;         // u64 PRNG state (random.ts reads it at the same offset)
 export const S_RESULT: usize = 32;      // u64 result register for 64-bit outputs
+export const S_DRAW_MODEL: usize = 40;  // u32 draw model (layout.ts DRAW_MODEL_*)
 export const S_TABLES: usize = 48;      // SPARSE_LEVELS x 16-byte table headers
 export const SPARSE_HEADER_BYTES: usize = S_TABLES + (<usize>SPARSE_LEVELS << 4);
 
