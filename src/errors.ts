@@ -12,7 +12,11 @@ export type AllocatorErrorCode =
   | 'ERR_INVALID_SNAPSHOT'
   | 'ERR_DISPOSED'
   /** The numeric offset API on a range whose offsets do not fit a Uint32Array (over 2^32 addresses). */
-  | 'ERR_OFFSETS_TOO_LARGE';
+  | 'ERR_OFFSETS_TOO_LARGE'
+  /** A Kubernetes version outside 1.29–1.36. */
+  | 'ERR_UNSUPPORTED_VERSION'
+  /** A call the chosen Kubernetes version has no counterpart for (ServiceCIDRs before 1.33). */
+  | 'ERR_NOT_SUPPORTED_BY_VERSION';
 
 export class AllocatorError extends Error {
   readonly code: AllocatorErrorCode;
