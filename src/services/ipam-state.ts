@@ -1,12 +1,25 @@
-// The whole ServiceIPAM state as JSON-safe data: both ranges' snapshots (base64) and the Services.
+// The whole ServiceIPAM state as JSON-safe data: the bitmaps (RangeAllocation bytes in base64) the
+// version keeps, the ServiceCIDR and IPAddress objects (1.33+), and the Services.
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { ClusterIPAllocator } from '../allocator.js';
-import { AllocatorError, invalidSnapshotError } from '../errors.js';
-import { canonicalIPText } from '../address-codec.js';
-import type { ServiceIPAMOptions } from './service-ipam.js';
-import { NONE, isExternalName, isHeadless, familyOf, serviceKey, type IPFamily } from './service-fields.js';
+import { invalidSnapshotError } from '../errors.js';
+import { parseIPSloppy } from '../ip-sloppy.js';
+import type { IPAddress, ServiceCIDR } from './network-objects.js';
+import { NONE, isExternalName, isHeadless, serviceKey } from './service-fields.js';
 
 export interface IPAMState {
+  kind: 'ClusterIPState';
+  version: 2;
+  kubernetesVersion: string;
+  serviceClusterIPRange: string;
+  /** RangeAllocation bitmaps: the allocator (1.29–1.32) or the dual-write copy (1.33); none later. */
+  ranges: Array<{ range: string; data: string }>;
+  serviceCIDRs: ServiceCIDR[];
+  ipAddresses: IPAddress[];
+  services: Service[];
+}
+
+/** The 0.1.0 layout: bitmaps and Services only. Restores into any version (1.33+ gets IPAddresses made). */
+export interface IPAMStateV1 {
   kind: 'ClusterIPState';
   version: 1;
   serviceClusterIPRange: string;
@@ -15,77 +28,85 @@ export interface IPAMState {
   services: Service[];
 }
 
-function toBase64(bytes: Uint8Array): string {
+export function toBase64(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 
-function fromBase64(text: string): Uint8Array {
+export function fromBase64(text: string, what: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw invalidSnapshotError(`${what} is not base64`);
   const binary = atob(text);
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-export function stateOf(ranges: readonly string[], legacy: boolean, allocators: ReadonlyMap<IPFamily, ClusterIPAllocator>, services: ReadonlyMap<string, Service>): IPAMState {
+export interface CheckedState {
+  version: 1 | 2;
+  kubernetesVersion?: string;
+  serviceClusterIPRange: string;
+  legacy?: boolean;
+  ranges: Array<{ range: string; data: Uint8Array }>;
+  serviceCIDRs: ServiceCIDR[];
+  ipAddresses: IPAddress[];
+  services: Map<string, Service>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Shape checks and decoding; nothing is built yet. Throws ERR_INVALID_SNAPSHOT. */
+export function checkState(state: unknown): CheckedState {
+  if (!isObject(state) || state.kind !== 'ClusterIPState' || (state.version !== 1 && state.version !== 2)) {
+    throw invalidSnapshotError('not a ClusterIPState of version 1 or 2');
+  }
+  if (!Array.isArray(state.ranges) || !Array.isArray(state.services) || typeof state.serviceClusterIPRange !== 'string') {
+    throw invalidSnapshotError('ranges, services and serviceClusterIPRange are required');
+  }
+  const ranges = state.ranges.map((entry, i) => {
+    if (!isObject(entry) || typeof entry.range !== 'string' || typeof entry.data !== 'string') throw invalidSnapshotError(`ranges[${i}] needs range and data`);
+    return { range: entry.range, data: fromBase64(entry.data, `ranges[${i}].data`) };
+  });
+  const list = (value: unknown, what: string, kind: string) => {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) throw invalidSnapshotError(`${what} must be a list`);
+    value.forEach((item, i) => {
+      if (!isObject(item) || item.kind !== kind || !isObject(item.metadata) || typeof item.metadata.name !== 'string' || !isObject(item.spec)) {
+        throw invalidSnapshotError(`${what}[${i}] is not a ${kind}`);
+      }
+    });
+    return value as never[];
+  };
+  const services = new Map<string, Service>();
+  state.services.forEach((service, i) => {
+    if (!isObject(service) || !isObject(service.metadata) || typeof service.metadata.name !== 'string' || service.metadata.name === '') {
+      throw invalidSnapshotError(`services[${i}] has no metadata.name`);
+    }
+    const key = serviceKey(service as Service);
+    if (services.has(key)) throw invalidSnapshotError(`service ${key} is listed twice`);
+    services.set(key, service as Service);
+  });
   return {
-    kind: 'ClusterIPState',
-    version: 1,
-    serviceClusterIPRange: ranges.join(','),
-    legacy,
-    ranges: [...allocators.values()].map((a) => {
-      const snap = a.snapshot();
-      return { range: snap.range, data: toBase64(snap.data) };
-    }),
-    services: JSON.parse(JSON.stringify([...services.values()])),
+    version: state.version,
+    kubernetesVersion: typeof state.kubernetesVersion === 'string' ? state.kubernetesVersion : undefined,
+    serviceClusterIPRange: state.serviceClusterIPRange,
+    legacy: state.legacy === true,
+    ranges,
+    serviceCIDRs: list(state.serviceCIDRs, 'serviceCIDRs', 'ServiceCIDR'),
+    ipAddresses: list(state.ipAddresses, 'ipAddresses', 'IPAddress'),
+    services,
   };
 }
 
-// Builds new allocators and records from a state, checking that it fits this configuration and is
-// consistent (every Service IP allocated in its family's range, no IP twice). Throws
-// ERR_MISMATCHED_NETWORK or ERR_INVALID_SNAPSHOT; builds everything before anything is replaced.
-export function readState(
-  state: unknown, ranges: readonly string[], families: readonly IPFamily[], options: ServiceIPAMOptions,
-): { allocators: Map<IPFamily, ClusterIPAllocator>; services: Map<string, Service> } {
-  const s = state as Partial<IPAMState> | null;
-  if (!s || typeof s !== 'object' || s.kind !== 'ClusterIPState' || s.version !== 1) throw invalidSnapshotError('not a ClusterIPState version 1');
-  if (!Array.isArray(s.ranges) || !Array.isArray(s.services) || typeof s.serviceClusterIPRange !== 'string') throw invalidSnapshotError('ranges, services and serviceClusterIPRange are required');
-  if (s.serviceClusterIPRange !== ranges.join(',') || s.ranges.length !== ranges.length || (s.legacy === true) !== (options.legacy === true)) {
-    throw new AllocatorError('ERR_MISMATCHED_NETWORK', `the provided network does not match the current range (state: ${s.serviceClusterIPRange}, configured: ${ranges.join(',')})`);
+/** Canonical IPs a stored Service holds, parsed as the API server parses them (sloppily). */
+export function serviceIPs(service: Service): string[] {
+  if (isExternalName(service) || isHeadless(service)) return [];
+  const out: string[] = [];
+  for (const text of service.spec?.clusterIPs ?? []) {
+    if (text === NONE || text === '') continue;
+    const ip = parseIPSloppy(text);
+    if (ip === null) throw invalidSnapshotError(`service ${serviceKey(service)} holds ${JSON.stringify(text)}, which is not an IP`);
+    out.push(ip.canonical);
   }
-  const allocators = new Map<IPFamily, ClusterIPAllocator>();
-  const dispose = () => allocators.forEach((a) => a.dispose());
-  try {
-    s.ranges.forEach((entry, i) => {
-      if (!entry || typeof entry.range !== 'string' || typeof entry.data !== 'string') throw invalidSnapshotError(`ranges[${i}] needs range and data`);
-      let data: Uint8Array;
-      try {
-        data = fromBase64(entry.data);
-      } catch {
-        throw invalidSnapshotError(`ranges[${i}].data is not base64`);
-      }
-      allocators.set(families[i], ClusterIPAllocator.fromSnapshot({ range: entry.range, data }, { legacy: options.legacy, strategy: options.strategy }));
-    });
-    const services = new Map<string, Service>();
-    const claimed = new Set<string>();
-    for (const service of s.services) {
-      if (!service || typeof service !== 'object' || !service.metadata?.name) throw invalidSnapshotError('a service has no metadata.name');
-      const key = serviceKey(service);
-      if (services.has(key)) throw invalidSnapshotError(`service ${key} is listed twice`);
-      if (!isExternalName(service) && !isHeadless(service)) {
-        for (const ip of service.spec?.clusterIPs ?? []) {
-          const family = ip === NONE ? undefined : familyOf(ip);
-          const allocator = family && allocators.get(family);
-          if (!allocator || !allocator.has(ip)) throw invalidSnapshotError(`service ${key} holds ${ip}, which the ranges do not have allocated`);
-          const canonical = canonicalIPText(ip);
-          if (claimed.has(canonical)) throw invalidSnapshotError(`${ip} is held by two services`);
-          claimed.add(canonical);
-        }
-      }
-      services.set(key, service);
-    }
-    return { allocators, services };
-  } catch (error) {
-    dispose();
-    throw error;
-  }
+  return out;
 }

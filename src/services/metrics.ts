@@ -1,25 +1,42 @@
 // Prometheus text exposition of the API server's ClusterIP allocator metrics, one series per CIDR.
-import type { ClusterIPAllocator } from '../allocator.js';
+// Values are float64 in the API server and print as Go's client does (1.048574e+06, not 1048574).
 
 const PREFIX = 'kube_apiserver_clusterip_allocator';
 
-export function metricsText(allocators: ReadonlyMap<string, ClusterIPAllocator>): string {
-  const stats = [...allocators.values()].map((a) => ({ cidr: a.cidr, stats: a.stats() }));
+export interface CIDRMetrics {
+  cidr: string;
+  allocated: bigint | number;
+  available: bigint | number;
+  allocations: { static: number; dynamic: number };
+  errors: { static: number; dynamic: number };
+}
+
+/** strconv.FormatFloat(v, 'g', -1, 64) for the integer values metrics carry. */
+export function goFloat(value: bigint | number): string {
+  const v = Number(value);
+  if (Math.abs(v) < 1e6) return String(v);
+  const [mantissa, exponent] = v.toExponential().split('e');
+  const sign = exponent.startsWith('-') ? '-' : '+';
+  const digits = exponent.replace(/^[+-]/, '');
+  return `${mantissa}e${sign}${digits.padStart(2, '0')}`;
+}
+
+export function metricsText(rows: readonly CIDRMetrics[]): string {
   const lines: string[] = [];
-  const family = (name: string, type: 'gauge' | 'counter', help: string, rows: Array<[string, bigint | number]>) => {
+  const family = (name: string, type: 'gauge' | 'counter', help: string, series: Array<[string, bigint | number]>) => {
     lines.push(`# HELP ${PREFIX}_${name} [ALPHA] ${help}`, `# TYPE ${PREFIX}_${name} ${type}`);
-    for (const [labels, value] of rows) lines.push(`${PREFIX}_${name}{${labels}} ${value}`);
+    for (const [labels, value] of series) lines.push(`${PREFIX}_${name}{${labels}} ${goFloat(value)}`);
   };
   const cidr = (c: string) => `cidr="${c}"`;
-  family('allocated_ips', 'gauge', 'Gauge measuring the number of allocated IPs for Services', stats.map((s) => [cidr(s.cidr), s.stats.used]));
-  family('available_ips', 'gauge', 'Gauge measuring the number of available IPs for Services', stats.map((s) => [cidr(s.cidr), s.stats.free]));
-  family('allocation_total', 'counter', 'Number of Cluster IPs allocations', stats.flatMap((s) => [
-    [`${cidr(s.cidr)},scope="dynamic"`, s.stats.allocations.dynamic] as [string, number],
-    [`${cidr(s.cidr)},scope="static"`, s.stats.allocations.static] as [string, number],
+  family('allocated_ips', 'gauge', 'Gauge measuring the number of allocated IPs for Services', rows.map((r) => [cidr(r.cidr), r.allocated]));
+  family('available_ips', 'gauge', 'Gauge measuring the number of available IPs for Services', rows.map((r) => [cidr(r.cidr), r.available]));
+  family('allocation_total', 'counter', 'Number of Cluster IPs allocations', rows.flatMap((r) => [
+    [`${cidr(r.cidr)},scope="dynamic"`, r.allocations.dynamic] as [string, number],
+    [`${cidr(r.cidr)},scope="static"`, r.allocations.static] as [string, number],
   ]));
-  family('allocation_errors_total', 'counter', 'Number of errors trying to allocate Cluster IPs', stats.flatMap((s) => [
-    [`${cidr(s.cidr)},scope="dynamic"`, s.stats.errors.dynamic] as [string, number],
-    [`${cidr(s.cidr)},scope="static"`, s.stats.errors.static] as [string, number],
+  family('allocation_errors_total', 'counter', 'Number of errors trying to allocate Cluster IPs', rows.flatMap((r) => [
+    [`${cidr(r.cidr)},scope="dynamic"`, r.errors.dynamic] as [string, number],
+    [`${cidr(r.cidr)},scope="static"`, r.errors.static] as [string, number],
   ]));
   return lines.join('\n') + '\n';
 }

@@ -1,17 +1,20 @@
-// The repair controller's check: compare the Services that exist with what the allocators hold.
+// The legacy repair controller (1.29–1.32, ipallocator/controller/repair.go): compare the Services
+// that exist with what the range bitmaps hold. Leaked IPs are freed on the third consecutive pass
+// that finds them; missing ones are marked at once.
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { ClusterIPAllocator } from '../allocator.js';
-import { canonicalIPText } from '../address-codec.js';
-import { NONE, familyOf, isExternalName, serviceKey, type IPFamily } from './service-fields.js';
+import { parseIPSloppy } from '../ip-sloppy.js';
+import { NONE, isExternalName, serviceKey, type IPFamily } from './service-fields.js';
 
 export interface RepairOptions {
-  /** Mark missing IPs allocated and free leaked ones (after they were leaked in 3 passes). */
+  /** Make the changes: mark missing IPs (and free leaked ones after 3 passes) or, from 1.33, create and delete IPAddresses. */
   apply?: boolean;
 }
 
 export interface ServiceIP { service: string; ip: string }
 
-export interface RepairReport {
+export interface BitmapRepairReport {
+  model: 'bitmap';
   /** Allocated but claimed by no Service; `released` once seen leaked in 3 applied passes in a row. */
   leaked: Array<{ ip: string; passes: number; released: boolean }>;
   /** Claimed by more than one Service. */
@@ -27,48 +30,44 @@ export interface RepairReport {
 /** Kubernetes frees a leaked IP only on the third repair pass that finds it leaked. */
 export const REPAIRS_BEFORE_LEAK_CLEANUP = 3;
 
-interface Allocators {
-  readonly families: readonly IPFamily[];
-  allocator(family: IPFamily): ClusterIPAllocator | undefined;
-}
-
-export function repairAllocations(ipam: Allocators, services: Service[], options: RepairOptions, leakPasses: Map<string, number>): RepairReport {
-  const report: RepairReport = { leaked: [], duplicates: [], outOfRange: [], notAllocated: [], invalid: [] };
+export function repairBitmaps(
+  allocators: ReadonlyMap<IPFamily, ClusterIPAllocator>, services: readonly Service[], options: RepairOptions, leakPasses: Map<string, number>,
+): BitmapRepairReport {
+  const report: BitmapRepairReport = { model: 'bitmap', leaked: [], duplicates: [], outOfRange: [], notAllocated: [], invalid: [] };
   const claims = new Map<string, { family: IPFamily; services: string[] }>();
   for (const service of services) {
     if (isExternalName(service)) continue;
     const key = serviceKey(service);
     const spec = service.spec ?? {};
     const ips = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
-    for (const ip of ips) {
-      if (ip === NONE || ip === '') continue;
-      const family = familyOf(ip);
-      if (!family) {
-        report.invalid.push({ service: key, ip });
+    for (const text of ips) {
+      if (text === NONE || text === '') continue;
+      const ip = parseIPSloppy(text);
+      if (ip === null) {
+        report.invalid.push({ service: key, ip: text });
         continue;
       }
-      const allocator = ipam.allocator(family);
-      if (!allocator || !allocator.contains(ip)) {
-        report.outOfRange.push({ service: key, ip });
+      const family: IPFamily = ip.family === 4 ? 'IPv4' : 'IPv6';
+      const allocator = allocators.get(family);
+      if (!allocator || !allocator.contains(ip.canonical)) {
+        report.outOfRange.push({ service: key, ip: text });
         continue;
       }
-      const canonical = canonicalIPText(ip);
-      const claim = claims.get(canonical);
+      const claim = claims.get(ip.canonical);
       if (claim) claim.services.push(key);
-      else claims.set(canonical, { family, services: [key] });
+      else claims.set(ip.canonical, { family, services: [key] });
     }
   }
   for (const [ip, claim] of claims) {
     if (claim.services.length > 1) report.duplicates.push({ ip, services: claim.services });
-    const allocator = ipam.allocator(claim.family)!;
+    const allocator = allocators.get(claim.family)!;
     if (!allocator.has(ip)) {
       for (const service of claim.services) report.notAllocated.push({ service, ip });
       if (options.apply) allocator.allocate(ip);
     }
   }
   const stillLeaked = new Set<string>();
-  for (const family of ipam.families) {
-    const allocator = ipam.allocator(family)!;
+  for (const allocator of allocators.values()) {
     const leakedHere = [...allocator].filter((ip) => !claims.has(ip));
     for (const ip of leakedHere) {
       const passes = (leakPasses.get(ip) ?? 0) + 1;

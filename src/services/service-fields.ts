@@ -1,17 +1,17 @@
-// Reading and checking the ClusterIP-related fields of a Service, as the API server's validation
-// (ValidateServiceClusterIPsRelatedFields, the type rules, the update rules) does.
+// Reading and checking the ClusterIP-related fields of a Service: the API server's
+// ValidateServiceClusterIPsRelatedFields and the upgrade/downgrade rules of ValidateServiceUpdate.
+// IP text is read with Go's sloppy parser (ip-sloppy.ts), as the API server does; the version
+// profile decides whether sloppy forms are errors.
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { parseIP } from '../ip-text.js';
-import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-errors.js';
+import { parseIPSloppy, type SloppyIP } from '../ip-sloppy.js';
+import { duplicate, goStringSlice, invalid, notSupported, required, type FieldError } from './field-errors.js';
 
 export type IPFamily = 'IPv4' | 'IPv6';
 export type IPFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
 
 export const NONE = 'None';
-const FAMILIES = ['IPv4', 'IPv6'];
-const POLICIES = ['PreferDualStack', 'RequireDualStack', 'SingleStack'];
-const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
-const EXTERNAL_NAME_FORBIDDEN = 'may not be set for ExternalName services';
+export const IP_FAMILIES: readonly string[] = ['IPv4', 'IPv6'];
+export const IP_FAMILY_POLICIES: readonly string[] = ['PreferDualStack', 'RequireDualStack', 'SingleStack'];
 const IP_EXAMPLE = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
 
 /** How Services are tracked: namespace/name, the namespace defaulting to "default". */
@@ -24,45 +24,85 @@ export function keyOf(namespace: string | undefined, name: string): string {
 }
 
 export function serviceType(service: Service): string {
-  return service.spec?.type ?? 'ClusterIP';
+  return service.spec?.type ?? '';
 }
 
 export function isExternalName(service: Service): boolean {
   return serviceType(service) === 'ExternalName';
 }
 
+/** clusterIPs[0] is "None" (the API server's check after normalisation). */
 export function isHeadless(service: Service): boolean {
+  const ips = service.spec?.clusterIPs ?? [];
+  return ips.length > 0 && ips[0] === NONE;
+}
+
+/** Validation's stricter test: clusterIPs is exactly ["None"]. */
+export function isHeadlessForValidation(service: Service): boolean {
   const ips = service.spec?.clusterIPs ?? [];
   return ips.length === 1 && ips[0] === NONE;
 }
 
-/** The family of a valid IP text, or undefined. */
-export function familyOf(ip: string): IPFamily | undefined {
-  const parsed = parseIP(ip);
-  return parsed.family === 4 ? 'IPv4' : parsed.family === 6 ? 'IPv6' : undefined;
+/** helper.IsServiceIPSet: clusterIP holds an address (not "" and not "None"). */
+export function isServiceIPSet(service: Service): boolean {
+  const ip = service.spec?.clusterIP;
+  return ip !== undefined && ip !== '' && ip !== NONE;
 }
 
-// Rules tied to the type: unknown types, ExternalName's forbidden fields, "None" for exposed types.
-export function validateTypeRules(service: Service): FieldError[] {
-  const spec = service.spec ?? {};
-  const errors: FieldError[] = [];
+export function needsClusterIP(service: Service): boolean {
+  return !isExternalName(service);
+}
+
+export function needsNodePort(service: Service): boolean {
   const type = serviceType(service);
-  if (!TYPES.includes(type)) errors.push(notSupported('spec.type', type, TYPES));
-  if (type === 'ExternalName') {
-    if (spec.clusterIP) errors.push(forbidden('spec.clusterIP', EXTERNAL_NAME_FORBIDDEN));
-    if ((spec.clusterIPs ?? []).length > 0) errors.push(forbidden('spec.clusterIPs', EXTERNAL_NAME_FORBIDDEN));
-    if ((spec.ipFamilies ?? []).length > 0) errors.push(forbidden('spec.ipFamilies', EXTERNAL_NAME_FORBIDDEN));
-    if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null) errors.push(forbidden('spec.ipFamilyPolicy', EXTERNAL_NAME_FORBIDDEN));
-    if (!spec.externalName) errors.push(required('spec.externalName'));
-  }
-  if ((type === 'NodePort' || type === 'LoadBalancer') && isHeadless(service)) {
-    errors.push(invalid('spec.clusterIPs[0]', NONE, `may not be set to 'None' for ${type} services`));
-  }
-  return errors;
+  return type === 'NodePort' || type === 'LoadBalancer';
 }
 
-// The API server's ValidateServiceClusterIPsRelatedFields.
-export function validateClusterIPFields(service: Service): FieldError[] {
+/** LoadBalancer with externalTrafficPolicy Local (apiservice.NeedsHealthCheck). */
+export function needsHealthCheck(service: Service): boolean {
+  return serviceType(service) === 'LoadBalancer' && service.spec?.externalTrafficPolicy === 'Local';
+}
+
+/** NodePort, LoadBalancer, or ClusterIP with externalIPs (apiservice.ExternallyAccessible). */
+export function externallyAccessible(service: Service): boolean {
+  const type = serviceType(service);
+  return type === 'LoadBalancer' || type === 'NodePort' || (type === 'ClusterIP' && (service.spec?.externalIPs ?? []).length > 0);
+}
+
+/** The family Go's parser gives a text (IPv4-mapped counts as IPv4), or undefined. */
+export function familyOf(ip: string): IPFamily | undefined {
+  const parsed = parseIPSloppy(ip);
+  return parsed === null ? undefined : parsed.family === 4 ? 'IPv4' : 'IPv6';
+}
+
+export function sameList(a: readonly string[] = [], b: readonly string[] = []): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * IsValidIPForLegacyField: Go's sloppy parser, plus (strict) no leading zeros and no IPv4-mapped
+ * IPv6. `validOld` holds the IPs the stored object already had: they stay valid on update (the
+ * KEP-4858 ratchet for immutable values).
+ */
+export function validateIPText(field: string, text: string, strict: boolean, validOld: readonly string[] = []): { errors: FieldError[]; ip: SloppyIP | null } {
+  const ip = parseIPSloppy(text);
+  if (ip === null) return { errors: [invalid(field, text, IP_EXAMPLE)], ip };
+  if (!strict || validOld.includes(text)) return { errors: [], ip };
+  if (ip.hasLeadingZeros) return { errors: [invalid(field, text, 'must not have leading 0s')], ip };
+  if (ip.isMapped) return { errors: [invalid(field, text, 'must not be an IPv4-mapped IPv6 address')], ip };
+  return { errors: [], ip };
+}
+
+/** Options of the cluster-IP field validation that depend on the version and the request. */
+export interface IPTextRules {
+  /** StrictIPCIDRValidation (1.36+). */
+  readonly strict: boolean;
+  /** IPs of the stored object (on update), exempt from the strict rules. */
+  readonly validOld?: readonly string[];
+}
+
+// ValidateServiceClusterIPsRelatedFields, in the API server's order.
+export function validateClusterIPFields(service: Service, rules: IPTextRules): FieldError[] {
   if (isExternalName(service)) return [];
   const spec = service.spec ?? {};
   const clusterIPs = spec.clusterIPs ?? [];
@@ -76,40 +116,45 @@ export function validateClusterIPFields(service: Service): FieldError[] {
   }
   const seen = new Set<string>();
   families.forEach((family, i) => {
-    if (!FAMILIES.includes(family)) errors.push(notSupported(`spec.ipFamilies[${i}]`, family, FAMILIES));
+    if (!IP_FAMILIES.includes(family)) errors.push(notSupported(`spec.ipFamilies[${i}]`, family, IP_FAMILIES));
     if (seen.has(family)) errors.push(duplicate(`spec.ipFamilies[${i}]`, family));
     seen.add(family);
   });
-  if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null && !POLICIES.includes(spec.ipFamilyPolicy)) {
-    errors.push(notSupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, POLICIES));
+  if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null && !IP_FAMILY_POLICIES.includes(spec.ipFamilyPolicy)) {
+    errors.push(notSupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES));
   }
   let badIP = false;
+  const parsed: Array<SloppyIP | null> = [];
   clusterIPs.forEach((ip, i) => {
     if (i === 0 && ip === NONE) {
       if (clusterIPs.length > 1) {
         badIP = true;
         errors.push(invalid('spec.clusterIPs', clusterIPs, "'None' must be the first and only value"));
       }
+      parsed.push(null);
       return;
     }
-    if (familyOf(ip) === undefined) {
-      badIP = true;
-      errors.push(invalid(`spec.clusterIPs[${i}]`, ip, IP_EXAMPLE));
-    }
+    const checked = validateIPText(`spec.clusterIPs[${i}]`, ip, rules.strict, rules.validOld);
+    if (checked.errors.length > 0) badIP = true;
+    errors.push(...checked.errors);
+    parsed.push(checked.ip);
   });
   if (clusterIPs.length > 2) errors.push(invalid('spec.clusterIPs', clusterIPs, 'may only hold up to 2 values'));
   if (badIP) return errors;
-  if (clusterIPs.length > 1 && familyOf(clusterIPs[0]) === familyOf(clusterIPs[1])) {
-    errors.push(invalid('spec.clusterIPs', clusterIPs, 'may specify no more than one IP for each IP family'));
+  // More than one IP must cover both families (IsDualStackIPStrings looks at the whole list).
+  if (clusterIPs.length > 1) {
+    const has4 = parsed.some((p) => p?.family === 4);
+    const has6 = parsed.some((p) => p?.family === 6);
+    if (!(has4 && has6)) errors.push(invalid('spec.clusterIPs', clusterIPs, 'may specify no more than one IP for each IP family'));
   }
-  if (!isHeadless(service)) {
+  if (!isHeadlessForValidation(service) && clusterIPs.length > 0 && families.length > 0) {
     clusterIPs.forEach((ip, i) => {
       if (i >= families.length) return;
-      const family = familyOf(ip);
-      if (families[i] === 'IPv4' && family === 'IPv6') {
+      const isV6 = parsed[i]?.family === 6;
+      if (families[i] === 'IPv4' && isV6) {
         errors.push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
       }
-      if (families[i] === 'IPv6' && family !== 'IPv6') {
+      if (families[i] === 'IPv6' && !isV6) {
         errors.push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``));
       }
     });
@@ -117,16 +162,18 @@ export function validateClusterIPFields(service: Service): FieldError[] {
   return errors;
 }
 
-// Update rules: cluster IPs and families may not change once set, the primary may not be unset,
-// and the secondary goes only with ipFamilyPolicy SingleStack.
-export function validateUpdateRules(before: Service, after: Service): FieldError[] {
+const familiesValue = (families: readonly string[]) => goStringSlice(families, '[]core.IPFamily');
+const policyValue = (policy: string | undefined | null) => (policy ? JSON.stringify(policy) : 'null');
+
+// validateUpgradeDowngradeClusterIPs and validateUpgradeDowngradeIPFamilies.
+export function validateUpgradeDowngrade(before: Service, after: Service): FieldError[] {
   if (isExternalName(before) || isExternalName(after)) return [];
   const errors: FieldError[] = [];
   const oldIPs = before.spec?.clusterIPs ?? [];
   const newIPs = after.spec?.clusterIPs ?? [];
   const policy = after.spec?.ipFamilyPolicy;
-  const oldHeadless = isHeadless(before);
-  const newHeadless = isHeadless(after);
+  const oldHeadless = isHeadlessForValidation(before);
+  const newHeadless = isHeadlessForValidation(after);
   if (!(oldHeadless && newHeadless)) {
     if (oldIPs.length === newIPs.length) {
       oldIPs.forEach((ip, i) => {
@@ -136,25 +183,41 @@ export function validateUpdateRules(before: Service, after: Service): FieldError
       if (newIPs.length === 0) errors.push(invalid('spec.clusterIPs[0]', newIPs, 'primary clusterIP can not be unset'));
       if (newIPs.length > 0 && newIPs[0] !== oldIPs[0]) errors.push(invalid('spec.clusterIPs[0]', newIPs, 'may not change once set'));
       if (newIPs.length === 1 && policy !== 'SingleStack') {
-        errors.push(invalid('spec.ipFamilyPolicy', policy ?? null, "must be set to 'SingleStack' when releasing the secondary clusterIP"));
+        errors.push(invalid('spec.ipFamilyPolicy', policy ?? null, "must be set to 'SingleStack' when releasing the secondary clusterIP", policyValue(policy)));
       }
     } else if (oldIPs.length > 0 && newIPs[0] !== oldIPs[0]) {
       errors.push(invalid('spec.clusterIPs[0]', newIPs, 'may not change once set'));
     }
   }
   if (oldHeadless === newHeadless && !newHeadless) {
+    // The API server's own quirks are kept: every change reports index 0, and two of the checks
+    // print clusterIPs (or look at them) where ipFamilies would be expected.
     const oldFamilies = before.spec?.ipFamilies ?? [];
     const newFamilies = after.spec?.ipFamilies ?? [];
     if (oldFamilies.length === newFamilies.length) {
-      if (oldFamilies.some((f, i) => f !== newFamilies[i])) errors.push(invalid('spec.ipFamilies[0]', newFamilies, 'may not change once set'));
+      oldFamilies.forEach((family, i) => {
+        if (family !== newFamilies[i]) errors.push(invalid('spec.ipFamilies[0]', newFamilies, 'may not change once set', familiesValue(newFamilies)));
+      });
     } else if (oldFamilies.length > newFamilies.length) {
-      if (newFamilies.length > 0 && newFamilies[0] !== oldFamilies[0]) errors.push(invalid('spec.ipFamilies[0]', newFamilies, 'may not change once set'));
+      if (newIPs.length === 0) errors.push(invalid('spec.ipFamilies[0]', newFamilies, 'primary ipFamily can not be unset', familiesValue(newFamilies)));
+      if (newFamilies.length > 0 && newFamilies[0] !== oldFamilies[0]) errors.push(invalid('spec.ipFamilies[0]', newIPs, 'may not change once set'));
       if (newFamilies.length === 1 && policy !== 'SingleStack') {
-        errors.push(invalid('spec.ipFamilyPolicy', policy ?? null, "must be set to 'SingleStack' when releasing the secondary ipFamily"));
+        errors.push(invalid('spec.ipFamilyPolicy', policy ?? null, "must be set to 'SingleStack' when releasing the secondary ipFamily", policyValue(policy)));
       }
-    } else if (oldFamilies.length > 0 && newFamilies[0] !== oldFamilies[0]) {
-      errors.push(invalid('spec.ipFamilies[0]', newFamilies, 'may not change once set'));
+    } else if (oldFamilies.length > 0 && newFamilies.length > 0 && newFamilies[0] !== oldFamilies[0]) {
+      errors.push(invalid('spec.ipFamilies[0]', newIPs, 'may not change once set'));
     }
   }
   return errors;
+}
+
+/** The family -> IP text pairs a stored Service holds (none for headless and ExternalName). */
+export function ipsByFamily(service: Service): Map<IPFamily, string> {
+  const out = new Map<IPFamily, string>();
+  if (isExternalName(service) || isHeadless(service)) return out;
+  for (const ip of service.spec?.clusterIPs ?? []) {
+    const family = familyOf(ip);
+    if (family) out.set(family, ip);
+  }
+  return out;
 }

@@ -1,71 +1,188 @@
-// ServiceIPAM: what the API server does with a Service's cluster IPs on create, update and delete,
-// over one ClusterIPAllocator per configured family. Every call either succeeds whole or throws
-// and changes nothing (allocations made part way are released again).
+// ServiceIPAM: a kube-apiserver of a chosen version, as far as Service IPs go. It runs the Service
+// request pipeline in the API server's order —
+//   create: defaulting → normalisation → allocation stage (IP families, cluster IPs) → validation
+//           → existence check → commit (a failure after allocation releases what was allocated);
+//   update: defaulting → old object's read defaults → patch allocated values → normalisation →
+//           allocation stage → drop type-dependent fields → update validation → commit (releases);
+//   delete: release at commit —
+// over the version's allocator model: one bitmap per family (1.29–1.32) or ServiceCIDR and
+// IPAddress objects with a MetaAllocator per family (1.33+).
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { ClusterIPAllocator, type Strategy } from '../allocator.js';
-import { AllocatorError } from '../errors.js';
+import type { ClusterIPAllocator, Strategy } from '../allocator.js';
+import { AllocatorError, invalidSnapshotError } from '../errors.js';
+import { parseIPSloppy, type SloppyIP } from '../ip-sloppy.js';
+import { formatAddress } from '../ip-format.js';
+import { readRandomSource, type RandomInt } from '../random-source.js';
+import type { ParsedCIDR } from '../cidr.js';
 import { parseServiceClusterIPRange } from './service-cidr-flag.js';
 import {
-  ServiceExistsError, ServiceNotFoundError, ServiceValidationError, internal, invalid, required, type FieldError,
+  ServiceExistsError, ServiceInternalError, ServiceNotFoundError, ServiceValidationError, invalid, type FieldError,
 } from './field-errors.js';
-import { NONE, isExternalName, isHeadless, keyOf, serviceKey, validateTypeRules, validateUpdateRules, type IPFamily } from './service-fields.js';
+import {
+  NONE, familyOf, ipsByFamily, isExternalName, isHeadless, serviceKey, type IPFamily, type IPTextRules,
+} from './service-fields.js';
+import { defaultOnRead, dropTypeDependentFields, normalizeClusterIPs, patchAllocatedValues, setServiceDefaults } from './service-defaults.js';
+import { initIPFamilyFields, isMatchingPreferDualStack } from './ip-families.js';
+import { validateService, validateServiceUpdate } from './service-validation.js';
+import { serviceWarnings } from './service-warnings.js';
+import { BitmapFamilyAllocator, type FamilyAllocator, type ServiceRef } from './family-allocator.js';
+import { ServiceCIDRRegistry } from './service-cidrs.js';
+import { createOrderSource, type OrderSource } from './order-source.js';
+import { repairBitmaps, type BitmapRepairReport, type RepairOptions } from './repair.js';
+import { repairIPAddresses, type IPAddressRepairReport } from './repair-ipaddress.js';
+import { metricsText, type CIDRMetrics } from './metrics.js';
+import { checkState, serviceIPs, toBase64, type IPAMState } from './ipam-state.js';
+import { versionProfile, type VersionProfile } from './versions.js';
+import { IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, clone, type IPAddress, type ServiceCIDR } from './network-objects.js';
+import { prefixContainsIP, addressValue } from './meta-allocator.js';
 
 export { serviceKey };
-import { initIPFamilyFields, isUnchangedPreferDualStack } from './ip-families.js';
-import { repairAllocations, type RepairOptions, type RepairReport } from './repair.js';
-import { metricsText } from './metrics.js';
-import { readState, stateOf, type IPAMState } from './ipam-state.js';
 
 export interface ServiceIPAMOptions {
   /** The kube-apiserver flag: one CIDR, or two of different families; the first is primary. */
   serviceClusterIPRange?: string;
-  /** Seeds the allocators (the secondary gets a derived seed) for repeatable runs. */
-  seed?: number;
-  /** Legacy bitmap allocator rules: IPv6 capped at 65,535 and the /12 (/108) flag limits. */
-  legacy?: boolean;
+  /** '1.29' … '1.36' (default '1.36', the current release): which API server to be. */
+  kubernetesVersion?: string;
+  /** Seeds every range's generator (and the order of Go's randomised choices) for repeatable runs. */
+  seed?: number | bigint;
+  /** External draws for every range allocator (replaying upstream's math/rand); see the README. */
+  randomInt?: RandomInt;
   strategy?: Strategy;
+  /** default/kubernetes holds network+1 of the primary range, as in every cluster (default true). */
+  reserveKubernetesService?: boolean;
+  /**
+   * Undo a dual-stack allocation whose second family failed (default false: like the API server,
+   * the first family stays allocated until the repair controller frees it).
+   */
+  transactional?: boolean;
+  /** Store static clusterIPs in canonical form (default false: the request's text, as upstream). */
+  canonicalIPText?: boolean;
+  /** The clock (ms since the epoch, or a Date) for object timestamps, ServiceCIDR deletion and repair. */
+  now?: () => number | Date;
+  /** @deprecated Use kubernetesVersion: '1.32' (the bitmap allocator with its /12 and /108 limits). */
+  legacy?: boolean;
 }
 
-/** Family -> IP allocated (or to release) by one step of a create or update. */
-type FamilyIPs = Map<IPFamily, string>;
+/** Per-request options: `warnings` receives what the API server would return as warnings. */
+export interface RequestOptions {
+  warnings?: string[];
+}
 
-function clone<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+export type RepairReport = BitmapRepairReport | IPAddressRepairReport;
+export type { RepairOptions };
+
+/** The port default/kubernetes forwards to: kube-apiserver's --secure-port default. */
+const APISERVER_SECURE_PORT = 6443;
+
+/** Undo and deferred-release lists of one request (the API server's transaction callbacks). */
+class Transaction {
+  readonly #undo: Array<() => void> = [];
+  readonly #onCommit: Array<() => void> = [];
+  onRevert(fn: () => void): void { this.#undo.push(fn); }
+  onCommit(fn: () => void): void { this.#onCommit.push(fn); }
+  revert(): void { for (const fn of this.#undo.splice(0).reverse()) fn(); }
+  commit(): void { this.#undo.length = 0; for (const fn of this.#onCommit.splice(0)) fn(); }
+}
+
+function toMillis(value: number | Date): number {
+  return value instanceof Date ? value.getTime() : value;
+}
+
+/** A derived seed per CIDR: the flag's CIDRs keep the seeds they had before ServiceCIDRs existed. */
+function seedFor(base: bigint, flag: readonly ParsedCIDR[], cidr: string): bigint {
+  const index = flag.findIndex((c) => c.cidr === cidr);
+  if (index >= 0) return base + BigInt(index) * 0x9e3779b9n;
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < cidr.length; i++) hash = BigInt.asUintN(64, (hash ^ BigInt(cidr.charCodeAt(i))) * 0x100000001b3n);
+  return BigInt.asUintN(64, base ^ hash);
 }
 
 export class ServiceIPAM {
+  readonly kubernetesVersion: string;
+  readonly profile: VersionProfile;
   /** Configured families, primary first. */
   readonly families: readonly IPFamily[];
   /** Canonical service CIDRs, in flag order. */
   readonly ranges: readonly string[];
+  readonly #flag: ParsedCIDR[];
   readonly #options: ServiceIPAMOptions;
-  #allocators: Map<IPFamily, ClusterIPAllocator>;
+  readonly #now: () => number;
+  readonly #order: OrderSource;
+  readonly #baseSeed: bigint | undefined;
+  #bitmaps = new Map<IPFamily, BitmapFamilyAllocator>();
+  #registry: ServiceCIDRRegistry | null = null;
   #services = new Map<string, Service>();
   readonly #leakPasses = new Map<string, number>();
 
   constructor(options: ServiceIPAMOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     this.#options = { ...options };
-    const geometries = parseServiceClusterIPRange(options.serviceClusterIPRange, options.legacy === true);
-    this.ranges = geometries.map((g) => g.cidr);
-    this.families = geometries.map((g) => (g.family === 4 ? 'IPv4' : 'IPv6'));
-    this.#allocators = this.#freshAllocators();
+    const version = options.kubernetesVersion ?? (options.legacy === true ? '1.32' : undefined);
+    this.profile = versionProfile(version);
+    this.kubernetesVersion = this.profile.version;
+    const now = options.now;
+    if (now !== undefined && typeof now !== 'function') throw new TypeError('options.now must be a function');
+    this.#now = now ? () => toMillis(now()) : () => Date.now();
+    // Validates seed/randomInt once; each range derives its own seed below.
+    const source = readRandomSource(options.seed, options.randomInt);
+    this.#baseSeed = options.randomInt === undefined ? (BigInt(source.seedHigh) << 32n) | BigInt(source.seedLow) : undefined;
+    this.#order = createOrderSource(this.#baseSeed ?? 0n);
+    this.#flag = parseServiceClusterIPRange(options.serviceClusterIPRange, this.profile);
+    this.ranges = this.#flag.map((c) => c.cidr);
+    this.families = this.#flag.map((c) => (c.family === 4 ? 'IPv4' : 'IPv6'));
+    this.#buildAllocators();
+    if (options.reserveKubernetesService !== false) this.#ensureKubernetesService();
   }
 
-  #freshAllocators(): Map<IPFamily, ClusterIPAllocator> {
-    const { seed, legacy, strategy } = this.#options;
-    return new Map(this.ranges.map((cidr, i) => [
-      this.families[i],
-      new ClusterIPAllocator(cidr, { legacy, strategy, seed: seed === undefined ? undefined : seed + i * 0x9e3779b9 }),
-    ]));
+  // ---- allocators ----
+
+  #allocatorOptions(cidr: string) {
+    const { randomInt, strategy } = this.#options;
+    const drawModel = this.profile.drawsWhenFull ? 'ipaddress' as const : 'bitmap' as const;
+    return randomInt ? { randomInt, strategy, drawModel } : { seed: seedFor(this.#baseSeed!, this.#flag, cidr), strategy, drawModel };
   }
 
-  /** The allocator of a configured family (read it; changing it bypasses the Service records). */
+  #buildAllocators(): void {
+    if (this.profile.allocatorModel === 'bitmap') {
+      this.#bitmaps = new Map(this.#flag.map((cidr, i) => [this.families[i], new BitmapFamilyAllocator(this.families[i], cidr.cidr, this.#allocatorOptions(cidr.cidr))]));
+      return;
+    }
+    this.#registry = new ServiceCIDRRegistry({
+      flag: this.#flag,
+      now: this.#now,
+      order: this.#order,
+      allocatorOptions: (cidr) => this.#allocatorOptions(cidr),
+      dualWrite: this.profile.dualWrite,
+    });
+  }
+
+  #familyAllocator(family: IPFamily): FamilyAllocator | undefined {
+    return this.#registry ? this.#registry.allocator(family) : this.#bitmaps.get(family);
+  }
+
+  /**
+   * The range allocator of a configured family, to read (changing it bypasses the Service
+   * records): the flag's bitmap, or from 1.33 the per-CIDR allocator of the flag's CIDR.
+   */
   allocator(family: IPFamily): ClusterIPAllocator | undefined {
-    return this.#allocators.get(family);
+    if (!this.#registry) return this.#bitmaps.get(family)?.allocator;
+    this.#registry.reconcile();
+    const cidr = this.ranges[this.families.indexOf(family)];
+    return cidr === undefined ? undefined : this.#registry.allocator(family)?.items.get(cidr)?.allocator ?? undefined;
   }
+
+  /** Whether an IP is taken (allocated in its bitmap, or an IPAddress of that name exists). */
+  isAllocated(ip: string): boolean {
+    const parsed = parseIPSloppy(ip);
+    if (parsed === null) return false;
+    if (this.#registry) return this.#registry.address(parsed.canonical) !== undefined;
+    return this.#bitmaps.get(parsed.family === 4 ? 'IPv4' : 'IPv6')?.allocator.has(parsed.canonical) === true;
+  }
+
+  // ---- Services ----
 
   get(namespace: string, name: string): Service | undefined {
-    const stored = this.#services.get(keyOf(namespace, name));
+    const stored = this.#services.get(`${namespace || 'default'}/${name}`);
     return stored && clone(stored);
   }
 
@@ -73,193 +190,400 @@ export class ServiceIPAM {
     return [...this.#services.values()].map(clone);
   }
 
-  /** Fills spec.clusterIP(s), ipFamilies and ipFamilyPolicy as the API server would. */
-  create(service: Service): Service {
-    const after = clone(service);
-    const name = after.metadata?.name ?? '';
-    if (!name) throw new ServiceValidationError(name, [required('metadata.name', 'name or generateName is required')]);
-    const key = serviceKey(after);
-    if (this.#services.has(key)) throw new ServiceExistsError(key);
-    const spec = (after.spec ??= {});
-    // An old client sets only clusterIP: mirror it into clusterIPs.
-    if (spec.clusterIP && (spec.clusterIPs ?? []).length === 0) spec.clusterIPs = [spec.clusterIP];
-    this.#check(name, validateTypeRules(after));
-    this.#check(name, initIPFamilyFields(after, undefined, this));
-    this.#allocateAll(after, name);
-    this.#services.set(key, after);
-    return clone(after);
-  }
-
-  /** Applies an update; `oldService` names the Service, the tracked copy is the one compared. */
-  update(oldService: Service, newService: Service): Service {
-    const key = serviceKey(newService);
-    if (serviceKey(oldService) !== key) throw new ServiceNotFoundError(serviceKey(oldService));
-    const before = this.#services.get(key);
-    if (!before) throw new ServiceNotFoundError(key);
-    const name = newService.metadata?.name ?? '';
-    const after = clone(newService);
-    const spec = (after.spec ??= {});
-    prepareForUpdate(after, before);
-    this.#check(name, validateTypeRules(after));
-    let toRelease: FamilyIPs = new Map();
-    if (!isUnchangedPreferDualStack(after, before)) {
-      this.#check(name, initIPFamilyFields(after, before, this));
-      this.#check(name, validateUpdateRules(before, after));
-      // Nothing can fail after this step, so what it allocates never needs undoing here.
-      toRelease = this.#updateClusterIPs(after, before, name);
+  /** Creates a Service as the API server would; returns what it stores (allocated fields filled). */
+  create(input: Service, request: RequestOptions = {}): Service {
+    this.#registry?.reconcile();
+    const service = clone(input);
+    (service.metadata ??= {}).namespace ||= 'default';
+    const name = service.metadata.name ?? '';
+    setServiceDefaults(service);
+    normalizeClusterIPs(service, undefined);
+    const rules: IPTextRules = { strict: this.profile.strictIPText };
+    this.#check(name, initIPFamilyFields(service, undefined, this, rules));
+    const txn = new Transaction();
+    this.#allocClusterIPs(service, txn);
+    try {
+      setStatus(service, { loadBalancer: {} });
+      this.#check(name, validateService(service, rules));
+      const key = serviceKey(service);
+      if (this.#services.has(key)) throw new ServiceExistsError(key);
+    } catch (error) {
+      txn.revert();
+      throw error;
     }
-    if (spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];
-    for (const [family, ip] of toRelease) this.#allocators.get(family)?.release(ip);
-    this.#services.set(key, after);
-    return clone(after);
+    txn.commit();
+    request.warnings?.push(...serviceWarnings(service));
+    this.#services.set(serviceKey(service), service);
+    return clone(service);
   }
 
-  /** Forgets the Service and releases its cluster IPs. */
+  /** Applies an update; `oldService` names the Service, the stored copy is the one compared. */
+  update(oldService: Service, input: Service, request: RequestOptions = {}): Service {
+    this.#registry?.reconcile();
+    const key = serviceKey(input);
+    if (serviceKey(oldService) !== key) throw new ServiceNotFoundError(serviceKey(oldService));
+    const stored = this.#services.get(key);
+    if (!stored) throw new ServiceNotFoundError(key);
+    const service = clone(input);
+    (service.metadata ??= {}).namespace ||= 'default';
+    const name = service.metadata.name ?? '';
+    setServiceDefaults(service);
+    const old = clone(stored);
+    defaultOnRead(old, this.families[0]);
+    patchAllocatedValues(service, old);
+    normalizeClusterIPs(service, old);
+    const rules: IPTextRules = { strict: this.profile.strictIPText, validOld: old.spec?.clusterIPs ?? [] };
+    this.#check(name, initIPFamilyFields(service, old, this, rules));
+    const txn = new Transaction();
+    this.#updateClusterIPs(service, old, txn);
+    try {
+      setStatus(service, clone(old.status) ?? { loadBalancer: {} });
+      dropTypeDependentFields(service, old);
+      if (service.spec?.type !== 'LoadBalancer') setStatus(service, { ...service.status, loadBalancer: {} });
+      this.#check(name, validateServiceUpdate(service, old, rules));
+    } catch (error) {
+      txn.revert();
+      throw error;
+    }
+    txn.commit();
+    request.warnings?.push(...serviceWarnings(service));
+    this.#services.set(key, service);
+    return clone(service);
+  }
+
+  /** Deletes the Service; its cluster IPs are released. */
   delete(service: Service): void {
+    this.#registry?.reconcile();
     const key = serviceKey(service);
     const stored = this.#services.get(key);
     if (!stored) throw new ServiceNotFoundError(key);
-    for (const [family, ip] of ipsByFamily(stored)) this.#allocators.get(family)?.release(ip);
     this.#services.delete(key);
+    for (const [family, text] of ipsByFamily(stored)) this.#release(family, text);
   }
-
-  /** Compares Services with the allocations like the repair controller; `apply` fixes them. */
-  repair(services: Service[], options: RepairOptions = {}): RepairReport {
-    return repairAllocations(this, services, options, this.#leakPasses);
-  }
-
-  /** Prometheus text exposition with the API server's ClusterIP allocator metrics. */
-  metrics(): string {
-    return metricsText(this.#allocators);
-  }
-
-  /** The whole state (both ranges' allocations and every Service), as JSON-safe data. */
-  snapshot(): IPAMState {
-    return stateOf(this.ranges, this.#options.legacy === true, this.#allocators, this.#services);
-  }
-
-  /** Replaces the whole state; a state of another configuration or an inconsistent one is refused. */
-  restore(state: IPAMState): void {
-    const { allocators, services } = readState(state, this.ranges, this.families, this.#options);
-    for (const allocator of this.#allocators.values()) allocator.dispose();
-    this.#allocators = allocators;
-    this.#services = services;
-    this.#leakPasses.clear();
-  }
-
-  // ---- internals ----
 
   #check(name: string, errors: FieldError[]): void {
     if (errors.length > 0) throw new ServiceValidationError(name, errors);
   }
 
-  // Allocates every family's IP (given ones statically, "" dynamically), all or nothing.
-  #allocateAll(service: Service, name: string): FamilyIPs {
-    const spec = service.spec!;
-    if (isExternalName(service) || isHeadless(service)) return new Map();
-    const families = (spec.ipFamilies ?? []) as IPFamily[];
-    const clusterIPs = spec.clusterIPs ?? [];
-    const wanted = new Map<IPFamily, string>(families.map((family, i) => [family, clusterIPs[i] ?? '']));
-    const allocated = this.#allocateIPs(wanted, clusterIPs, name);
-    spec.clusterIPs = families.map((family) => allocated.get(family)!);
-    spec.clusterIP = spec.clusterIPs[0];
-    return allocated;
+  #release(family: IPFamily, text: string): void {
+    const ip = parseIPSloppy(text);
+    if (ip !== null) this.#familyAllocator(family)?.release(ip);
   }
 
-  #allocateIPs(wanted: FamilyIPs, clusterIPs: string[], name: string): FamilyIPs {
-    const done: FamilyIPs = new Map();
+  // allocClusterIPs/allocIPs: every family's IP, in Go's (random) map order. A failure leaves the
+  // families allocated before it in place, as upstream does, unless `transactional` is set.
+  #allocClusterIPs(service: Service, txn: Transaction): void {
+    const spec = service.spec!;
+    if (isExternalName(service) || isHeadless(service)) return;
+    const families = (spec.ipFamilies ?? []) as IPFamily[];
+    const clusterIPs = (spec.clusterIPs ??= []);
+    families.forEach((_, i) => {
+      if (i >= clusterIPs.length) clusterIPs.push('');
+    });
+    const toAllocate = families.map((family, i) => ({ family, ip: clusterIPs[i], index: i }));
+    const order = toAllocate.length === 2 && this.#order.pick(2) === 1 ? [toAllocate[1], toAllocate[0]] : toAllocate;
+    const owner = ownerOf(service);
+    const local = new Transaction();
     try {
-      for (const [family, ip] of wanted) {
-        const allocator = this.#allocators.get(family)!;
-        if (ip === '') {
-          try {
-            done.set(family, allocator.allocateNext());
-          } catch (error) {
-            if (!(error instanceof AllocatorError)) throw error;
-            throw new ServiceValidationError(name, [internal('spec.clusterIPs', `failed to allocate a serviceIP: ${error.message}`)]);
-          }
-        } else {
-          try {
-            done.set(family, allocator.allocate(ip));
-          } catch (error) {
-            if (!(error instanceof AllocatorError)) throw error;
-            throw new ServiceValidationError(name, [invalid('spec.clusterIPs', clusterIPs, `failed to allocate IP ${ip}: ${error.message}`)]);
-          }
-        }
+      for (const { family, ip, index } of order) {
+        clusterIPs[index] = this.#allocateIP(family, ip, clusterIPs, service.metadata?.name ?? '', owner, local);
       }
     } catch (error) {
-      for (const [family, ip] of done) this.#allocators.get(family)!.release(ip);
+      if (this.#options.transactional) local.revert();
       throw error;
     }
-    return done;
+    spec.clusterIP = clusterIPs[0];
+    txn.onRevert(() => local.revert());
   }
 
-  // The update cases: from ExternalName (allocate all), to ExternalName (release all), upgrade to
-  // dual-stack (allocate the secondary), downgrade (release the secondary). Releases happen only
-  // once the update is certain.
-  // Returns what to release once the update is stored.
-  #updateClusterIPs(after: Service, before: Service, name: string): FamilyIPs {
-    const none: FamilyIPs = new Map();
-    if (isExternalName(before) && !isExternalName(after)) {
-      this.#allocateAll(after, name);
-      return none;
+  /** One family's IP: "" dynamic, otherwise static. Returns the text to store. */
+  #allocateIP(family: IPFamily, text: string, clusterIPs: string[], name: string, owner: ServiceRef, txn: Transaction): string {
+    const allocator = this.#familyAllocator(family)!;
+    if (text === '') {
+      let ip: string;
+      try {
+        ip = allocator.allocateNext(owner);
+      } catch (error) {
+        if (error instanceof AllocatorError) throw new ServiceInternalError(`failed to allocate a serviceIP: ${error.message}`);
+        throw error;
+      }
+      const parsed = parseIPSloppy(ip)!;
+      txn.onRevert(() => allocator.release(parsed));
+      return ip;
     }
-    if (isHeadless(before)) return none;
-    if (!isExternalName(before) && isExternalName(after)) return ipsByFamily(before);
-    const oldFamilies = before.spec?.ipFamilies ?? [];
-    const newFamilies = (after.spec?.ipFamilies ?? []) as IPFamily[];
-    const spec = after.spec!;
+    const parsed: SloppyIP | null = parseIPSloppy(text);
+    if (parsed === null) throw new ServiceInternalError(`failed to parse service IP ${JSON.stringify(text)}`);
+    try {
+      allocator.allocate(owner, parsed);
+    } catch (error) {
+      if (!(error instanceof AllocatorError)) throw error;
+      throw new ServiceValidationError(name, [invalid('spec.clusterIPs', clusterIPs.slice(), `failed to allocate IP ${text}: ${this.#errorText(error)}`)]);
+    }
+    txn.onRevert(() => allocator.release(parsed));
+    return this.#options.canonicalIPText ? parsed.canonical : text;
+  }
+
+  #errorText(error: AllocatorError): string {
+    return error.message;
+  }
+
+  // updateClusterIPs: from ExternalName (allocate all), to ExternalName (release all), upgrade to
+  // dual-stack (allocate the secondary), downgrade (release the secondary). Releases wait for commit.
+  #updateClusterIPs(service: Service, old: Service, txn: Transaction): void {
+    if (isMatchingPreferDualStack(service, old)) return;
+    if (isExternalName(old) && !isExternalName(service)) {
+      this.#allocClusterIPs(service, txn);
+      return;
+    }
+    if (isHeadless(old)) return;
+    if (!isExternalName(old) && isExternalName(service)) {
+      for (const [family, text] of ipsByFamily(old)) txn.onCommit(() => this.#release(family, text));
+      return;
+    }
+    const oldFamilies = old.spec?.ipFamilies ?? [];
+    const newFamilies = (service.spec?.ipFamilies ?? []) as IPFamily[];
+    const spec = service.spec!;
     if (oldFamilies.length === 1 && newFamilies.length === 2) {
       const clusterIPs = (spec.clusterIPs ??= []);
       if (clusterIPs.length < 2) clusterIPs.push('');
-      const allocated = this.#allocateIPs(new Map([[newFamilies[1], clusterIPs[1]]]), clusterIPs, name);
-      clusterIPs[1] = allocated.get(newFamilies[1])!;
-      return none;
+      const local = new Transaction();
+      clusterIPs[1] = this.#allocateIP(newFamilies[1], clusterIPs[1], clusterIPs, service.metadata?.name ?? '', ownerOf(service), local);
+      txn.onRevert(() => local.revert());
+      return;
     }
     if (oldFamilies.length === 2 && newFamilies.length === 1) {
-      return new Map([[oldFamilies[1] as IPFamily, before.spec!.clusterIPs![1]]]);
+      const family = oldFamilies[1] as IPFamily;
+      const text = old.spec!.clusterIPs![1];
+      txn.onCommit(() => this.#release(family, text));
     }
-    return none;
   }
-}
 
-/** The family -> IP pairs a stored Service holds (none for headless and ExternalName). */
-export function ipsByFamily(service: Service): FamilyIPs {
-  const out: FamilyIPs = new Map();
-  if (isExternalName(service) || isHeadless(service)) return out;
-  const clusterIPs = service.spec?.clusterIPs ?? [];
-  (service.spec?.ipFamilies ?? []).forEach((family, i) => {
-    if (clusterIPs[i] && clusterIPs[i] !== NONE) out.set(family as IPFamily, clusterIPs[i]);
-  });
-  return out;
-}
-
-// What the API server's update strategy does before validation: keep allocated values a client
-// left out, keep clusterIP and clusterIPs in step, and wipe IP fields when moving to ExternalName.
-function prepareForUpdate(after: Service, before: Service): void {
-  const spec = after.spec!;
-  const old = before.spec ?? {};
-  const same = (a: string[] = [], b: string[] = []) => a.length === b.length && a.every((x, i) => x === b[i]);
-  if (isExternalName(after) && !isExternalName(before)) {
-    if (!spec.clusterIP || spec.clusterIP === old.clusterIP) delete spec.clusterIP;
-    if (!spec.clusterIPs || same(spec.clusterIPs, old.clusterIPs)) delete spec.clusterIPs;
-    if (!spec.ipFamilies || same(spec.ipFamilies, old.ipFamilies)) delete spec.ipFamilies;
-    if (!spec.ipFamilyPolicy || spec.ipFamilyPolicy === old.ipFamilyPolicy) delete spec.ipFamilyPolicy;
-    return;
+  // The API server creates default/kubernetes at start-up with network+1 of the primary range.
+  #ensureKubernetesService(): void {
+    if (this.#services.has('default/kubernetes')) return;
+    const primary = this.#flag[0];
+    const ip = formatAddress(primary.family, primary.network + 1n);
+    try {
+      this.create({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+        spec: { type: 'ClusterIP', clusterIP: ip, sessionAffinity: 'None', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: APISERVER_SECURE_PORT }] },
+      });
+    } catch (error) {
+      // kube-apiserver logs the failure and retries later; a range without that address has none to give.
+      if (!(error instanceof ServiceValidationError || error instanceof ServiceInternalError)) throw error;
+    }
   }
-  if (!isExternalName(before) && !isExternalName(after)) {
-    if (!spec.clusterIP && old.clusterIP) {
-      // A client that sent neither field keeps what was allocated.
-      if ((spec.clusterIPs ?? []).length === 0) {
-        spec.clusterIP = old.clusterIP;
-        spec.clusterIPs = old.clusterIPs?.slice();
+
+  // ---- ServiceCIDR and IPAddress objects (1.33+) ----
+
+  #requireRegistry(what: string): ServiceCIDRRegistry {
+    if (!this.#registry) {
+      throw new AllocatorError('ERR_NOT_SUPPORTED_BY_VERSION', `${what} needs Kubernetes 1.33 or later (ServiceCIDR and IPAddress objects); this ServiceIPAM is ${this.kubernetesVersion}`);
+    }
+    return this.#registry;
+  }
+
+  /** The ServiceCIDR objects, the default "kubernetes" one (made from the flag) among them. */
+  serviceCIDRs(): ServiceCIDR[] {
+    return this.#requireRegistry('serviceCIDRs()').serviceCIDRs();
+  }
+
+  /** Creates or updates (only by appending the other family) a ServiceCIDR. */
+  applyServiceCIDR(object: ServiceCIDR): ServiceCIDR {
+    return this.#requireRegistry('applyServiceCIDR()').applyServiceCIDR(object);
+  }
+
+  /** Deletes a ServiceCIDR: the object while deletion is blocked or in its grace period, undefined once gone. */
+  deleteServiceCIDR(name: string): ServiceCIDR | undefined {
+    return this.#requireRegistry('deleteServiceCIDR()').deleteServiceCIDR(name);
+  }
+
+  /** The IPAddress objects the API server holds. */
+  ipAddresses(): IPAddress[] {
+    return this.#requireRegistry('ipAddresses()').addresses();
+  }
+
+  /** An IPAddress held by something else (a Gateway, another controller): its IP is taken. */
+  applyIPAddress(object: IPAddress): IPAddress {
+    return this.#requireRegistry('applyIPAddress()').applyIPAddress(object);
+  }
+
+  deleteIPAddress(name: string): boolean {
+    return this.#requireRegistry('deleteIPAddress()').deleteIPAddress(name);
+  }
+
+  // ---- repair, metrics, state ----
+
+  /**
+   * What the repair controller finds (and, with `apply`, fixes) comparing Services with the
+   * allocations: the legacy bitmap repair up to 1.32, the IPAddress repair from 1.33.
+   */
+  repair(services: Service[] = this.list(), options: RepairOptions = {}): RepairReport {
+    if (!this.#registry) {
+      const allocators = new Map([...this.#bitmaps].map(([family, a]) => [family, a.allocator] as [IPFamily, ClusterIPAllocator]));
+      return repairBitmaps(allocators, services, options, this.#leakPasses);
+    }
+    const registry = this.#registry;
+    const addresses = new Map(registry.addresses().map((a) => [a.metadata.name!, a]));
+    const report = repairIPAddresses(services, { serviceCIDRs: registry.serviceCIDRs(), addresses, now: this.#now() });
+    if (options.apply) {
+      for (const action of report.actions) {
+        if (action.verb === 'delete') registry.deleteIPAddress(action.name);
+      }
+      for (const action of report.actions) {
+        const object = addresses.get(action.name);
+        if (action.verb === 'create' && object && registry.address(action.name) === undefined) registry.applyIPAddress(object);
       }
     }
-    if ((spec.clusterIPs ?? []).length === 0 && (old.clusterIPs ?? []).length > 0 && spec.clusterIP === old.clusterIP) {
-      spec.clusterIPs = old.clusterIPs!.slice();
-    }
-    if ((spec.ipFamilies ?? []).length === 0 && same(spec.clusterIPs, old.clusterIPs)) spec.ipFamilies = old.ipFamilies?.slice();
+    return report;
   }
-  // An old client sends only clusterIP (also when leaving ExternalName): mirror it as on create.
-  if (!isExternalName(after) && spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
+
+  /** Prometheus text exposition with the API server's ClusterIP allocator metrics. */
+  metrics(): string {
+    return metricsText(this.#metricRows());
+  }
+
+  #metricRows(): CIDRMetrics[] {
+    if (!this.#registry) {
+      return [...this.#bitmaps.values()].map(({ allocator }) => {
+        const stats = allocator.stats();
+        return { cidr: allocator.cidr, allocated: stats.used, available: stats.free, allocations: stats.allocations, errors: stats.errors };
+      });
+    }
+    this.#registry.reconcile();
+    const addresses = this.#registry.addresses().filter((a) => a.metadata.labels?.[LABEL_MANAGED_BY] === IP_ALLOCATOR_MANAGER);
+    const rows: CIDRMetrics[] = [];
+    for (const meta of this.#registry.metaAllocators.values()) {
+      for (const item of meta.items.values()) {
+        const family = item.cidr.family === 4 ? 'IPv4' : 'IPv6';
+        const used = addresses.filter((a) => {
+          const ip = parseIPSloppy(a.metadata.name);
+          return a.metadata.labels?.[LABEL_IP_FAMILY] === family && ip !== null && ip.family === item.cidr.family
+            && (prefixContainsIP(item.cidr, addressValue(ip)) || addressValue(ip) === item.cidr.network);
+        }).length;
+        // Free() = size - used, where a size above MaxInt is taken as MaxInt.
+        const size = item.allocator?.range.size ?? 0n;
+        const maxInt = (1n << 63n) - 1n;
+        rows.push({
+          cidr: item.cidr.cidr,
+          allocated: used,
+          available: (size > maxInt ? maxInt : size) - BigInt(used),
+          allocations: { static: item.counters.staticAllocations, dynamic: item.counters.dynamicAllocations },
+          errors: { static: item.counters.staticErrors, dynamic: item.counters.dynamicErrors },
+        });
+      }
+    }
+    return rows;
+  }
+
+  /** The whole state as JSON-safe data. */
+  snapshot(): IPAMState {
+    this.#registry?.reconcile();
+    const bitmaps = this.#registry
+      ? [...this.#registry.metaAllocators.values()].flatMap((m) => (m.shadow ? [m.shadow.allocator] : []))
+      : [...this.#bitmaps.values()].map((b) => b.allocator);
+    return {
+      kind: 'ClusterIPState',
+      version: 2,
+      kubernetesVersion: this.kubernetesVersion,
+      serviceClusterIPRange: this.ranges.join(','),
+      ranges: bitmaps.map((a) => {
+        const snap = a.snapshot();
+        return { range: snap.range, data: toBase64(snap.data) };
+      }),
+      serviceCIDRs: this.#registry ? this.#registry.serviceCIDRs() : [],
+      ipAddresses: this.#registry ? this.#registry.addresses() : [],
+      services: this.list(),
+    };
+  }
+
+  /**
+   * Replaces the whole state. A state of another flag or version (or an inconsistent one) is
+   * refused and nothing changes. A version-1 state (0.1.0) restores into any version; from 1.33
+   * its Services get the IPAddress objects the repair controller would create.
+   */
+  restore(state: IPAMState | unknown): void {
+    const checked = checkState(state);
+    if (checked.serviceClusterIPRange !== this.ranges.join(',')) {
+      throw new AllocatorError('ERR_MISMATCHED_NETWORK', `the provided network does not match the current range (state: ${checked.serviceClusterIPRange}, configured: ${this.ranges.join(',')})`);
+    }
+    if (checked.version === 2 && checked.kubernetesVersion !== this.kubernetesVersion) {
+      throw new AllocatorError('ERR_MISMATCHED_NETWORK', `the state is of Kubernetes ${checked.kubernetesVersion}, this ServiceIPAM is ${this.kubernetesVersion}`);
+    }
+    const fresh = new ServiceIPAM({ ...this.#options, kubernetesVersion: this.kubernetesVersion, reserveKubernetesService: false });
+    try {
+      fresh.#load(checked);
+    } catch (error) {
+      fresh.dispose();
+      throw error;
+    }
+    this.dispose();
+    this.#bitmaps = fresh.#bitmaps;
+    this.#registry = fresh.#registry;
+    this.#services = fresh.#services;
+    this.#leakPasses.clear();
+  }
+
+  #load(checked: ReturnType<typeof checkState>): void {
+    const claimed = new Map<string, string>();
+    for (const [key, service] of checked.services) {
+      for (const ip of serviceIPs(service)) {
+        const other = claimed.get(ip);
+        if (other) throw invalidSnapshotError(`${ip} is held by two services (${other} and ${key})`);
+        claimed.set(ip, key);
+      }
+    }
+    const useBitmaps = !this.#registry || (checked.version === 2 && this.profile.dualWrite);
+    if (useBitmaps) {
+      const targets = this.#registry
+        ? [...this.#registry.metaAllocators.values()].flatMap((m) => (m.shadow ? [m.shadow.allocator] : []))
+        : [...this.#bitmaps.values()].map((b) => b.allocator);
+      if (checked.ranges.length !== targets.length) throw invalidSnapshotError(`expected ${targets.length} range bitmaps, found ${checked.ranges.length}`);
+      checked.ranges.forEach((range, i) => targets[i].restore(range));
+    }
+    if (this.#registry) {
+      const addresses = checked.version === 2 ? checked.ipAddresses : [];
+      this.#registry.load(checked.serviceCIDRs, addresses);
+      if (checked.version === 1) {
+        // Migration: the repair controller gives each Service IP its IPAddress.
+        for (const [, service] of checked.services) {
+          for (const ip of serviceIPs(service)) {
+            this.#registry.createAllocated(familyOf(ip)!, ip, ownerOf(service));
+          }
+        }
+      }
+      for (const [key, service] of checked.services) {
+        for (const ip of serviceIPs(service)) {
+          if (!this.#registry.address(ip)) throw invalidSnapshotError(`service ${key} holds ${ip}, which has no IPAddress`);
+        }
+      }
+    } else {
+      for (const [key, service] of checked.services) {
+        for (const ip of serviceIPs(service)) {
+          const allocator = this.#bitmaps.get(familyOf(ip)!)?.allocator;
+          if (!allocator || !allocator.has(ip)) throw invalidSnapshotError(`service ${key} holds ${ip}, which the ranges do not have allocated`);
+        }
+      }
+    }
+    for (const [key, service] of checked.services) this.#services.set(key, clone(service));
+  }
+
+  /** Frees the allocators' kernel memory; the ServiceIPAM must not be used afterwards. */
+  dispose(): void {
+    for (const bitmap of this.#bitmaps.values()) bitmap.dispose();
+    this.#registry?.dispose();
+  }
 }
+
+// PrepareForCreate/PrepareForUpdate: the status is the server's, never the client's.
+function setStatus(service: Service, status: Service['status']): void {
+  (service as { status?: Service['status'] }).status = status;
+}
+
+function ownerOf(service: Service): ServiceRef {
+  return { namespace: service.metadata?.namespace || 'default', name: service.metadata?.name ?? '' };
+}
+
+export { NONE };

@@ -2,7 +2,7 @@
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import { ServiceIPAM, ServiceNotFoundError } from '../../src/index.js';
-import { DUAL, SINGLE_V4, expectFieldErrors, ipamState, svc } from './helpers.js';
+import { DUAL, SINGLE_V4, emptyIPAM, expectFieldErrors, ipamState, svc } from './helpers.js';
 
 function withSpec(service: Service, spec: Partial<NonNullable<Service['spec']>>): Service {
   return { ...service, spec: { ...service.spec, ...spec } };
@@ -10,11 +10,11 @@ function withSpec(service: Service, spec: Partial<NonNullable<Service['spec']>>)
 
 describe('update', () => {
   it('an unchanged update keeps the IPs; a client that omits them keeps them too', () => {
-    const ipam = new ServiceIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
+    const ipam = emptyIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
     const created = ipam.create(svc('a', { ipFamilyPolicy: 'PreferDualStack' }));
     expect(ipam.update(created, created).spec).toEqual(created.spec);
     const applied = ipam.update(created, svc('a', { ports: [{ port: 8080 }] }));
-    expect(applied.spec).toMatchObject({ clusterIP: created.spec!.clusterIP, clusterIPs: created.spec!.clusterIPs, ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack', ports: [{ port: 8080 }] });
+    expect(applied.spec).toMatchObject({ clusterIP: created.spec!.clusterIP, clusterIPs: created.spec!.clusterIPs, ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack', ports: [{ port: 8080, protocol: 'TCP', targetPort: 8080 }] });
     expect(ipam.allocator('IPv4')?.used).toBe(1);
   });
 
@@ -25,8 +25,13 @@ describe('update', () => {
       errors: [{ type: 'Invalid', field: 'spec.clusterIPs[0]', detail: 'may not change once set' }] },
     { name: 'changing the family', change: (s: Service) => withSpec(s, { ipFamilies: ['IPv6'] }),
       errors: [{ type: 'Invalid', field: 'spec.clusterIPs[0]', detail: 'expected an IPv6 value as indicated by `ipFamilies[0]`' }] },
+    { name: 'changing the family with a matching IP', change: (s: Service) => withSpec(s, { ipFamilies: ['IPv6'], clusterIP: 'fd00:10:96::50', clusterIPs: ['fd00:10:96::50'] }),
+      errors: [
+        { type: 'Invalid', field: 'spec.clusterIPs[0]', detail: 'may not change once set' },
+        { type: 'Invalid', field: 'spec.ipFamilies[0]', detail: 'may not change once set' },
+      ] },
   ])('rejects $name and changes nothing', ({ change, errors }) => {
-    const ipam = new ServiceIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
+    const ipam = emptyIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
     const created = ipam.create(svc('a', { clusterIP: '10.96.0.50' }));
     const before = ipamState(ipam);
     expectFieldErrors(() => ipam.update(created, change(created)), errors as never);
@@ -34,7 +39,7 @@ describe('update', () => {
   });
 
   it('upgrades to dual-stack by policy, allocating the secondary', () => {
-    const ipam = new ServiceIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
+    const ipam = emptyIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
     const created = ipam.create(svc('a', { clusterIP: '10.96.0.50' }));
     const upgraded = ipam.update(created, withSpec(created, { ipFamilyPolicy: 'RequireDualStack' }));
     expect(upgraded.spec?.ipFamilies).toEqual(['IPv4', 'IPv6']);
@@ -43,7 +48,7 @@ describe('update', () => {
   });
 
   it('upgrades with a named secondary; a taken one fails and changes nothing', () => {
-    const ipam = new ServiceIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
+    const ipam = emptyIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
     ipam.create(svc('holder', { clusterIP: 'fd00:10:96::7' }));
     const created = ipam.create(svc('a', { clusterIP: '10.96.0.50' }));
     const before = ipamState(ipam);
@@ -56,7 +61,7 @@ describe('update', () => {
   });
 
   it('downgrades only via SingleStack, releasing the secondary', () => {
-    const ipam = new ServiceIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
+    const ipam = emptyIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
     const created = ipam.create(svc('a', { ipFamilyPolicy: 'RequireDualStack' }));
     const secondary = created.spec!.clusterIPs![1];
     const before = ipamState(ipam);
@@ -72,7 +77,7 @@ describe('update', () => {
   });
 
   it('moving to ExternalName releases every IP; moving back allocates again', () => {
-    const ipam = new ServiceIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
+    const ipam = emptyIPAM({ serviceClusterIPRange: DUAL, seed: 1 });
     const created = ipam.create(svc('a', { ipFamilyPolicy: 'PreferDualStack' }));
     const ext = ipam.update(created, withSpec(created, { type: 'ExternalName', externalName: 'db.example.com' }));
     expect(ext.spec?.clusterIPs).toBeUndefined();
@@ -91,7 +96,7 @@ describe('update', () => {
 
 describe('delete', () => {
   it('releases every family and forgets the Service', () => {
-    const ipam = new ServiceIPAM({ serviceClusterIPRange: DUAL, seed: 4 });
+    const ipam = emptyIPAM({ serviceClusterIPRange: DUAL, seed: 4 });
     const created = ipam.create(svc('a', { ipFamilyPolicy: 'RequireDualStack' }));
     ipam.delete(created);
     expect(ipam.allocator('IPv4')?.used).toBe(0);

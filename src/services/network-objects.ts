@@ -1,0 +1,59 @@
+// The networking.k8s.io/v1 objects of the 1.33+ allocator, in the JSON shape the API server serves.
+
+export const NETWORKING_API_VERSION = 'networking.k8s.io/v1';
+/** The ServiceCIDR kube-apiserver makes from --service-cluster-ip-range. */
+export const DEFAULT_SERVICE_CIDR_NAME = 'kubernetes';
+export const SERVICE_CIDR_FINALIZER = 'networking.k8s.io/service-cidr-finalizer';
+export const LABEL_IP_FAMILY = 'ipaddress.kubernetes.io/ip-family';
+export const LABEL_MANAGED_BY = 'ipaddress.kubernetes.io/managed-by';
+/** The managed-by value of IPAddresses the Service IP allocator creates. */
+export const IP_ALLOCATOR_MANAGER = 'ipallocator.k8s.io';
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+}
+
+export interface ServiceCIDR {
+  apiVersion: typeof NETWORKING_API_VERSION;
+  kind: 'ServiceCIDR';
+  metadata: ObjectMeta;
+  spec: { cidrs?: string[] };
+  status?: { conditions?: Condition[] };
+}
+
+export interface ParentReference {
+  /** The core group is the empty string, and like the API server we leave it out. */
+  group?: string;
+  resource: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface IPAddress {
+  apiVersion: typeof NETWORKING_API_VERSION;
+  kind: 'IPAddress';
+  metadata: ObjectMeta;
+  spec: { parentRef: ParentReference };
+}
+
+/** The reference an allocated IPAddress carries to its Service. */
+export function serviceParentRef(namespace: string, name: string): ParentReference {
+  return { resource: 'services', namespace, name };
+}
+
+export function clone<T>(value: T): T {
+  return value === undefined ? value : JSON.parse(JSON.stringify(value)) as T;
+}

@@ -1,0 +1,416 @@
+// The 1.33+ cluster state around Service IPs: ServiceCIDR and IPAddress objects, the controllers
+// that look after them (kube-apiserver's default-ServiceCIDR controller, kube-controller-manager's
+// servicecidrs controller) and one MetaAllocator per configured family.
+//
+// Controllers run synchronously: every call that reads or changes the state first reconciles it
+// at the current time (the injectable clock), so a test moves time instead of sleeping.
+import type { AllocatorOptions } from '../allocator.js';
+import { ClusterIPAllocator } from '../allocator.js';
+import { parseCIDR, type ParsedCIDR } from '../cidr.js';
+import { parseIPSloppy } from '../ip-sloppy.js';
+import { invalid, required, goStringSlice, NetworkingValidationError, ServiceNotFoundError, type FieldError } from './field-errors.js';
+import { MetaAllocator, addressValue, prefixContainsIP, type IPAddressSink } from './meta-allocator.js';
+import type { ServiceRef } from './family-allocator.js';
+import type { OrderSource } from './order-source.js';
+import type { IPFamily } from './service-fields.js';
+import { dns1123SubdomainErrors } from './service-validation.js';
+import {
+  DEFAULT_SERVICE_CIDR_NAME, IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, NETWORKING_API_VERSION,
+  SERVICE_CIDR_FINALIZER, clone, serviceParentRef, type Condition, type IPAddress, type ServiceCIDR,
+} from './network-objects.js';
+
+/** kube-controller-manager removes the finalizer this long after deletion once nothing blocks it. */
+export const DELETION_GRACE_MS = 10_000;
+const READY_MESSAGE = 'Kubernetes Service CIDR is ready';
+const DEFAULT_READY_MESSAGE = 'Kubernetes default Service CIDR is ready';
+const TERMINATING_MESSAGE = 'There are still IPAddresses referencing the ServiceCIDR, please remove them or create a new ServiceCIDR';
+
+/** RFC 3339 at second precision, as metav1.Time serialises. */
+export function timestamp(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export function familyOfName(name: string): IPFamily {
+  return name.includes(':') ? 'IPv6' : 'IPv4';
+}
+
+export interface ServiceCIDRRegistryOptions {
+  /** Canonical flag CIDRs, primary first (the default ServiceCIDR mirrors them). */
+  readonly flag: readonly ParsedCIDR[];
+  readonly now: () => number;
+  readonly order: OrderSource;
+  /** Per-range allocator options (seed or randomInt, strategy) for a CIDR. */
+  readonly allocatorOptions: (cidr: string) => AllocatorOptions;
+  /** 1.33: keep the flag's legacy bitmaps in step as well. */
+  readonly dualWrite: boolean;
+}
+
+// IsValidCIDR (strict, canonical): the texts of apimachinery's validation.
+function cidrErrors(field: string, value: string): FieldError[] {
+  const slash = value.indexOf('/');
+  const address = slash < 0 ? null : parseIPSloppy(value.slice(0, slash));
+  const prefixText = slash < 0 ? '' : value.slice(slash + 1);
+  const bits = address?.family === 4 && !address.isMapped ? 32 : 128;
+  if (address === null || !/^\d+$/.test(prefixText) || Number(prefixText) > bits) {
+    return [invalid(field, value, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)')];
+  }
+  if (address.hasLeadingZeros || (prefixText.length > 1 && prefixText.startsWith('0'))) return [invalid(field, value, 'must not have leading 0s in IP or prefix length')];
+  if (address.isMapped) return [invalid(field, value, 'must not have an IPv4-mapped IPv6 address')];
+  const prefix = Number(prefixText);
+  const value64 = addressValue(address);
+  const host = BigInt(bits - prefix);
+  if ((value64 >> host) << host !== value64) return [invalid(field, value, 'must not have bits set beyond the prefix length')];
+  const canonical = `${address.canonical}/${prefix}`;
+  if (canonical !== value) return [invalid(field, value, `must be in canonical form (${JSON.stringify(canonical)})`)];
+  return [];
+}
+
+const specValue = (cidrs: readonly string[]) => `networking.ServiceCIDRSpec{CIDRs:${goStringSlice(cidrs)}}`;
+
+// ValidateServiceCIDR's spec part.
+function validateServiceCIDRSpec(cidrs: readonly string[]): FieldError[] {
+  if (cidrs.length === 0) return [required('spec.cidrs', 'at least one CIDR required')];
+  if (cidrs.length > 2) return [invalid('spec.cidrs', { cidrs }, 'may only hold up to 2 values', specValue(cidrs))];
+  if (cidrs.length === 2) {
+    const families = cidrs.map((c) => parseIPSloppy(c.slice(0, c.indexOf('/') < 0 ? c.length : c.indexOf('/')))?.family);
+    if (families[0] === undefined || families[1] === undefined || families[0] === families[1]) {
+      return [invalid('spec.cidrs', { cidrs }, 'may specify no more than one IP for each IP family, i.e 192.168.0.0/24 and 2001:db8::/64', specValue(cidrs))];
+    }
+  }
+  return cidrs.flatMap((cidr, i) => cidrErrors(`spec.cidrs[${i}]`, cidr));
+}
+
+function nameErrors(name: string | undefined): FieldError[] {
+  if (!name) return [required('metadata.name', 'name or generateName is required')];
+  return dns1123SubdomainErrors(name).map((message) => invalid('metadata.name', name, message));
+}
+
+function readyCondition(object: ServiceCIDR): Condition | undefined {
+  return object.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+/** isReady: the Ready condition is True, or absent (kube-controller-manager may not be running). */
+function isReady(object: ServiceCIDR): boolean {
+  const condition = readyCondition(object);
+  return (condition === undefined || condition.status === 'True') && !object.metadata.deletionTimestamp;
+}
+
+export class ServiceCIDRRegistry implements IPAddressSink {
+  readonly #serviceCIDRs = new Map<string, ServiceCIDR>();
+  readonly #addresses = new Map<string, IPAddress>();
+  readonly #metas = new Map<IPFamily, MetaAllocator>();
+
+  constructor(private readonly options: ServiceCIDRRegistryOptions) {
+    options.flag.forEach((cidr) => {
+      const family: IPFamily = cidr.family === 4 ? 'IPv4' : 'IPv6';
+      const shadow = options.dualWrite ? { cidr, allocator: new ClusterIPAllocator(cidr.cidr, { legacy: true, seed: 0 }) } : null;
+      this.#metas.set(family, new MetaAllocator(family, this, options.order, options.allocatorOptions, shadow));
+    });
+    this.reconcile();
+  }
+
+  /** The family's allocator for the Service pipeline (configured families only, as upstream). */
+  allocator(family: IPFamily): MetaAllocator | undefined {
+    return this.#metas.get(family);
+  }
+
+  get metaAllocators(): ReadonlyMap<IPFamily, MetaAllocator> {
+    return this.#metas;
+  }
+
+  // ---- IPAddress objects ----
+
+  createAllocated(family: IPFamily, name: string, owner: ServiceRef): boolean {
+    if (this.#addresses.has(name)) return false;
+    this.#putAddress({
+      apiVersion: NETWORKING_API_VERSION,
+      kind: 'IPAddress',
+      metadata: {
+        name,
+        labels: { [LABEL_IP_FAMILY]: family, [LABEL_MANAGED_BY]: IP_ALLOCATOR_MANAGER },
+        creationTimestamp: timestamp(this.options.now()),
+      },
+      spec: { parentRef: serviceParentRef(owner.namespace, owner.name) },
+    });
+    return true;
+  }
+
+  deleteAddress(name: string): void {
+    if (!this.#addresses.delete(name)) return;
+    this.#metas.get(familyOfName(name))?.markFree(name);
+  }
+
+  #putAddress(object: IPAddress): void {
+    const name = object.metadata.name!;
+    this.#addresses.set(name, object);
+    this.#metas.get(familyOfName(name))?.markTaken(name);
+  }
+
+  address(name: string): IPAddress | undefined {
+    return this.#addresses.get(name);
+  }
+
+  addresses(): IPAddress[] {
+    return [...this.#addresses.values()].map(clone);
+  }
+
+  /** Creates or updates an IPAddress held by anything (a Gateway, another controller, a Service). */
+  applyIPAddress(input: IPAddress): IPAddress {
+    const object = clone(input);
+    const name = object?.metadata?.name;
+    const errors: FieldError[] = [];
+    if (!name) {
+      errors.push(required('metadata.name', 'name or generateName is required'));
+    } else {
+      const ip = parseIPSloppy(name);
+      if (ip === null) errors.push(invalid('metadata.name', name, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+      else if (ip.hasLeadingZeros) errors.push(invalid('metadata.name', name, 'must not have leading 0s'));
+      else if (ip.isMapped) errors.push(invalid('metadata.name', name, 'must not be an IPv4-mapped IPv6 address'));
+      else if (ip.canonical !== name) errors.push(invalid('metadata.name', name, `must be in canonical form (${JSON.stringify(ip.canonical)})`));
+    }
+    const ref = object?.spec?.parentRef;
+    if (!ref) {
+      errors.push(required('spec.parentRef'));
+    } else {
+      if (ref.group) for (const message of dns1123SubdomainErrors(ref.group)) errors.push(invalid('spec.parentRef.group', ref.group, message));
+      if (!ref.resource) errors.push(required('spec.parentRef.resource'));
+      if (!ref.name) errors.push(required('spec.parentRef.name'));
+    }
+    const existing = name ? this.#addresses.get(name) : undefined;
+    if (existing && ref && JSON.stringify(normalRef(existing.spec.parentRef)) !== JSON.stringify(normalRef(ref))) {
+      errors.push(invalid('spec.parentRef', ref, 'field is immutable'));
+    }
+    if (errors.length > 0) throw new NetworkingValidationError('IPAddress', name ?? '', errors);
+    const stored: IPAddress = {
+      apiVersion: NETWORKING_API_VERSION,
+      kind: 'IPAddress',
+      metadata: { ...object.metadata, name: name!, creationTimestamp: existing?.metadata.creationTimestamp ?? timestamp(this.options.now()) },
+      spec: { parentRef: normalRef(ref!) },
+    };
+    delete stored.metadata.deletionTimestamp;
+    this.#putAddress(stored);
+    return clone(stored);
+  }
+
+  /** Deletes an IPAddress; false when there was none. */
+  deleteIPAddress(name: string): boolean {
+    const had = this.#addresses.has(name);
+    this.deleteAddress(name);
+    return had;
+  }
+
+  // ---- ServiceCIDR objects ----
+
+  serviceCIDR(name: string): ServiceCIDR | undefined {
+    this.reconcile();
+    const object = this.#serviceCIDRs.get(name);
+    return object && clone(object);
+  }
+
+  serviceCIDRs(): ServiceCIDR[] {
+    this.reconcile();
+    return [...this.#serviceCIDRs.values()].map(clone);
+  }
+
+  /** Create, or update (only appending the other family's CIDR), with the API server's validation. */
+  applyServiceCIDR(input: ServiceCIDR): ServiceCIDR {
+    this.reconcile();
+    const object = clone(input);
+    const name = object?.metadata?.name;
+    const cidrs = object?.spec?.cidrs ?? [];
+    const existing = name ? this.#serviceCIDRs.get(name) : undefined;
+    const errors = nameErrors(name);
+    if (!existing) {
+      errors.push(...validateServiceCIDRSpec(cidrs));
+    } else {
+      errors.push(...validateServiceCIDRUpdate(cidrs, existing.spec.cidrs ?? []));
+    }
+    if (errors.length > 0) throw new NetworkingValidationError('ServiceCIDR', name ?? '', errors);
+    if (existing) {
+      existing.spec = { cidrs: cidrs.slice() };
+      if (object.metadata.labels) existing.metadata.labels = object.metadata.labels;
+      if (object.metadata.annotations) existing.metadata.annotations = object.metadata.annotations;
+    } else {
+      this.#serviceCIDRs.set(name!, {
+        apiVersion: NETWORKING_API_VERSION,
+        kind: 'ServiceCIDR',
+        metadata: {
+          name: name!,
+          ...(object.metadata.labels ? { labels: object.metadata.labels } : {}),
+          ...(object.metadata.annotations ? { annotations: object.metadata.annotations } : {}),
+          creationTimestamp: timestamp(this.options.now()),
+        },
+        spec: { cidrs: cidrs.slice() },
+        status: {},
+      });
+    }
+    this.reconcile();
+    return clone(this.#serviceCIDRs.get(name!)!);
+  }
+
+  /**
+   * Starts deleting a ServiceCIDR. Returns it while it still exists — blocked by IPAddresses only
+   * it contains (Ready=False, reason Terminating), or inside the 10 s grace period — and undefined
+   * once it is gone. A terminating ServiceCIDR takes no new allocations.
+   */
+  deleteServiceCIDR(name: string): ServiceCIDR | undefined {
+    this.reconcile();
+    const object = this.#serviceCIDRs.get(name);
+    if (!object) throw new ServiceNotFoundError(name, 'servicecidrs.networking.k8s.io', name);
+    object.metadata.deletionTimestamp ??= timestamp(this.options.now());
+    this.reconcile();
+    // The default ServiceCIDR comes back as a new object once its old one is gone.
+    return this.#serviceCIDRs.get(name) === object ? clone(object) : undefined;
+  }
+
+  /** Replaces the whole state (restore): objects as stored, allocators rebuilt from them. */
+  load(serviceCIDRs: readonly ServiceCIDR[], addresses: readonly IPAddress[]): void {
+    for (const meta of this.#metas.values()) {
+      for (const text of [...meta.items.keys()]) meta.removeCIDR(text);
+    }
+    this.#serviceCIDRs.clear();
+    this.#addresses.clear();
+    for (const object of serviceCIDRs) this.#serviceCIDRs.set(object.metadata.name!, clone(object));
+    for (const object of addresses) this.#addresses.set(object.metadata.name!, clone(object));
+    this.reconcile();
+  }
+
+
+  // ---- controllers ----
+
+  /** The controllers' work at the current time, until nothing changes. */
+  reconcile(): void {
+    const now = this.options.now();
+    this.#syncDefault(now);
+    for (const object of [...this.#serviceCIDRs.values()]) this.#syncServiceCIDR(object, now);
+    this.#syncDefault(now);
+    this.#syncAllocators();
+  }
+
+  // kube-apiserver's default ServiceCIDR controller: the flag's CIDRs as "kubernetes", recreated
+  // when deleted, upgraded from single- to dual-stack when the flag gained the other family.
+  #syncDefault(now: number): void {
+    const flagCIDRs = this.options.flag.map((c) => c.cidr);
+    const existing = this.#serviceCIDRs.get(DEFAULT_SERVICE_CIDR_NAME);
+    if (!existing) {
+      this.#serviceCIDRs.set(DEFAULT_SERVICE_CIDR_NAME, {
+        apiVersion: NETWORKING_API_VERSION,
+        kind: 'ServiceCIDR',
+        metadata: { name: DEFAULT_SERVICE_CIDR_NAME, creationTimestamp: timestamp(now) },
+        spec: { cidrs: flagCIDRs.slice() },
+        status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: timestamp(now), reason: '', message: DEFAULT_READY_MESSAGE }] },
+      });
+      return;
+    }
+    const cidrs = existing.spec.cidrs ?? [];
+    if (flagCIDRs.length === 2 && cidrs.length === 1 && flagCIDRs[0] === cidrs[0]) existing.spec.cidrs = flagCIDRs.slice();
+  }
+
+  // kube-controller-manager's servicecidrs controller.
+  #syncServiceCIDR(object: ServiceCIDR, now: number): void {
+    const name = object.metadata.name!;
+    if (object.metadata.deletionTimestamp) {
+      if (!this.#canDelete(object)) {
+        setCondition(object, { type: 'Ready', status: 'False', reason: 'Terminating', message: TERMINATING_MESSAGE }, now);
+        return;
+      }
+      if (now - Date.parse(object.metadata.deletionTimestamp) >= DELETION_GRACE_MS) this.#serviceCIDRs.delete(name);
+      return;
+    }
+    const finalizers = (object.metadata.finalizers ??= []);
+    if (!finalizers.includes(SERVICE_CIDR_FINALIZER)) finalizers.push(SERVICE_CIDR_FINALIZER);
+    setCondition(object, { type: 'Ready', status: 'True', reason: '', message: READY_MESSAGE }, now);
+  }
+
+  // canDeleteCIDR: allowed when every CIDR has another ServiceCIDR containing it, or when no
+  // allocator-managed IPAddress lies in this ServiceCIDR and in no other.
+  #canDelete(object: ServiceCIDR): boolean {
+    const parsed = (object.spec.cidrs ?? []).map((c) => parseCIDR(c));
+    const others = [...this.#serviceCIDRs.values()].filter((o) => o !== object);
+    const hasParent = parsed.every((cidr) => others.some((o) => (o.spec.cidrs ?? []).some((text) => {
+      const p = parseCIDR(text);
+      return p.family === cidr.family && p.prefix <= cidr.prefix && (cidr.network >> BigInt(p.addressBits - p.prefix)) === (p.network >> BigInt(p.addressBits - p.prefix));
+    })));
+    if (hasParent) return true;
+    for (const cidr of parsed) {
+      const family = cidr.family === 4 ? 'IPv4' : 'IPv6';
+      for (const address of this.#addresses.values()) {
+        const labels = address.metadata.labels ?? {};
+        if (labels[LABEL_MANAGED_BY] !== IP_ALLOCATOR_MANAGER || labels[LABEL_IP_FAMILY] !== family) continue;
+        const ip = parseIPSloppy(address.metadata.name);
+        if (ip === null) continue;
+        const value = addressValue(ip);
+        if (!prefixContainsIP(cidr, value)) continue;
+        const elsewhere = others.some((o) => (o.spec.cidrs ?? []).some((text) => {
+          const p = parseCIDR(text);
+          return p.family === cidr.family && prefixContainsIP(p, value);
+        }));
+        if (!elsewhere) return false;
+      }
+    }
+    return true;
+  }
+
+  // The MetaAllocators' view: one item per CIDR of the configured families, ready when one of its
+  // ServiceCIDRs is.
+  #syncAllocators(): void {
+    const wanted = new Map<string, { family: IPFamily; names: Set<string>; ready: boolean }>();
+    for (const object of this.#serviceCIDRs.values()) {
+      for (const text of object.spec.cidrs ?? []) {
+        const family = familyOfName(text);
+        const entry = wanted.get(text) ?? { family, names: new Set<string>(), ready: false };
+        entry.names.add(object.metadata.name!);
+        entry.ready ||= isReady(object);
+        wanted.set(text, entry);
+      }
+    }
+    for (const meta of this.#metas.values()) {
+      for (const text of [...meta.items.keys()]) if (!wanted.has(text)) meta.removeCIDR(text);
+    }
+    for (const [text, entry] of wanted) {
+      const meta = this.#metas.get(entry.family);
+      if (!meta) continue;
+      const item = meta.items.get(text) ?? meta.addCIDR(text, this.#addressesOf(entry.family));
+      if (!item) continue;
+      item.serviceCIDRs.clear();
+      for (const name of entry.names) item.serviceCIDRs.add(name);
+      item.ready = entry.ready;
+    }
+  }
+
+  *#addressesOf(family: IPFamily): Generator<string> {
+    for (const name of this.#addresses.keys()) if (familyOfName(name) === family) yield name;
+  }
+
+  dispose(): void {
+    for (const meta of this.#metas.values()) meta.dispose();
+  }
+}
+
+// The reference as the API server serialises it: empty group and namespace left out.
+function normalRef(ref: IPAddress['spec']['parentRef']): IPAddress['spec']['parentRef'] {
+  return { ...(ref.group ? { group: ref.group } : {}), resource: ref.resource, ...(ref.namespace ? { namespace: ref.namespace } : {}), name: ref.name };
+}
+
+// The update rule since 1.33: unchanged, or a single CIDR gaining the other family's.
+function validateServiceCIDRUpdate(cidrs: readonly string[], old: readonly string[]): FieldError[] {
+  if (cidrs.length === old.length) {
+    return old.flatMap((cidr, i) => (cidr !== cidrs[i] ? [invalid(`spec.cidrs[${i}]`, cidrs[i], 'field is immutable')] : []));
+  }
+  if (old.length === 1 && cidrs.length === 2) {
+    const errors: FieldError[] = [];
+    if (cidrs[0] !== old[0]) errors.push(invalid('spec.cidrs[0]', cidrs[0], 'field is immutable'));
+    return [...errors, ...validateServiceCIDRSpec(cidrs)];
+  }
+  return [invalid('spec.cidrs', cidrs, 'field is immutable')];
+}
+
+// updateConditionIfNeeded: a new condition only when status, reason or message differ.
+function setCondition(object: ServiceCIDR, condition: Condition, now: number): void {
+  const conditions = ((object.status ??= {}).conditions ??= []);
+  const current = conditions.find((c) => c.type === condition.type);
+  if (current && current.status === condition.status && (current.reason ?? '') === (condition.reason ?? '') && current.message === condition.message) return;
+  const next: Condition = { type: condition.type, status: condition.status, lastTransitionTime: timestamp(now), reason: condition.reason ?? '', message: condition.message };
+  if (current) Object.assign(current, next);
+  else conditions.push(next);
+}
