@@ -12,7 +12,7 @@ const bin = join(root, 'dist', 'cli', 'main.js');
 const DUAL = '10.96.0.0/16,fd00:10:96::/112';
 
 function cli(args: string[], input?: string) {
-  const run = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', input });
+  const run = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', input, maxBuffer: 256 * 1024 * 1024 });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -94,7 +94,7 @@ describe('clusterip allocate', () => {
   });
 
   it.each([
-    [['allocate', '-f', 'x.yaml'], '--range is required'],
+    [['allocate', '-f', '-'], '--range is required unless the input holds the default ServiceCIDR "kubernetes"'],
     [['allocate', '--range', '10.96.0.0/16'], '-f/--filename is required'],
     [['allocate', '--range', '10.96.0.0/16', '-f', '-', '--bogus'], "Unknown option '--bogus'"],
     [['allocate', '--range', '10.96.0.0/16', '-f', '-', '-o', 'xml'], '--output must be yaml or json'],
@@ -128,7 +128,9 @@ describe('clusterip allocate', () => {
     expect(ipsOf(run3.stdout)).toEqual(ipsOf(run1.stdout));
     const ipam = new ServiceIPAM({ serviceClusterIPRange: '10.96.0.0/23' });
     ipam.restore(JSON.parse(readFileSync(state, 'utf8')));
-    expect(ipam.list()).toHaveLength(400);
+    // 400 Services plus default/kubernetes, which the API server creates on network+1.
+    expect(ipam.list()).toHaveLength(401);
+    expect(ipam.get('default', 'kubernetes')?.spec.clusterIP).toBe('10.96.0.1');
   });
 
   it('a failed run does not touch the state file', () => {

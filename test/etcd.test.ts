@@ -164,7 +164,7 @@ describe('SharedClusterIPAllocator on a real etcd', () => {
 
 describe('clusterip allocate --store etcd://', () => {
   const cli = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
-  const manifest = (names: string[]) => names.map((n) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${n}\nspec:\n  selector:\n    app: ${n}\n`).join('---\n');
+  const manifest = (names: string[]) => names.map((n) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${n}\nspec:\n  selector:\n    app: ${n}\n  ports:\n    - port: 80\n`).join('---\n');
   const run = (args: string[], input: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

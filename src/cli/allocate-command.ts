@@ -1,65 +1,170 @@
-// `clusterip allocate`: fills every Service in the manifests as the API server would; other
-// objects pass through unchanged. With --state, Services already recorded keep their IPs.
+// `clusterip allocate`: fills every Service in the manifests as the API server of the chosen
+// version would. ServiceCIDR and IPAddress objects in the input configure the ranges and reserve
+// addresses (1.33+); other objects pass through unchanged. With --state, Services already
+// recorded keep their IPs.
 import { readFileSync } from 'node:fs';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { ServiceIPAM, ServiceExistsError, ServiceValidationError, formatFieldError, serviceKey, AllocatorError } from '../index.js';
+import {
+  ServiceIPAM, ServiceExistsError, ServiceInternalError, ResourceValidationError, formatFieldError, serviceKey, AllocatorError,
+  DEFAULT_SERVICE_CIDR_NAME, type IPAddress, type ServiceCIDR,
+} from '../index.js';
+import { parseCIDRSloppy } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
 import { readManifests, writeManifests } from './manifests.js';
 import { loadState, saveState } from './state-file.js';
 
 export interface AllocateOptions {
-  range: string;
+  /** --service-cluster-ip-range; may be left out when the input holds the default ServiceCIDR. */
+  range?: string;
   file: string;
   state?: string;
   /** etcd://host:port[/key]: keep the state in etcd instead of a file. */
   store?: string;
   seed?: number;
-  legacy: boolean;
+  kubernetesVersion?: string;
   output: 'yaml' | 'json';
+  /** Print the IPAddress objects this run created after the manifests (1.33+). */
+  printIPAddresses: boolean;
 }
+
+export interface AllocateResult { stdout: string; errors: string[]; warnings: string[] }
 
 /** Key of the ServiceIPAM state in etcd when --store names none. */
 export const DEFAULT_STATE_KEY = '/registry/clusterip/state';
 const STORE_RETRIES = 20;
 
-function isService(doc: unknown): doc is Service {
+type Kind = 'Service' | 'ServiceCIDR' | 'IPAddress';
+
+function kindOf(doc: unknown): Kind | undefined {
   const d = doc as { apiVersion?: unknown; kind?: unknown } | null;
-  return d !== null && typeof d === 'object' && d.apiVersion === 'v1' && d.kind === 'Service';
+  if (d === null || typeof d !== 'object') return undefined;
+  if (d.apiVersion === 'v1' && d.kind === 'Service') return 'Service';
+  if (typeof d.apiVersion === 'string' && /^networking\.k8s\.io\/v1(beta1|alpha1)?$/.test(d.apiVersion)) {
+    if (d.kind === 'ServiceCIDR') return 'ServiceCIDR';
+    if (d.kind === 'IPAddress') return 'IPAddress';
+  }
+  return undefined;
 }
 
-function newIPAM(options: AllocateOptions): ServiceIPAM {
+/** Every document, List items flattened, with its kind. */
+function flatten(docs: unknown[]): Array<{ doc: unknown; kind: Kind | undefined }> {
+  const out: Array<{ doc: unknown; kind: Kind | undefined }> = [];
+  const visit = (doc: unknown) => {
+    const list = doc as { kind?: unknown; items?: unknown };
+    if (list && typeof list === 'object' && list.kind === 'List' && Array.isArray(list.items)) list.items.forEach(visit);
+    else out.push({ doc, kind: kindOf(doc) });
+  };
+  docs.forEach(visit);
+  return out;
+}
+
+/** The flag: --range, or the default ServiceCIDR of the input; both given must agree. */
+export function resolveRange(option: string | undefined, serviceCIDRs: ServiceCIDR[]): string {
+  const fromInput = serviceCIDRs.find((s) => s.metadata?.name === DEFAULT_SERVICE_CIDR_NAME)?.spec?.cidrs;
+  if (option === undefined) {
+    if (!fromInput) throw new UsageError(`--range is required unless the input holds the default ServiceCIDR "${DEFAULT_SERVICE_CIDR_NAME}"`);
+    return fromInput.join(',');
+  }
+  if (fromInput) {
+    let canonical: string;
+    try {
+      canonical = option.split(',').map((c) => parseCIDRSloppy(c).cidr).join(',');
+    } catch (error) {
+      if (error instanceof AllocatorError) throw new InputError(error.message);
+      throw error;
+    }
+    if (canonical !== fromInput.join(',')) {
+      throw new InputError(`--range ${option} disagrees with the input's ServiceCIDR "${DEFAULT_SERVICE_CIDR_NAME}" (${fromInput.join(',')}); pass the range the cluster was started with, or leave --range out`);
+    }
+  }
+  return option;
+}
+
+function newIPAM(options: AllocateOptions, range: string): ServiceIPAM {
   try {
-    return new ServiceIPAM({ serviceClusterIPRange: options.range, seed: options.seed, legacy: options.legacy });
+    return new ServiceIPAM({ serviceClusterIPRange: range, seed: options.seed, kubernetesVersion: options.kubernetesVersion });
   } catch (error) {
     if (error instanceof AllocatorError) throw new InputError(error.message);
     throw error;
   }
 }
 
-// Fills every Service (Services already recorded are updated, so they keep their IPs).
-function fillManifests(ipam: ServiceIPAM, docs: unknown[]): { filled: unknown[]; errors: string[] } {
+function describeError(error: unknown, doc: unknown): string | undefined {
+  if (error instanceof ResourceValidationError) {
+    const kind = (doc as { kind?: string }).kind ?? 'object';
+    return `The ${kind} "${error.objectName}" is invalid:\n${error.errors.map((e) => `* ${formatFieldError(e)}`).join('\n')}`;
+  }
+  if (error instanceof ServiceInternalError) return `Service "${(doc as Service).metadata?.name ?? ''}": ${error.message}`;
+  if (error instanceof ServiceExistsError) return `Service ${serviceKey(doc as Service)} appears twice in the input`;
+  if (error instanceof AllocatorError && (error.code === 'ERR_NOT_SUPPORTED_BY_VERSION')) return error.message;
+  return undefined;
+}
+
+// Configures (ServiceCIDRs), reserves (IPAddresses) and fills (Services) the input on the IPAM.
+function fillManifests(ipam: ServiceIPAM, docs: unknown[]): { filled: unknown[]; errors: string[]; warnings: string[]; created: IPAddress[] } {
   const errors: string[] = [];
-  const fill = (doc: unknown): unknown => {
-    const list = doc as { kind?: unknown; items?: unknown };
-    if (list && typeof list === 'object' && list.kind === 'List' && Array.isArray(list.items)) {
-      return { ...list, items: list.items.map(fill) };
-    }
-    if (!isService(doc)) return doc;
+  const warnings: string[] = [];
+  const items = flatten(docs);
+  const serviceIPs = new Set<string>();
+  for (const { doc, kind } of items) {
+    if (kind !== 'Service') continue;
+    const s = doc as Service;
+    for (const ip of s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) serviceIPs.add(`${serviceKey(s)}=${ip}`);
+  }
+  const before = new Set(ipamAddresses(ipam).map((a) => a.metadata.name));
+  const attempt = (doc: unknown, fn: () => void) => {
     try {
-      const existing = ipam.get(doc.metadata?.namespace ?? 'default', doc.metadata?.name ?? '');
-      return existing ? ipam.update(existing, doc) : ipam.create(doc);
+      fn();
     } catch (error) {
-      if (error instanceof ServiceValidationError) {
-        errors.push(`The Service "${error.serviceName}" is invalid:\n${error.errors.map((e) => `* ${formatFieldError(e)}`).join('\n')}`);
-      } else if (error instanceof ServiceExistsError) {
-        errors.push(`Service ${serviceKey(doc)} appears twice in the input`);
-      } else {
-        throw error;
-      }
-      return doc;
+      const text = describeError(error, doc);
+      if (text === undefined) throw error;
+      errors.push(text);
     }
   };
-  return { filled: docs.map(fill), errors };
+  for (const { doc, kind } of items) {
+    if (kind === 'ServiceCIDR' && (doc as ServiceCIDR).metadata?.name !== DEFAULT_SERVICE_CIDR_NAME) {
+      attempt(doc, () => ipam.applyServiceCIDR(doc as ServiceCIDR));
+    }
+  }
+  for (const { doc, kind } of items) {
+    if (kind !== 'IPAddress') continue;
+    const address = doc as IPAddress;
+    const ref = address.spec?.parentRef;
+    // An input Service's own IPAddress: the Service's create makes it again.
+    if (ref?.resource === 'services' && serviceIPs.has(`${ref.namespace || 'default'}/${ref.name}=${address.metadata?.name}`)) continue;
+    attempt(doc, () => ipam.applyIPAddress(address));
+  }
+  const fill = (doc: unknown): unknown => {
+    const list = doc as { kind?: unknown; items?: unknown };
+    if (list && typeof list === 'object' && list.kind === 'List' && Array.isArray(list.items)) return { ...list, items: list.items.map(fill) };
+    if (kindOf(doc) !== 'Service') return doc;
+    const service = doc as Service;
+    let out: unknown = doc;
+    attempt(doc, () => {
+      const existing = ipam.get(service.metadata?.namespace ?? 'default', service.metadata?.name ?? '');
+      out = existing ? ipam.update(existing, service, { warnings }) : ipam.create(service, { warnings });
+    });
+    return out;
+  };
+  const filled = docs.map(fill);
+  const created = ipamAddresses(ipam).filter((a) => !before.has(a.metadata.name));
+  return { filled, errors, warnings, created };
+}
+
+function ipamAddresses(ipam: ServiceIPAM): IPAddress[] {
+  return ipam.profile.allocatorModel === 'ipaddress' ? ipam.ipAddresses() : [];
+}
+
+function render(options: AllocateOptions, filled: unknown[], created: IPAddress[]): string {
+  return writeManifests(options.printIPAddresses ? [...filled, ...created] : filled, options.output);
+}
+
+function checkVersionSupportsInput(ipam: ServiceIPAM, docs: unknown[]): void {
+  if (ipam.profile.allocatorModel === 'ipaddress') return;
+  const found = flatten(docs).find(({ kind }) => kind === 'ServiceCIDR' || kind === 'IPAddress');
+  if (found) {
+    throw new InputError(`the input holds ${found.kind} objects, which Kubernetes ${ipam.kubernetesVersion} does not serve; use --kubernetes-version 1.33 or later`);
+  }
 }
 
 export function parseStoreURL(url: string): { endpoint: string; key: string } {
@@ -68,7 +173,7 @@ export function parseStoreURL(url: string): { endpoint: string; key: string } {
   return { endpoint: `http://${match[1]}`, key: match[2] && match[2] !== '/' ? match[2] : DEFAULT_STATE_KEY };
 }
 
-export async function allocateCommand(options: AllocateOptions, readStdin: () => string): Promise<{ stdout: string; errors: string[] }> {
+export async function allocateCommand(options: AllocateOptions, readStdin: () => string): Promise<AllocateResult> {
   if (options.state && options.store) throw new UsageError('use either --state or --store, not both');
   let text: string;
   try {
@@ -77,37 +182,41 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
     throw new InputError(`cannot read ${options.file}: ${(error as Error).message}`);
   }
   const docs = readManifests(text, options.file === '-' ? 'stdin' : options.file);
-  if (options.store) return allocateWithStore(options, docs);
-  const ipam = newIPAM(options);
+  const serviceCIDRs = flatten(docs).filter(({ kind }) => kind === 'ServiceCIDR').map(({ doc }) => doc as ServiceCIDR);
+  const range = resolveRange(options.range, serviceCIDRs);
+  if (options.store) return allocateWithStore(options, range, docs);
+  const ipam = newIPAM(options, range);
+  checkVersionSupportsInput(ipam, docs);
   if (options.state) loadState(options.state, ipam);
-  const { filled, errors } = fillManifests(ipam, docs);
-  if (errors.length > 0) return { stdout: '', errors };
+  const { filled, errors, warnings, created } = fillManifests(ipam, docs);
+  if (errors.length > 0) return { stdout: '', errors, warnings };
   if (options.state) saveState(options.state, ipam);
-  return { stdout: writeManifests(filled, options.output), errors };
+  return { stdout: render(options, filled, created), errors, warnings };
 }
 
 // The whole run is one compare-and-swap of the state key: a concurrent run makes it start over
 // on the newer state, so two runs never hand out the same IP.
-async function allocateWithStore(options: AllocateOptions, docs: unknown[]): Promise<{ stdout: string; errors: string[] }> {
+async function allocateWithStore(options: AllocateOptions, range: string, docs: unknown[]): Promise<AllocateResult> {
   const { endpoint, key } = parseStoreURL(options.store!);
   const { EtcdStore } = await import('../shared/etcd-store.js');
   const store = new EtcdStore({ endpoints: [endpoint], key });
   try {
     for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
-      const ipam = newIPAM(options);
+      const ipam = newIPAM(options, range);
+      checkVersionSupportsInput(ipam, docs);
       const current = await store.read();
       if (current) {
         try {
           ipam.restore(JSON.parse(current.value.toString('utf8')));
         } catch (error) {
-          throw new InputError(`the state in etcd at ${key} is corrupt or belongs to another --range (${(error as Error).message})`);
+          throw new InputError(`the state in etcd at ${key} is corrupt or belongs to another --range or version (${(error as Error).message})`);
         }
       }
-      const { filled, errors } = fillManifests(ipam, docs);
-      if (errors.length > 0) return { stdout: '', errors };
+      const { filled, errors, warnings, created } = fillManifests(ipam, docs);
+      if (errors.length > 0) return { stdout: '', errors, warnings };
       const value = Buffer.from(JSON.stringify(ipam.snapshot()));
       const landed = current ? (await store.compareAndSwap(current.revision, value)).swapped : (await store.createIfAbsent(value)).created;
-      if (landed) return { stdout: writeManifests(filled, options.output), errors };
+      if (landed) return { stdout: render(options, filled, created), errors, warnings };
     }
     throw new InputError(`gave up after ${STORE_RETRIES} concurrent changes to ${key}`);
   } catch (error) {

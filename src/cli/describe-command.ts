@@ -1,6 +1,9 @@
 // `clusterip describe <cidr>[,<cidr>]`: the band layout of each range, with the formula worked out.
+import { readFileSync } from 'node:fs';
 import { describeRange, type RangeInfo } from '../index.js';
 import { splitBar } from './terminal.js';
+import { InputError } from './cli-errors.js';
+import { readManifests } from './manifests.js';
 
 export interface DescribeOptions { legacy: boolean; json: boolean }
 
@@ -26,6 +29,29 @@ export function bandFormula(info: RangeInfo): string {
 
 function percent(part: bigint, whole: bigint): string {
   return `${(Number((part * 10000n) / whole) / 100).toFixed(1)}%`;
+}
+
+/** Every ServiceCIDR object of a manifest file, described CIDR by CIDR under its name. */
+export function describeServiceCIDRs(file: string, readStdin: () => string, options: DescribeOptions): string {
+  let text: string;
+  try {
+    text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const found: Array<{ name: string; cidrs: string[] }> = [];
+  const visit = (doc: unknown) => {
+    const d = doc as { kind?: unknown; items?: unknown[]; metadata?: { name?: string }; spec?: { cidrs?: string[] } } | null;
+    if (!d || typeof d !== 'object') return;
+    if (d.kind === 'List' && Array.isArray(d.items)) d.items.forEach(visit);
+    else if (d.kind === 'ServiceCIDR') found.push({ name: d.metadata?.name ?? '', cidrs: d.spec?.cidrs ?? [] });
+  };
+  readManifests(text, file === '-' ? 'stdin' : file).forEach(visit);
+  if (found.length === 0) throw new InputError(`${file === '-' ? 'stdin' : file} holds no ServiceCIDR objects`);
+  if (options.json) {
+    return JSON.stringify(found.map(({ name, cidrs }) => ({ name, ranges: JSON.parse(describeCommand(cidrs.join(','), options)) })), null, 2) + '\n';
+  }
+  return found.map(({ name, cidrs }) => `ServiceCIDR ${name}\n\n${describeCommand(cidrs.join(','), options)}`).join('\n');
 }
 
 export function describeCommand(cidrs: string, options: DescribeOptions): string {

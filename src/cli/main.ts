@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError, InputError } from './cli-errors.js';
-import { describeCommand } from './describe-command.js';
+import { describeCommand, describeServiceCIDRs } from './describe-command.js';
 import { allocateCommand } from './allocate-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { AllocatorError } from '../index.js';
@@ -22,21 +22,27 @@ Commands:
 Run 'clusterip <command> --help' for a command's options.
 Exit codes: 0 success, 1 input rejected, 2 usage error.
 `,
-  describe: `Usage: clusterip describe <cidr>[,<cidr>] [--json] [--legacy]
+  describe: `Usage: clusterip describe <cidr>[,<cidr>] | -f <file|-> [--json] [--legacy]
 
 Prints each range's size, band offset (with the formula), static band, range end and a bar of
-static vs dynamic share.
+static vs dynamic share. With -f, every ServiceCIDR object of the file is described.
 
-  --json     machine-readable output
-  --legacy   the legacy bitmap allocator's rules (IPv6 capped at 65,535 addresses)
+  -f, --filename <path>  manifests holding ServiceCIDR objects, or - for stdin
+  --json                 machine-readable output
+  --legacy               the legacy bitmap allocator's rules (IPv6 capped at 65,535 addresses)
 `,
-  allocate: `Usage: clusterip allocate --range <cidr>[,<cidr>] -f <file|-> [options]
+  allocate: `Usage: clusterip allocate [--range <cidr>[,<cidr>]] -f <file|-> [options]
 
 Reads YAML (1.1, multi-document) or JSON, fills spec.clusterIP(s), ipFamilies and ipFamilyPolicy
-of every v1 Service as kube-apiserver would, passes other objects through, and prints the result.
-Invalid Services print the API server's field errors and exit 1; nothing is saved then.
+of every v1 Service as kube-apiserver of the chosen version would (defaults included), and prints
+the result; warnings go to stderr. ServiceCIDR objects add ranges and IPAddress objects reserve
+addresses (1.33+); other objects pass through. Invalid Services print the API server's field
+errors and exit 1; nothing is saved then.
 
-  --range <cidrs>        --service-cluster-ip-range (first CIDR is the primary family)
+  --range <cidrs>        --service-cluster-ip-range (first CIDR is the primary family); may be
+                         left out when the input holds the default ServiceCIDR "kubernetes"
+  --kubernetes-version <v>  1.29 … 1.36 (default 1.36)
+  --print-ipaddresses    also print the IPAddress objects this run created (1.33+)
   -f, --filename <path>  manifest file, or - for stdin
   --state <path>         load and save the allocation state, so repeated runs never hand out an
                          IP twice (saved atomically; a corrupt file is refused and left as is)
@@ -44,7 +50,7 @@ Invalid Services print the API server's field errors and exit 1; nothing is save
                          /registry/clusterip/state); concurrent runs never hand out an IP twice
   --seed <n>             repeatable dynamic allocations
   -o, --output <fmt>     yaml (default) or json
-  --legacy               legacy allocator rules (/12 and /108 limits, IPv6 capped at 65,535)
+  --legacy               same as --kubernetes-version 1.32 (the bitmap allocator)
 `,
   simulate: `Usage: clusterip simulate --range <cidr> --services <n> --static <k> [options]
 
@@ -99,29 +105,38 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
       return 0;
     }
     if (command === 'describe') {
-      const { values, positionals } = parse(rest, { json: { type: 'boolean' }, legacy: { type: 'boolean' } });
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' }, legacy: { type: 'boolean' }, filename: { type: 'string', short: 'f' } });
       if (values.help) return io.stdout(HELP.describe), 0;
-      if (positionals.length !== 1) throw new UsageError('describe takes one argument: <cidr>[,<cidr>]');
-      io.stdout(describeCommand(positionals[0], { json: values.json === true, legacy: values.legacy === true }));
+      const describeOptions = { json: values.json === true, legacy: values.legacy === true };
+      if (values.filename !== undefined) {
+        if (positionals.length > 0) throw new UsageError('describe takes either <cidr>[,<cidr>] or -f, not both');
+        io.stdout(describeServiceCIDRs(values.filename as string, io.stdin, describeOptions));
+        return 0;
+      }
+      if (positionals.length !== 1) throw new UsageError('describe takes one argument: <cidr>[,<cidr>] (or -f <file>)');
+      io.stdout(describeCommand(positionals[0], describeOptions));
       return 0;
     }
     if (command === 'allocate') {
       const { values, positionals } = parse(rest, {
         range: { type: 'string' }, filename: { type: 'string', short: 'f' }, state: { type: 'string' }, store: { type: 'string' },
         seed: { type: 'string' }, output: { type: 'string', short: 'o' }, legacy: { type: 'boolean' },
+        'kubernetes-version': { type: 'string' }, 'print-ipaddresses': { type: 'boolean' },
       });
       if (values.help) return io.stdout(HELP.allocate), 0;
       if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-      if (!values.range) throw new UsageError('--range is required');
       if (!values.filename) throw new UsageError('-f/--filename is required (use - for stdin)');
+      if (values.legacy && values['kubernetes-version']) throw new UsageError('use either --legacy or --kubernetes-version, not both');
       const output = values.output ?? 'yaml';
       if (output !== 'yaml' && output !== 'json') throw new UsageError(`--output must be yaml or json, got "${output}"`);
       const result = await allocateCommand({
-        range: values.range as string, file: values.filename as string, state: values.state as string | undefined,
+        range: values.range as string | undefined, file: values.filename as string, state: values.state as string | undefined,
         store: values.store as string | undefined,
         seed: values.seed === undefined ? undefined : integer(values.seed as string, '--seed'),
-        legacy: values.legacy === true, output,
+        kubernetesVersion: values.legacy ? '1.32' : values['kubernetes-version'] as string | undefined,
+        output, printIPAddresses: values['print-ipaddresses'] === true,
       }, io.stdin);
+      for (const warning of result.warnings) io.stderr(`Warning: ${warning}\n`);
       if (result.errors.length > 0) {
         io.stderr(result.errors.map((e) => `error: ${e}`).join('\n') + '\n');
         return 1;
