@@ -130,7 +130,7 @@ describe('clusterip allocate', () => {
     ipam.restore(JSON.parse(readFileSync(state, 'utf8')));
     // 400 Services plus default/kubernetes, which the API server creates on network+1.
     expect(ipam.list()).toHaveLength(401);
-    expect(ipam.get('default', 'kubernetes')?.spec.clusterIP).toBe('10.96.0.1');
+    expect(ipam.get('default', 'kubernetes')?.spec?.clusterIP).toBe('10.96.0.1');
   });
 
   it('a failed run does not touch the state file', () => {

@@ -61,21 +61,39 @@ function refText(ref: ParentReference | undefined): string {
   return ref ? `&{${ref.group ?? ''} ${ref.resource} ${ref.namespace ?? ''} ${ref.name}}` : '<nil>';
 }
 
+/** Both passes of one runOnce: every Service first, then every IPAddress. */
 export function repairIPAddresses(services: readonly Service[], world: RepairWorld): IPAddressRepairReport {
   const report: IPAddressRepairReport = { model: 'ipaddress', events: [], actions: [] };
-  const { addresses, now } = world;
-  const byKey = new Map(services.map((s) => [keyOf(s.metadata?.namespace, s.metadata?.name ?? ''), s]));
-  const prefixes = world.serviceCIDRs.flatMap((o) => (o.spec.cidrs ?? []).map((c) => parseCIDR(c)));
-  const warn = (reason: string, message: string, object: string) => report.events.push({ type: 'Warning', reason, message, object });
-  const create = (name: string, service: Service) => {
-    report.actions.push({ verb: 'create', resource: 'ipaddresses', name });
-    addresses.set(name, newIPAddress(name, service, now));
-  };
-  const remove = (name: string) => {
-    report.actions.push({ verb: 'delete', resource: 'ipaddresses', name });
-    addresses.delete(name);
-  };
+  syncServices(services, world, report);
+  syncIPAddresses(services, world, report);
+  return report;
+}
 
+function recorder(world: RepairWorld, report: IPAddressRepairReport) {
+  const { addresses, now } = world;
+  return {
+    warn: (reason: string, message: string, object: string) => report.events.push({ type: 'Warning', reason, message, object }),
+    create: (name: string, service: Service) => {
+      report.actions.push({ verb: 'create', resource: 'ipaddresses', name });
+      addresses.set(name, newIPAddress(name, service, now));
+    },
+    remove: (name: string) => {
+      report.actions.push({ verb: 'delete', resource: 'ipaddresses', name });
+      addresses.delete(name);
+    },
+  };
+}
+
+function servicesByKey(services: readonly Service[]): Map<string, Service> {
+  return new Map(services.map((s) => [keyOf(s.metadata?.namespace, s.metadata?.name ?? ''), s]));
+}
+
+/** The Service pass (syncService): each Service IP must have its IPAddress pointing back at it. */
+export function syncServices(services: readonly Service[], world: RepairWorld, report: IPAddressRepairReport): void {
+  const { addresses } = world;
+  const byKey = servicesByKey(services);
+  const prefixes = world.serviceCIDRs.flatMap((o) => (o.spec.cidrs ?? []).map((c) => parseCIDR(c)));
+  const { warn, create, remove } = recorder(world, report);
   for (const service of services) {
     if (!isServiceIPSet(service)) continue;
     const namespace = service.metadata?.namespace || 'default';
@@ -127,6 +145,13 @@ export function repairIPAddresses(services: readonly Service[], world: RepairWor
     }
   }
 
+}
+
+/** The IPAddress pass (syncIPAddress): each allocator-managed IPAddress must belong to a Service listing it. */
+export function syncIPAddresses(services: readonly Service[], world: RepairWorld, report: IPAddressRepairReport): void {
+  const { addresses, now } = world;
+  const byKey = servicesByKey(services);
+  const { warn, remove } = recorder(world, report);
   for (const address of [...addresses.values()]) {
     const name = address.metadata.name!;
     if (!addresses.has(name) || address.metadata.labels?.[LABEL_MANAGED_BY] !== IP_ALLOCATOR_MANAGER) continue;
@@ -151,7 +176,6 @@ export function repairIPAddresses(services: readonly Service[], world: RepairWor
     warn('IPAddressWrongReference', `IPAddress: ${name} for Service ${holder.metadata?.namespace || 'default'}/${holder.metadata?.name} has a wrong reference; cleaning up`, name);
     remove(name);
   }
-  return report;
 }
 
 /** Whether an address (canonical text) lies inside a CIDR text, network and broadcast included. */

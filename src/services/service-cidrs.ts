@@ -9,7 +9,8 @@ import { ClusterIPAllocator } from '../allocator.js';
 import { parseCIDR, type ParsedCIDR } from '../cidr.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
 import { invalid, required, goStringSlice, NetworkingValidationError, ServiceNotFoundError, type FieldError } from './field-errors.js';
-import { MetaAllocator, addressValue, prefixContainsIP, type IPAddressSink } from './meta-allocator.js';
+import { MetaAllocator, addressValue, type IPAddressSink } from './meta-allocator.js';
+import { canDeleteServiceCIDR } from './service-cidr-index.js';
 import type { ServiceRef } from './family-allocator.js';
 import type { OrderSource } from './order-source.js';
 import type { IPFamily } from './service-fields.js';
@@ -310,7 +311,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
   #syncServiceCIDR(object: ServiceCIDR, now: number): void {
     const name = object.metadata.name!;
     if (object.metadata.deletionTimestamp) {
-      if (!this.#canDelete(object)) {
+      if (!canDeleteServiceCIDR(this.#serviceCIDRs.values(), object, this.#addresses.values())) {
         setCondition(object, { type: 'Ready', status: 'False', reason: 'Terminating', message: TERMINATING_MESSAGE }, now);
         return;
       }
@@ -320,35 +321,6 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     const finalizers = (object.metadata.finalizers ??= []);
     if (!finalizers.includes(SERVICE_CIDR_FINALIZER)) finalizers.push(SERVICE_CIDR_FINALIZER);
     setCondition(object, { type: 'Ready', status: 'True', reason: '', message: READY_MESSAGE }, now);
-  }
-
-  // canDeleteCIDR: allowed when every CIDR has another ServiceCIDR containing it, or when no
-  // allocator-managed IPAddress lies in this ServiceCIDR and in no other.
-  #canDelete(object: ServiceCIDR): boolean {
-    const parsed = (object.spec.cidrs ?? []).map((c) => parseCIDR(c));
-    const others = [...this.#serviceCIDRs.values()].filter((o) => o !== object);
-    const hasParent = parsed.every((cidr) => others.some((o) => (o.spec.cidrs ?? []).some((text) => {
-      const p = parseCIDR(text);
-      return p.family === cidr.family && p.prefix <= cidr.prefix && (cidr.network >> BigInt(p.addressBits - p.prefix)) === (p.network >> BigInt(p.addressBits - p.prefix));
-    })));
-    if (hasParent) return true;
-    for (const cidr of parsed) {
-      const family = cidr.family === 4 ? 'IPv4' : 'IPv6';
-      for (const address of this.#addresses.values()) {
-        const labels = address.metadata.labels ?? {};
-        if (labels[LABEL_MANAGED_BY] !== IP_ALLOCATOR_MANAGER || labels[LABEL_IP_FAMILY] !== family) continue;
-        const ip = parseIPSloppy(address.metadata.name);
-        if (ip === null) continue;
-        const value = addressValue(ip);
-        if (!prefixContainsIP(cidr, value)) continue;
-        const elsewhere = others.some((o) => (o.spec.cidrs ?? []).some((text) => {
-          const p = parseCIDR(text);
-          return p.family === cidr.family && prefixContainsIP(p, value);
-        }));
-        if (!elsewhere) return false;
-      }
-    }
-    return true;
   }
 
   // The MetaAllocators' view: one item per CIDR of the configured families, ready when one of its

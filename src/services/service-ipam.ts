@@ -212,7 +212,7 @@ export class ServiceIPAM {
       throw error;
     }
     txn.commit();
-    request.warnings?.push(...serviceWarnings(service));
+    request.warnings?.push(...serviceWarnings(service, this.profile));
     this.#services.set(serviceKey(service), service);
     return clone(service);
   }
@@ -246,7 +246,7 @@ export class ServiceIPAM {
       throw error;
     }
     txn.commit();
-    request.warnings?.push(...serviceWarnings(service));
+    request.warnings?.push(...serviceWarnings(service, this.profile));
     this.#services.set(key, service);
     return clone(service);
   }

@@ -3,7 +3,9 @@
 // "Warning: <text>".
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
+import { addressValue } from './meta-allocator.js';
 import { formatIPv6 } from '../ip-format.js';
+import { parseCIDRSloppy } from '../cidr.js';
 import { isServiceIPSet, serviceType } from './service-fields.js';
 
 // GetWarningsForIP: sloppy forms and non-canonical IPv6.
@@ -19,7 +21,39 @@ export function ipTextWarnings(field: string, text: string): string[] {
   return [];
 }
 
-export function serviceWarnings(service: Service): string[] {
+// GetWarningsForCIDR: host bits set (ambiguous), sloppy forms, then non-canonical IPv6.
+export function cidrTextWarnings(field: string, text: string): string[] {
+  let cidr;
+  try {
+    cidr = parseCIDRSloppy(text);
+  } catch {
+    return [];
+  }
+  const slash = text.indexOf('/');
+  const ip = parseIPSloppy(text.slice(0, slash))!;
+  const prefixText = text.slice(slash + 1);
+  const warnings: string[] = [];
+  if (addressValue(ip) !== cidr.network) {
+    const single = `${ip.canonical}/${cidr.addressBits}`;
+    warnings.push(`${field}: CIDR value ${JSON.stringify(text)} is ambiguous in this context (should be ${JSON.stringify(cidr.cidr)} or ${JSON.stringify(single)}?)`);
+  }
+  if (ip.hasLeadingZeros || (prefixText.length > 1 && prefixText.startsWith('0'))) {
+    warnings.push(`${field}: non-standard CIDR value ${JSON.stringify(text)} will be considered invalid in a future Kubernetes release: use ${JSON.stringify(cidr.cidr)}`);
+  }
+  if (warnings.length === 0 && ip.family === 6) {
+    const canonical = `${formatIPv6(ip.parts)}/${cidr.prefix}`;
+    if (canonical !== text) warnings.push(`${field}: IPv6 CIDR value ${JSON.stringify(text)} should be in RFC 5952 canonical format (${JSON.stringify(canonical)})`);
+  }
+  return warnings;
+}
+
+export interface WarningRules {
+  /** PreferSameZone exists (1.34+): PreferClose is then a deprecated alias. */
+  readonly preferCloseDeprecated: boolean;
+}
+
+/** GetWarningsForService, in its order. */
+export function serviceWarnings(service: Service, rules: WarningRules): string[] {
   const spec = service.spec ?? {};
   const warnings: string[] = [];
   if (service.metadata?.annotations?.['service.kubernetes.io/topology-aware-hints'] !== undefined) {
@@ -35,11 +69,15 @@ export function serviceWarnings(service: Service): string[] {
   }
   (spec.externalIPs ?? []).forEach((ip, i) => warnings.push(...ipTextWarnings(`spec.externalIPs[${i}]`, ip)));
   if (spec.loadBalancerIP) warnings.push(...ipTextWarnings('spec.loadBalancerIP', spec.loadBalancerIP));
+  (spec.loadBalancerSourceRanges ?? []).forEach((cidr, i) => warnings.push(...cidrTextWarnings(`spec.loadBalancerSourceRanges[${i}]`, cidr)));
   if (serviceType(service) === 'ExternalName' && (spec.externalIPs ?? []).length > 0) {
     warnings.push('spec.externalIPs is ignored when spec.type is "ExternalName"');
   }
   if (serviceType(service) !== 'ExternalName' && spec.externalName) {
     warnings.push('spec.externalName is ignored when spec.type is not "ExternalName"');
+  }
+  if (rules.preferCloseDeprecated && (spec as { trafficDistribution?: string }).trafficDistribution === 'PreferClose') {
+    warnings.push('spec.trafficDistribution: "PreferClose" is deprecated; use "PreferSameZone"');
   }
   return warnings;
 }

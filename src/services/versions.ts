@@ -26,29 +26,37 @@ export interface VersionProfile {
   readonly staticOutOfRangeError: 'ERR_NOT_IN_RANGE' | 'ERR_MISMATCHED_NETWORK';
   /** The per-range allocator draws its random start(s) even when the range is full (the IPAddress allocator does; the bitmap checks first). */
   readonly drawsWhenFull: boolean;
+  /** trafficDistribution PreferSameZone exists (beta, on by default) and PreferClose draws a deprecation warning. */
+  readonly preferCloseDeprecated: boolean;
 }
 
-function profile(version: KubernetesVersion, model: 'bitmap' | 'ipaddress', dualWrite: boolean, strictIPText: boolean): VersionProfile {
+interface ProfileRow { model: 'bitmap' | 'ipaddress'; dualWrite: boolean; strictIPText: boolean; preferSameZone: boolean }
+
+function profile(version: KubernetesVersion, row: ProfileRow): VersionProfile {
   return {
     version,
-    allocatorModel: model,
-    dualWrite,
-    flagSizeLimit: model === 'bitmap' || dualWrite,
-    strictIPText,
-    staticOutOfRangeError: model === 'bitmap' ? 'ERR_NOT_IN_RANGE' : 'ERR_MISMATCHED_NETWORK',
-    drawsWhenFull: model === 'ipaddress',
+    allocatorModel: row.model,
+    dualWrite: row.dualWrite,
+    flagSizeLimit: row.model === 'bitmap' || row.dualWrite,
+    strictIPText: row.strictIPText,
+    staticOutOfRangeError: row.model === 'bitmap' ? 'ERR_NOT_IN_RANGE' : 'ERR_MISMATCHED_NETWORK',
+    drawsWhenFull: row.model === 'ipaddress',
+    preferCloseDeprecated: row.preferSameZone,
   };
 }
 
+// MultiCIDRServiceAllocator: beta and on in 1.33 with the bitmap still written (dual write),
+// locked on in 1.34 (DisableAllocatorDualWrite on). StrictIPCIDRValidation: on from 1.36.
+// PreferSameZone (KEP-3015): beta and on from 1.34.
 export const VERSION_PROFILES: Readonly<Record<KubernetesVersion, VersionProfile>> = {
-  '1.29': profile('1.29', 'bitmap', false, false),
-  '1.30': profile('1.30', 'bitmap', false, false),
-  '1.31': profile('1.31', 'bitmap', false, false),
-  '1.32': profile('1.32', 'bitmap', false, false),
-  '1.33': profile('1.33', 'ipaddress', true, false),
-  '1.34': profile('1.34', 'ipaddress', false, false),
-  '1.35': profile('1.35', 'ipaddress', false, false),
-  '1.36': profile('1.36', 'ipaddress', false, true),
+  '1.29': profile('1.29', { model: 'bitmap', dualWrite: false, strictIPText: false, preferSameZone: false }),
+  '1.30': profile('1.30', { model: 'bitmap', dualWrite: false, strictIPText: false, preferSameZone: false }),
+  '1.31': profile('1.31', { model: 'bitmap', dualWrite: false, strictIPText: false, preferSameZone: false }),
+  '1.32': profile('1.32', { model: 'bitmap', dualWrite: false, strictIPText: false, preferSameZone: false }),
+  '1.33': profile('1.33', { model: 'ipaddress', dualWrite: true, strictIPText: false, preferSameZone: false }),
+  '1.34': profile('1.34', { model: 'ipaddress', dualWrite: false, strictIPText: false, preferSameZone: true }),
+  '1.35': profile('1.35', { model: 'ipaddress', dualWrite: false, strictIPText: false, preferSameZone: true }),
+  '1.36': profile('1.36', { model: 'ipaddress', dualWrite: false, strictIPText: true, preferSameZone: true }),
 };
 
 /** The profile of a version given as '1.33' (a 'v' prefix and a patch level are accepted: 'v1.33.2'). */
