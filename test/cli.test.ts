@@ -204,6 +204,81 @@ describe('clusterip allocate', () => {
   }, 90_000);
 });
 
+describe('clusterip allocate with ServiceCIDR and IPAddress objects (1.33+)', () => {
+  const objects = [
+    'apiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata:\n  name: kubernetes\nspec:\n  cidrs: [10.96.0.0/28]\n',
+    'apiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata:\n  name: extra\nspec:\n  cidrs: [10.97.0.0/28]\n',
+    'apiVersion: networking.k8s.io/v1\nkind: IPAddress\nmetadata:\n  name: 10.96.0.5\nspec:\n  parentRef: {group: gateway.networking.k8s.io, resource: gateways, namespace: gw, name: g}\n',
+  ].join('---\n');
+  const input = (services: string) => `${objects}---\n${services}`;
+
+  it('takes the range from the default ServiceCIDR, allocates from every ServiceCIDR and honours reserved IPs', () => {
+    const names = Array.from({ length: 26 }, (_, i) => `s${i}`);
+    const run = cli(['allocate', '-f', '-', '--seed', '3', '-o', 'json'], input(serviceManifest(names)));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const services = JSON.parse(run.stdout).items.filter((d: any) => d.kind === 'Service');
+    const ips: string[] = services.map((d: any) => d.spec.clusterIP);
+    // 14 + 14 addresses, less default/kubernetes (10.96.0.1) and the reserved 10.96.0.5.
+    expect(new Set(ips).size).toBe(26);
+    expect(ips).not.toContain('10.96.0.5');
+    expect(ips).not.toContain('10.96.0.1');
+    expect(ips.some((ip) => ip.startsWith('10.97.0.'))).toBe(true);
+    const full = cli(['allocate', '-f', '-'], input(serviceManifest([...names, 'one-more'])));
+    expect(full.code).toBe(1);
+    expect(full.stderr).toContain('error: Service "one-more": Internal error occurred: failed to allocate a serviceIP: range is full');
+  });
+
+  it('--print-ipaddresses adds the IPAddress objects the Services got, in the same format', () => {
+    const run = cli(['allocate', '-f', '-', '--seed', '1', '--print-ipaddresses'], input(serviceManifest(['web'])));
+    expect(run.code).toBe(0);
+    const all = docs(run.stdout);
+    const added = all.slice(4);
+    const web = all.find((d) => d.kind === 'Service' && d.metadata.name === 'web');
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatchObject({
+      apiVersion: 'networking.k8s.io/v1', kind: 'IPAddress',
+      metadata: { name: web.spec.clusterIP, labels: { 'ipaddress.kubernetes.io/ip-family': 'IPv4', 'ipaddress.kubernetes.io/managed-by': 'ipallocator.k8s.io' } },
+      spec: { parentRef: { resource: 'services', namespace: 'default', name: 'web' } },
+    });
+  });
+
+  it('--range that disagrees with the default ServiceCIDR exits 1 and says so', () => {
+    const run = cli(['allocate', '--range', '10.96.0.0/24', '-f', '-'], input(serviceManifest(['web'])));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('error: --range 10.96.0.0/24 disagrees with the input\'s ServiceCIDR "kubernetes" (10.96.0.0/28); pass the range the cluster was started with, or leave --range out\n');
+    expect(cli(['allocate', '--range', '10.96.0.0/28', '-f', '-'], input(serviceManifest(['web']))).code).toBe(0);
+  });
+
+  it('objects a version does not serve are refused with the version named', () => {
+    const run = cli(['allocate', '-f', '-', '--kubernetes-version', '1.32'], input(serviceManifest(['web'])));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('the input holds ServiceCIDR objects, which Kubernetes 1.32 does not serve; use --kubernetes-version 1.33 or later');
+    const bad = cli(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--kubernetes-version', '1.99'], serviceManifest(['web']));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unsupported Kubernetes version "1.99"');
+  });
+
+  it('sloppy clusterIP text: a warning up to 1.35, a field error in 1.36', () => {
+    const manifest = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: old\nspec:\n  clusterIP: 010.096.000.010\n  ports: [{port: 80}]\n';
+    const lenient = cli(['allocate', '--range', '10.96.0.0/16', '-f', '-', '--kubernetes-version', '1.35'], manifest);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toBe('Warning: spec.clusterIPs[0]: non-standard IP address "010.096.000.010" will be considered invalid in a future Kubernetes release: use "10.96.0.10"\n');
+    const strict = cli(['allocate', '--range', '10.96.0.0/16', '-f', '-'], manifest);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('spec.clusterIPs[0]: Invalid value: "010.096.000.010": must not have leading 0s');
+  });
+
+  it('describe -f describes every ServiceCIDR of the input', () => {
+    const run = cli(['describe', '-f', '-'], objects);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('ServiceCIDR kubernetes\n\n10.96.0.0/28 (IPv4)');
+    expect(run.stdout).toContain('ServiceCIDR extra\n\n10.97.0.0/28 (IPv4)');
+    expect(run.stdout).toContain('range size     14 usable addresses (10.97.0.1 – 10.97.0.14)');
+  });
+});
+
 describe('clusterip simulate', () => {
   it('shows no conflicts with the static band and many without it', () => {
     const run = cli(['simulate', '--range', '10.96.0.0/24', '--services', '200', '--static', '10', '--trials', '50', '--seed', '7', '--json']);

@@ -23,7 +23,7 @@ export interface AllocateOptions {
   seed?: number;
   kubernetesVersion?: string;
   output: 'yaml' | 'json';
-  /** Print the IPAddress objects this run created after the manifests (1.33+). */
+  /** Print the IPAddress objects this run created for its Services after the manifests (1.33+). */
   printIPAddresses: boolean;
 }
 
@@ -111,7 +111,6 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[]): { filled: unknown[];
     const s = doc as Service;
     for (const ip of s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) serviceIPs.add(`${serviceKey(s)}=${ip}`);
   }
-  const before = new Set(ipamAddresses(ipam).map((a) => a.metadata.name));
   const attempt = (doc: unknown, fn: () => void) => {
     try {
       fn();
@@ -134,6 +133,8 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[]): { filled: unknown[];
     if (ref?.resource === 'services' && serviceIPs.has(`${ref.namespace || 'default'}/${ref.name}=${address.metadata?.name}`)) continue;
     attempt(doc, () => ipam.applyIPAddress(address));
   }
+  // What this run creates for its Services (the input's own IPAddresses are not repeated).
+  const before = new Set(ipamAddresses(ipam).map((a) => a.metadata.name));
   const fill = (doc: unknown): unknown => {
     const list = doc as { kind?: unknown; items?: unknown };
     if (list && typeof list === 'object' && list.kind === 'List' && Array.isArray(list.items)) return { ...list, items: list.items.map(fill) };

@@ -8,6 +8,7 @@ import { describeCommand, describeServiceCIDRs } from './describe-command.js';
 import { allocateCommand } from './allocate-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { AllocatorError } from '../index.js';
+import { SUPPORTED_VERSIONS, isSupportedVersion } from '../services/versions.js';
 
 const HELP: Record<string, string> = {
   main: `Usage: clusterip <command> [options]
@@ -42,7 +43,7 @@ errors and exit 1; nothing is saved then.
   --range <cidrs>        --service-cluster-ip-range (first CIDR is the primary family); may be
                          left out when the input holds the default ServiceCIDR "kubernetes"
   --kubernetes-version <v>  1.29 … 1.36 (default 1.36)
-  --print-ipaddresses    also print the IPAddress objects this run created (1.33+)
+  --print-ipaddresses    also print the IPAddress objects the run's Services got (1.33+)
   -f, --filename <path>  manifest file, or - for stdin
   --state <path>         load and save the allocation state, so repeated runs never hand out an
                          IP twice (saved atomically; a corrupt file is refused and left as is)
@@ -129,6 +130,9 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
       if (values.legacy && values['kubernetes-version']) throw new UsageError('use either --legacy or --kubernetes-version, not both');
       const output = values.output ?? 'yaml';
       if (output !== 'yaml' && output !== 'json') throw new UsageError(`--output must be yaml or json, got "${output}"`);
+      if (values['kubernetes-version'] !== undefined && !isSupportedVersion(values['kubernetes-version'] as string)) {
+        throw new UsageError(`--kubernetes-version: unsupported Kubernetes version "${values['kubernetes-version']}"; supported: ${SUPPORTED_VERSIONS.join(', ')}`);
+      }
       const result = await allocateCommand({
         range: values.range as string | undefined, file: values.filename as string, state: values.state as string | undefined,
         store: values.store as string | undefined,

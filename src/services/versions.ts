@@ -70,3 +70,13 @@ export function versionProfile(version: unknown): VersionProfile {
   }
   return VERSION_PROFILES[minor as KubernetesVersion];
 }
+
+/** Whether versionProfile() accepts the text. */
+export function isSupportedVersion(version: unknown): boolean {
+  try {
+    versionProfile(version);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -104,5 +104,57 @@ export function runSuite(lib) {
     }
     check(failures, real.used === taken.size, `${cidr}: used ${real.used} vs ${taken.size}`);
   }
+
+  runServiceIPAMChecks(lib, results, failures);
   return { results, failures };
+}
+
+// The API-server side: versions, ServiceCIDRs, IPAddresses, warnings and typed errors.
+function runServiceIPAMChecks(lib, results, failures) {
+  const { ServiceIPAM, ServiceValidationError, ServiceInternalError, NetworkingValidationError, AllocatorError } = lib;
+  const svc = (name, spec = {}) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec } });
+  const kindOf = (fn) => {
+    try {
+      fn();
+      return 'none';
+    } catch (error) {
+      for (const [name, type] of [['ServiceValidationError', ServiceValidationError], ['ServiceInternalError', ServiceInternalError], ['NetworkingValidationError', NetworkingValidationError], ['AllocatorError', AllocatorError]]) {
+        if (error instanceof type) return `${name}: ${error.message}`;
+      }
+      return `other: ${error}`;
+    }
+  };
+  let now = Date.UTC(2026, 0, 1);
+  for (const version of ['1.32', '1.33', '1.36']) {
+    const ipam = new ServiceIPAM({ serviceClusterIPRange: '10.96.0.0/28,fd00::/124', kubernetesVersion: version, seed: 5, now: () => now });
+    const created = [
+      ipam.create(svc('a')).spec.clusterIPs,
+      ipam.create(svc('b', { ipFamilyPolicy: 'RequireDualStack' })).spec.clusterIPs,
+      ipam.create(svc('h', { clusterIP: 'None' })).spec.ipFamilyPolicy,
+    ];
+    const warnings = [];
+    const sloppy = kindOf(() => ipam.create(svc('s', { clusterIP: '010.096.000.012' }), { warnings }));
+    results[`ipam ${version}`] = { created, sloppy, warnings, outside: kindOf(() => ipam.create(svc('o', { clusterIP: '10.97.0.1' }))) };
+    check(failures, new Set(created.slice(0, 2).flat()).size === 3, `${version}: duplicate Service IPs`);
+    if (version === '1.32') {
+      check(failures, kindOf(() => ipam.serviceCIDRs()).startsWith('AllocatorError'), '1.32 has no ServiceCIDRs');
+      continue;
+    }
+    ipam.applyServiceCIDR({ apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'extra' }, spec: { cidrs: ['10.97.0.0/28'] } });
+    ipam.applyIPAddress({ apiVersion: 'networking.k8s.io/v1', kind: 'IPAddress', metadata: { name: '10.97.0.9' }, spec: { parentRef: { resource: 'gateways', namespace: 'gw', name: 'g' } } });
+    const more = Array.from({ length: 30 }, (_, i) => kindOf(() => ipam.create(svc(`m${i}`))));
+    // 14 + 14 addresses less default/kubernetes, a, h's none, s (1.33 only), the reserved one: then full.
+    check(failures, more.every((r) => r === 'none' || r.startsWith('ServiceInternalError')) && more.includes('none') && more.at(-1).startsWith('ServiceInternalError'), `${version}: extending the range: ${more}`);
+    const blocked = ipam.deleteServiceCIDR('extra');
+    now += 60_000;
+    results[`servicecidrs ${version}`] = {
+      more,
+      blocked: blocked?.status?.conditions?.[0]?.reason,
+      names: ipam.serviceCIDRs().map((o) => o.metadata.name),
+      addresses: ipam.ipAddresses().length,
+      badCIDR: kindOf(() => ipam.applyServiceCIDR({ apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'bad' }, spec: { cidrs: ['10.0.0.1/24'] } })),
+      repair: ipam.repair().events.map((e) => e.reason),
+    };
+    check(failures, ipam.ipAddresses().length === ipam.list().flatMap((s) => s.spec.clusterIPs.filter((ip) => ip !== 'None')).length + 1, `${version}: IPAddress per Service IP`);
+  }
 }
