@@ -282,15 +282,23 @@ export class ServiceCIDRRegistry implements IPAddressSink {
   /** The controllers' work at the current time, until nothing changes. */
   reconcile(): void {
     const now = this.options.now();
-    this.#syncDefault(now);
-    for (const object of [...this.#serviceCIDRs.values()]) this.#syncServiceCIDR(object, now);
-    this.#syncDefault(now);
+    // Passes repeat while one removes or recreates a ServiceCIDR: a removal can unblock another
+    // (or, removing "kubernetes", bring a fresh one that now holds a terminating CIDR's IPs), and
+    // the controllers would get there on their own requeues. A pass that removes nothing ends it;
+    // each removal is of a terminating object and the recreated default is not terminating, so
+    // this ends. Stopping after one pass would make the answer depend on how often it is read.
+    let changed = true;
+    while (changed) {
+      changed = this.#syncDefault(now);
+      for (const object of [...this.#serviceCIDRs.values()]) changed = this.#syncServiceCIDR(object, now) || changed;
+      changed = this.#syncDefault(now) || changed;
+    }
     this.#syncAllocators();
   }
 
   // kube-apiserver's default ServiceCIDR controller: the flag's CIDRs as "kubernetes", recreated
   // when deleted, upgraded from single- to dual-stack when the flag gained the other family.
-  #syncDefault(now: number): void {
+  #syncDefault(now: number): boolean {
     const flagCIDRs = this.options.flag.map((c) => c.cidr);
     const existing = this.#serviceCIDRs.get(DEFAULT_SERVICE_CIDR_NAME);
     if (!existing) {
@@ -301,26 +309,29 @@ export class ServiceCIDRRegistry implements IPAddressSink {
         spec: { cidrs: flagCIDRs.slice() },
         status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: timestamp(now), reason: '', message: DEFAULT_READY_MESSAGE }] },
       });
-      return;
+      return true;
     }
     const cidrs = existing.spec.cidrs ?? [];
     if (flagCIDRs.length === 2 && cidrs.length === 1 && flagCIDRs[0] === cidrs[0]) existing.spec.cidrs = flagCIDRs.slice();
+    return false;
   }
 
-  // kube-controller-manager's servicecidrs controller.
-  #syncServiceCIDR(object: ServiceCIDR, now: number): void {
+  // kube-controller-manager's servicecidrs controller. Returns whether it removed the object.
+  #syncServiceCIDR(object: ServiceCIDR, now: number): boolean {
     const name = object.metadata.name!;
     if (object.metadata.deletionTimestamp) {
       if (!canDeleteServiceCIDR(this.#serviceCIDRs.values(), object, this.#addresses.values())) {
         setCondition(object, { type: 'Ready', status: 'False', reason: 'Terminating', message: TERMINATING_MESSAGE }, now);
-        return;
+        return false;
       }
-      if (now - Date.parse(object.metadata.deletionTimestamp) >= DELETION_GRACE_MS) this.#serviceCIDRs.delete(name);
-      return;
+      if (now - Date.parse(object.metadata.deletionTimestamp) < DELETION_GRACE_MS) return false;
+      this.#serviceCIDRs.delete(name);
+      return true;
     }
     const finalizers = (object.metadata.finalizers ??= []);
     if (!finalizers.includes(SERVICE_CIDR_FINALIZER)) finalizers.push(SERVICE_CIDR_FINALIZER);
     setCondition(object, { type: 'Ready', status: 'True', reason: '', message: READY_MESSAGE }, now);
+    return false;
   }
 
   // The MetaAllocators' view: one item per CIDR of the configured families, ready when one of its

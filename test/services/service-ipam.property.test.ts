@@ -71,11 +71,19 @@ class Model {
     if (others.some((o) => contains(o.range, target.range))) return true;
     return ![...this.services.values()].some((x) => isHost(target.range, x) && !others.some((o) => isHost(o.range, x)));
   }
+  // The controllers until nothing more changes: a removal (or a recreated "kubernetes") can let
+  // another terminating ServiceCIDR go.
   settle(): void {
-    for (const [name, c] of [...this.cidrs]) {
-      if (c.deletedAt !== undefined && this.canDelete(name) && this.now - c.deletedAt >= GRACE) this.cidrs.delete(name);
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const [name, c] of [...this.cidrs]) {
+        if (c.deletedAt !== undefined && this.canDelete(name) && this.now - c.deletedAt >= GRACE) {
+          this.cidrs.delete(name);
+          changed = true;
+        }
+      }
+      if (!this.cidrs.has('kubernetes')) this.cidrs.set('kubernetes', { range: FLAG });
     }
-    if (!this.cidrs.has('kubernetes')) this.cidrs.set('kubernetes', { range: FLAG });
   }
 }
 
