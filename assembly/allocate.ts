@@ -1,102 +1,119 @@
-// Dynamic allocation in band order: the upper (dynamic) band first, then the static band. The
-// strategy only decides where inside a band the address comes from.
+// Dynamic allocation, the one place band order and strategies live: the upper (dynamic) band
+// first, then the static band; the strategy only decides where inside a band the offset comes
+// from. Written against store.ts, so it serves both representations and both draw sources.
 import {
-  sizeOf, bandOf, usedOf, usedStaticOf, strategyOf, levelPtr, H_THRESHOLD_UPPER, H_THRESHOLD_LOWER, H_DRAW_MODEL,
-  STRATEGY_RANDOM_SCAN_ID, STRATEGY_SEQUENTIAL_ID, DRAW_MODEL_IPADDRESS,
-} from './layout';
-import { setBit, setKnownFreeBit, findFreeInBand } from './bitmap';
-import { randomBelow32, threshold32 } from './random';
-import { selectFree } from './select';
+  H_PROGRESS, H_RESULT, H_THRESHOLD_LOWER, H_THRESHOLD_UPPER, KIND_DENSE, STRATEGY_RANDOM_SCAN, STRATEGY_SEQUENTIAL,
+  DRAW_IPADDRESS, bandOf, drawModelOf, externalDraws, kindOf, lowerFreeOf, sizeOf, strategyOf, threshold32,
+  upperFreeOf, upperSizeOf, usedOf,
+} from './header';
+import { randomBelow, randomBelow32, randomU64 } from './random';
+import { storeSet, storeTakeInBand, storeTakeRank, storeTest } from './store';
+import { denseBatchRandomScan } from './dense/batch';
 
-// random-scan: Kubernetes (random start, first free at or after it); sequential: lowest free first
-// (Kubernetes' contiguous strategy); uniform: exactly uniform among the band's free offsets.
-const STRATEGY_RANDOM_SCAN = STRATEGY_RANDOM_SCAN_ID;
-const STRATEGY_SEQUENTIAL = STRATEGY_SEQUENTIAL_ID;
+// Ranges up to this size are dense unless a test forces the sparse representation.
+const DENSE_LIMIT: u64 = 1 << 24;
 
-@inline function upperFree(b: usize): u32 { return sizeOf(b) - bandOf(b) - (usedOf(b) - usedStaticOf(b)); }
-@inline function lowerFree(b: usize): u32 { return bandOf(b) - usedStaticOf(b); }
+// Go's math.MaxInt64: the IPAddress allocator draws a raw 64-bit start for upper bands this large.
+const MAX_INT64: u64 = 0x7FFFFFFFFFFFFFFF;
 
-// Takes the first free offset of the upper band at or after bandOffset + start (wrapping inside
-// the band). Returns it, or -1 when the upper band is full. start must be < size - bandOffset.
-export function takeUpperFrom(b: usize, start: u32): i32 {
-  if (upperFree(b) == 0) return -1;
-  const band = bandOf(b);
-  const size = sizeOf(b);
-  const p = band + start;
-  // Fast path: a free offset in the start's own word, at or after the start. Padding bits are 1,
-  // so a hit is always < size.
-  const addr = levelPtr(b, 0) + (<usize>(p >>> 6) << 3);
-  const word = load<u64>(addr);
-  const free = ~word & (~(<u64>0) << (<u64>p & 63));
-  if (free != 0) {
-    const k = (p & ~63) + <u32>ctz(free);
-    setKnownFreeBit(b, k, addr, word);
-    return <i32>k;
+// The upper-band start for random-scan, drawn as the configured Kubernetes allocator draws it.
+function drawUpperStart(h: usize): u64 {
+  const n = upperSizeOf(h);
+  if (n >= MAX_INT64 && drawModelOf(h) == DRAW_IPADDRESS) return wideStart(h, randomU64(h));
+  if (n < (<u64>1 << 32)) return <u64>randomBelow32(h, <u32>n, load<u32>(h + H_THRESHOLD_UPPER));
+  return randomBelow(h, n);
+}
+
+// The IPAddress allocator's start from a raw 64-bit draw: pulled back by the band size when adding
+// the band would overflow, and a start past the last offset wraps to the band's first one.
+function wideStart(h: usize, draw: u64): u64 {
+  const band = <u64>bandOf(h);
+  let x = draw;
+  if (~(<u64>0) - x < band) x -= band;
+  return x >= upperSizeOf(h) ? 0 : x;
+}
+
+@inline function drawLowerStart(h: usize): u32 {
+  return randomBelow32(h, bandOf(h), load<u32>(h + H_THRESHOLD_LOWER));
+}
+
+// One dynamic allocation into the result slot; false when the range is full. random-scan pays
+// its upper-band draw even when that band is full. On a full range the bitmap draw model draws
+// nothing (the legacy allocator checks its count first); the IPAddress model draws the upper
+// start, and the static-band start when there is a band, before giving up.
+export function takeNext(h: usize): bool {
+  // The hot case — dense, random-scan, built-in generator — is the batch loop with a count of one.
+  if (kindOf(h) == KIND_DENSE && strategyOf(h) == STRATEGY_RANDOM_SCAN && !externalDraws(h) && <u64>usedOf(h) < sizeOf(h)) {
+    denseBatchRandomScan(h, 1, h + H_RESULT);
+    return true;
   }
-  const found = findFreeInBand(b, band, size, p);
-  setBit(b, <u32>found);
-  return found;
+  return takeNextGeneral(h);
 }
 
-// Same for the static band [0, bandOffset). start must be < bandOffset.
-export function takeLowerFrom(b: usize, start: u32): i32 {
-  if (lowerFree(b) == 0) return -1;
-  const found = findFreeInBand(b, 0, bandOf(b), start);
-  setBit(b, <u32>found);
-  return found;
-}
-
-// Takes the free offset of rank `rank` among the upper band's free offsets, or -1 if it is full.
-export function takeUpperRank(b: usize, rank: u32): i32 {
-  if (upperFree(b) == 0) return -1;
-  // Free offsets below the upper band are exactly the static band's free ones.
-  const found = selectFree(b, lowerFree(b) + rank);
-  setBit(b, found);
-  return <i32>found;
-}
-
-export function takeLowerRank(b: usize, rank: u32): i32 {
-  if (lowerFree(b) == 0) return -1;
-  const found = selectFree(b, rank);
-  setBit(b, found);
-  return <i32>found;
-}
-
-// One dynamic allocation with the allocator's own strategy and PRNG; -1 when the range is full.
-// random-scan pays its upper-band draw even when that band is full. On a full range the bitmap
-// draw model draws nothing (the legacy allocator checks its count first); the IPAddress model
-// draws the upper start, and the static-band start when there is a band, before giving up.
-// 'uniform' draws over the free offsets of the band it takes from.
-export function takeNext(b: usize): i32 {
-  const size = sizeOf(b);
-  const band = bandOf(b);
-  const strategy = strategyOf(b);
-  if (usedOf(b) >= size) {
-    if (strategy == STRATEGY_RANDOM_SCAN && load<u32>(b + H_DRAW_MODEL) == DRAW_MODEL_IPADDRESS) {
-      randomBelow32(b, size - band, load<u32>(b + H_THRESHOLD_UPPER));
-      if (band > 0) randomBelow32(b, band, load<u32>(b + H_THRESHOLD_LOWER));
+function takeNextGeneral(h: usize): bool {
+  const size = sizeOf(h);
+  const band = <u64>bandOf(h);
+  const strategy = strategyOf(h);
+  if (<u64>usedOf(h) >= size) {
+    if (strategy == STRATEGY_RANDOM_SCAN && drawModelOf(h) == DRAW_IPADDRESS) {
+      drawUpperStart(h);
+      if (band > 0) drawLowerStart(h);
     }
-    return -1;
+    return false;
   }
   if (strategy == STRATEGY_RANDOM_SCAN) {
-    const upper = takeUpperFrom(b, randomBelow32(b, size - band, load<u32>(b + H_THRESHOLD_UPPER)));
-    if (upper >= 0) return upper;
-    return takeLowerFrom(b, randomBelow32(b, band, load<u32>(b + H_THRESHOLD_LOWER)));
+    const start = drawUpperStart(h);
+    if (upperFreeOf(h) != 0) return storeTakeInBand(h, band, size, band + start);
+    return storeTakeInBand(h, 0, band, <u64>drawLowerStart(h));
   }
   if (strategy == STRATEGY_SEQUENTIAL) {
-    const upper = takeUpperFrom(b, 0);
-    return upper >= 0 ? upper : takeLowerFrom(b, 0);
+    if (upperFreeOf(h) != 0) return storeTakeInBand(h, band, size, band);
+    return storeTakeInBand(h, 0, band, 0);
   }
-  const freeUpper = upperFree(b);
-  if (freeUpper > 0) return takeUpperRank(b, randomBelow32(b, freeUpper, threshold32(freeUpper)));
-  const freeLower = lowerFree(b);
-  return takeLowerRank(b, randomBelow32(b, freeLower, threshold32(freeLower)));
+  return takeUniform(h);
 }
 
-// count dynamic allocations written to out (u32 each). The caller has checked that at least
-// count offsets are free, so this never stops part way.
-export function takeMany(b: usize, count: u32, out: usize): void {
-  for (let i: u32 = 0; i < count; i++) {
-    store<u32>(out + (<usize>i << 2), <u32>takeNext(b));
+// Exactly uniform among the free offsets of the band in use. Ranges of dense size (whichever
+// representation holds them) draw a rank over the band's free count and select it; larger upper
+// bands (never close to full: each allocation costs memory) redraw over the whole band until the
+// draw names a free offset. The static band is always ranked.
+function takeUniform(h: usize): bool {
+  const band = <u64>bandOf(h);
+  const upperFree = upperFreeOf(h);
+  if (upperFree != 0) {
+    if (sizeOf(h) <= DENSE_LIMIT) {
+      const free = <u32>upperFree;
+      return storeTakeRank(h, lowerFreeOf(h) + randomBelow32(h, free, threshold32(free)), sizeOf(h));
+    }
+    const n = upperSizeOf(h);
+    while (true) {
+      const k = band + randomBelow(h, n);
+      if (!storeTest(h, k)) {
+        storeSet(h, k);
+        store<u64>(h + H_RESULT, k);
+        return true;
+      }
+    }
   }
+  const free = lowerFreeOf(h);
+  return storeTakeRank(h, randomBelow32(h, free, threshold32(free)), band);
+}
+
+// count dynamic allocations written to out (u32 each for dense, u64 for sparse). The caller has
+// checked that count offsets are free, so this never stops part way — except when an external
+// draw throws: H_PROGRESS then says how many were written, for the caller to undo.
+export function takeMany(h: usize, count: u32, out: usize): void {
+  if (kindOf(h) == KIND_DENSE && strategyOf(h) == STRATEGY_RANDOM_SCAN && !externalDraws(h)) {
+    denseBatchRandomScan(h, count, out);
+    return;
+  }
+  const wide = kindOf(h) != KIND_DENSE;
+  for (let i: u32 = 0; i < count; i++) {
+    store<u32>(h + H_PROGRESS, i);
+    takeNext(h);
+    const k = load<u64>(h + H_RESULT);
+    if (wide) store<u64>(out + (<usize>i << 3), k);
+    else store<u32>(out + (<usize>i << 2), <u32>k);
+  }
+  store<u32>(h + H_PROGRESS, count);
 }

@@ -1,47 +1,55 @@
-// The kernel's exports. Every argument and result is an i32 (or u32) so that the JS side never
-// converts BigInts on the hot path. Handles are pointers to blocks laid out as in layout.ts.
+// The kernel's exports: one ABI for both representations. A handle is a pointer to a block that
+// starts with the common header (header.ts). Offsets cross as (low u32, high u32) halves; every
+// result is a u32 or i32 (never a bool or an i64), so the JavaScript side never converts BigInts
+// on the hot path. Operations that take an offset put it in the result slot (handle + RESULT_SLOT)
+// and return 1, or return 0 when there was none. Bulk outputs are u32 per offset for dense blocks
+// and u64 for sparse ones. scripts/build-kernel.mjs generates the TypeScript typings from these.
 import {
-  blockBytes, layoutLevels, sizeOf, usedOf, usedStaticOf, levelPtr,
-  H_SIZE, H_BAND, H_STRATEGY, H_RNG, H_THRESHOLD_UPPER, H_THRESHOLD_LOWER, H_DRAW_MODEL,
-} from './layout';
-import { threshold32 } from './random';
-import { testBit, setBit, clearBit, rebuildSummaries } from './bitmap';
-import {
-  takeNext as takeNextImpl, takeUpperFrom as takeUpperImpl, takeLowerFrom as takeLowerImpl,
-  takeUpperRank as takeUpperRankImpl, takeLowerRank as takeLowerRankImpl, takeMany as takeManyImpl,
-} from './allocate';
-import { exportBigEndian, importBigEndian } from './snapshot';
-import {
-  SPARSE_HEADER_BYTES, S_SIZE, S_BAND, S_STRATEGY, S_RNG, S_RESULT, S_USED, S_USED_STATIC, S_DRAW_MODEL, sparseInit, sparseFreeTables,
-  sparseTest, sparseSet, sparseClear, sparseUsedOf, sparseUsedStaticOf, sparseBytes,
-} from './sparse/sparse-map';
-import {
-  sparseTakeNext as sparseTakeNextImpl, sparseTakeUpperFrom as sparseTakeUpperImpl,
-  sparseTakeLowerFrom as sparseTakeLowerImpl, sparseTakeLowerRank as sparseTakeLowerRankImpl,
-  upstreamWideStart,
-} from './sparse/sparse-allocate';
-import { exportSortedOffsets } from './sparse/sorted-export';
+  H_PROGRESS, H_RESULT, KIND_DENSE, kindOf, initCommon, sizeOf, usedOf, usedStaticOf,
+} from './header';
+import { denseBlockBytes, layoutLevels } from './dense/layout';
+import { denseExport, rebuildSummaries } from './dense/bitmap';
+import { exportBigEndian, importBigEndian } from './dense/snapshot';
+import { SPARSE_HEADER_BYTES, sparseBytes, sparseFreeTables, sparseInit, sparseReset } from './sparse/sparse-map';
+import { exportSortedOffsets, sparseBitmapRead, sparseBitmapWrite } from './sparse/sorted-export';
+import { storeClear, storeSet, storeTest } from './store';
+import { takeNext as takeNextImpl, takeMany as takeManyImpl } from './allocate';
+import { runTrace as runTraceImpl, traceUndo as traceUndoImpl } from './trace';
+
+export {
+  KIND_DENSE, KIND_SPARSE, STRATEGY_RANDOM_SCAN, STRATEGY_SEQUENTIAL, STRATEGY_UNIFORM, DRAW_BITMAP, DRAW_IPADDRESS,
+  FLAG_EXTERNAL_DRAWS,
+} from './header';
+export {
+  TRACE_ALLOCATE_NEXT, TRACE_ALLOCATE, TRACE_RELEASE, TRACE_RELEASE_RECENT, TRACE_FAIL_FULL, TRACE_FAIL_ALLOCATED,
+  TRACE_FAIL_NOT_IN_RANGE, TRACE_FAIL_NO_RECENT, TRACE_FAIL_BAD_OP,
+} from './trace';
+
+/** Byte offset of the u64 result slot in every block. */
+export const RESULT_SLOT: u32 = <u32>H_RESULT;
+
+@inline function u64Of(low: u32, high: u32): u64 { return (<u64>high << 32) | <u64>low; }
 
 // ---- lifecycle ----
 
-export function create(size: u32, band: u32, strategy: u32, seedLow: u32, seedHigh: u32, drawModel: u32): usize {
-  const bytes = blockBytes(size);
-  const b = heap.alloc(bytes);
-  memory.fill(b, 0, bytes);
-  store<u32>(b + H_SIZE, size);
-  store<u32>(b + H_BAND, band);
-  store<u32>(b + H_STRATEGY, strategy);
-  store<u32>(b + H_DRAW_MODEL, drawModel);
-  store<u64>(b + H_RNG, (<u64>seedHigh << 32) | <u64>seedLow);
-  store<u32>(b + H_THRESHOLD_UPPER, threshold32(size - band));
-  store<u32>(b + H_THRESHOLD_LOWER, threshold32(band));
-  layoutLevels(b, size);
-  rebuildSummaries(b);
-  return b;
+export function create(kind: u32, sizeLow: u32, sizeHigh: u32, band: u32, strategy: u32, drawModel: u32, flags: u32, seedLow: u32, seedHigh: u32): usize {
+  const size = u64Of(sizeLow, sizeHigh);
+  const bytes = kind == KIND_DENSE ? denseBlockBytes(<u32>size) : SPARSE_HEADER_BYTES;
+  const h = heap.alloc(bytes);
+  memory.fill(h, 0, bytes);
+  initCommon(h, kind, size, band, strategy, drawModel, flags, u64Of(seedLow, seedHigh));
+  if (kind == KIND_DENSE) {
+    layoutLevels(h, <u32>size);
+    rebuildSummaries(h);
+  } else {
+    sparseInit(h);
+  }
+  return h;
 }
 
-export function destroy(b: usize): void {
-  heap.free(b);
+export function destroy(h: usize): void {
+  if (kindOf(h) != KIND_DENSE) sparseFreeTables(h);
+  heap.free(h);
 }
 
 // One scratch block shared by every allocator for batch input and output; it only grows.
@@ -59,124 +67,85 @@ export function scratch(bytes: usize): usize {
 
 // ---- queries ----
 
-// Bytes of kernel memory one allocator holds (header, every level, counts).
-export function footprint(b: usize): u32 { return <u32>blockBytes(sizeOf(b)); }
-
-export function used(b: usize): u32 { return usedOf(b); }
-export function usedStatic(b: usize): u32 { return usedStaticOf(b); }
-export function has(b: usize, k: u32): bool { return testBit(b, k); }
+/** Bytes of kernel memory one allocator holds. */
+export function footprint(h: usize): u32 {
+  return <u32>(kindOf(h) == KIND_DENSE ? denseBlockBytes(<u32>sizeOf(h)) : sparseBytes(h));
+}
+export function used(h: usize): u32 { return usedOf(h); }
+export function usedStatic(h: usize): u32 { return usedStaticOf(h); }
+export function progress(h: usize): u32 { return load<u32>(h + H_PROGRESS); }
+export function has(h: usize, low: u32, high: u32): u32 { return storeTest(h, u64Of(low, high)) ? 1 : 0; }
 
 // ---- single operations ----
 
-export function take(b: usize, k: u32): bool { return setBit(b, k); }
-export function release(b: usize, k: u32): bool { return clearBit(b, k); }
-export function takeNext(b: usize): i32 { return takeNextImpl(b); }
-export function takeUpperFrom(b: usize, start: u32): i32 { return takeUpperImpl(b, start); }
-export function takeLowerFrom(b: usize, start: u32): i32 { return takeLowerImpl(b, start); }
-export function takeUpperRank(b: usize, rank: u32): i32 { return takeUpperRankImpl(b, rank); }
-export function takeLowerRank(b: usize, rank: u32): i32 { return takeLowerRankImpl(b, rank); }
-export function freeUpper(b: usize): u32 { return sizeOf(b) - load<u32>(b + H_BAND) - (usedOf(b) - usedStaticOf(b)); }
-export function freeLower(b: usize): u32 { return load<u32>(b + H_BAND) - usedStaticOf(b); }
+export function take(h: usize, low: u32, high: u32): u32 { return storeSet(h, u64Of(low, high)) ? 1 : 0; }
+export function release(h: usize, low: u32, high: u32): u32 { return storeClear(h, u64Of(low, high)) ? 1 : 0; }
+export function takeNext(h: usize): u32 { return takeNextImpl(h) ? 1 : 0; }
 
-// ---- batches (through the scratch block) ----
+// ---- bulk ----
 
-export function takeMany(b: usize, count: u32, out: usize): void { takeManyImpl(b, count, out); }
+export function takeMany(h: usize, count: u32, out: usize): void { takeManyImpl(h, count, out); }
 
-// Releases the u32 offsets at [input, input + 4*count); returns how many were allocated.
-export function releaseMany(b: usize, input: usize, count: u32): u32 {
+// Releases count offsets from input (u32 each for dense, u64 for sparse); returns how many were allocated.
+export function releaseMany(h: usize, input: usize, count: u32): u32 {
+  const wide = kindOf(h) != KIND_DENSE;
   let released: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
-    if (clearBit(b, load<u32>(input + (<usize>i << 2)))) released++;
+    const k = wide ? load<u64>(input + (<usize>i << 3)) : <u64>load<u32>(input + (<usize>i << 2));
+    if (storeClear(h, k)) released++;
   }
   return released;
 }
 
-// Writes up to max allocated offsets >= from, ascending, to out; returns how many.
-export function exportOffsets(b: usize, from: u32, out: usize, max: u32): u32 {
-  const size = sizeOf(b);
-  if (from >= size || max == 0) return 0;
-  const level0 = levelPtr(b, 0);
-  const lastWord = (size - 1) >>> 6;
-  let written: u32 = 0;
-  let wordIndex = from >>> 6;
-  let word = load<u64>(level0 + (<usize>wordIndex << 3)) & (~(<u64>0) << (<u64>from & 63));
-  while (true) {
-    if (wordIndex == lastWord && (size & 63) != 0) word &= (<u64>1 << <u64>(size & 63)) - 1;
-    while (word != 0) {
-      store<u32>(out + (<usize>written << 2), (wordIndex << 6) + <u32>ctz(word));
-      written++;
-      if (written == max) return written;
-      word &= word - 1;
-    }
-    if (wordIndex == lastWord) return written;
-    wordIndex++;
-    word = load<u64>(level0 + (<usize>wordIndex << 3));
-  }
+// Writes up to max allocated offsets >= from, ascending, to out; returns how many. Sparse blocks
+// sort all their offsets per call, so callers ask for them all at once.
+export function exportOffsets(h: usize, fromLow: u32, fromHigh: u32, out: usize, max: u32): u32 {
+  if (kindOf(h) == KIND_DENSE) return denseExport(h, fromLow, out, max);
+  const from = u64Of(fromLow, fromHigh);
+  const n = usedOf(h);
+  if (n == 0 || max == 0) return 0;
+  const all = heap.alloc(<usize>n << 3);
+  exportSortedOffsets(h, all);
+  let first: u32 = 0;
+  while (first < n && load<u64>(all + (<usize>first << 3)) < from) first++;
+  const count = n - first < max ? n - first : max;
+  memory.copy(out, all + (<usize>first << 3), <usize>count << 3);
+  heap.free(all);
+  return count;
 }
 
-// ---- snapshots ----
-
-export function snapshotBytesNeeded(b: usize): u32 { return (sizeOf(b) + 7) >>> 3; }
-export function snapshotWrite(b: usize, out: usize): u32 { return exportBigEndian(b, out); }
-export function snapshotRead(b: usize, data: usize, length: u32): i32 { return importBigEndian(b, data, length); }
-
-// ---- sparse ranges (assembly/sparse/): 64-bit offsets cross as (low u32, high u32) pairs and
-// come back through the result register at sparseResultPtr(s) ----
-
-@inline function u64Of(low: u32, high: u32): u64 { return (<u64>high << 32) | <u64>low; }
-
-export function sparseCreate(sizeLow: u32, sizeHigh: u32, band: u32, strategy: u32, seedLow: u32, seedHigh: u32, drawModel: u32): usize {
-  const s = heap.alloc(SPARSE_HEADER_BYTES);
-  memory.fill(s, 0, SPARSE_HEADER_BYTES);
-  store<u64>(s + S_SIZE, u64Of(sizeLow, sizeHigh));
-  store<u32>(s + S_BAND, band);
-  store<u32>(s + S_STRATEGY, strategy);
-  store<u32>(s + S_DRAW_MODEL, drawModel);
-  store<u64>(s + S_RNG, u64Of(seedLow, seedHigh));
-  sparseInit(s);
-  return s;
-}
-
-export function sparseDestroy(s: usize): void {
-  sparseFreeTables(s);
-  heap.free(s);
-}
-
-export function sparseResultPtr(s: usize): usize { return s + S_RESULT; }
-export function sparseUsed(s: usize): u32 { return sparseUsedOf(s); }
-export function sparseUsedStatic(s: usize): u32 { return sparseUsedStaticOf(s); }
-export function sparseFootprint(s: usize): u32 { return <u32>sparseBytes(s); }
-export function sparseHas(s: usize, low: u32, high: u32): bool { return sparseTest(s, u64Of(low, high)); }
-export function sparseTake(s: usize, low: u32, high: u32): bool { return sparseSet(s, u64Of(low, high)); }
-export function sparseRelease(s: usize, low: u32, high: u32): bool { return sparseClear(s, u64Of(low, high)); }
-export function sparseTakeNext(s: usize): i32 { return sparseTakeNextImpl(s); }
-export function sparseTakeUpperFrom(s: usize, low: u32, high: u32): i32 { return sparseTakeUpperImpl(s, u64Of(low, high)); }
-export function sparseTakeLowerFrom(s: usize, start: u32): i32 { return sparseTakeLowerImpl(s, start); }
-export function sparseTakeLowerRank(s: usize, rank: u32): i32 { return sparseTakeLowerRankImpl(s, rank); }
-// Maps a caller's raw 64-bit draw to an upper-band start as the IPAddress allocator does (result register).
-export function sparseWideStart(s: usize, low: u32, high: u32): void { store<u64>(s + S_RESULT, upstreamWideStart(s, u64Of(low, high))); }
-
-// count dynamic allocations written to out as u64 pairs; the caller checked there is room.
-export function sparseTakeMany(s: usize, count: u32, out: usize): void {
-  for (let i: u32 = 0; i < count; i++) {
-    sparseTakeNextImpl(s);
-    store<u64>(out + (<usize>i << 3), load<u64>(s + S_RESULT));
-  }
-}
-
-// Marks count consecutive offsets from start allocated (restore of one run), no JS call per offset.
-export function sparseTakeRun(s: usize, startLow: u32, startHigh: u32, count: u32): void {
+// Marks count consecutive offsets from start allocated (restoring one run), no JS call per offset.
+export function takeRun(h: usize, startLow: u32, startHigh: u32, count: u32): void {
   const start = u64Of(startLow, startHigh);
-  for (let i: u32 = 0; i < count; i++) sparseSet(s, start + <u64>i);
+  for (let i: u32 = 0; i < count; i++) storeSet(h, start + <u64>i);
 }
 
-// Writes every allocated offset, ascending, as u64s to out (room for sparseUsed(s)); returns the count.
-export function sparseSortedOffsets(s: usize, out: usize): u32 { return exportSortedOffsets(s, out); }
+// Forgets every allocation.
+export function reset(h: usize): void {
+  if (kindOf(h) == KIND_DENSE) {
+    importBigEndian(h, 0, 0);
+  } else {
+    sparseReset(h);
+  }
+}
 
-// Forgets every allocation (restore rebuilds from scratch after validating its input).
-export function sparseReset(s: usize): void {
-  sparseFreeTables(s);
-  sparseInit(s);
-  store<u32>(s + S_USED, 0);
-  store<u32>(s + S_USED_STATIC, 0);
+// ---- the RangeAllocation bitmap (ranges of at most 2^24 offsets, either representation) ----
+
+export function snapshotBytesNeeded(h: usize): u32 { return <u32>((sizeOf(h) + 7) >>> 3); }
+export function snapshotWrite(h: usize, out: usize): u32 {
+  return kindOf(h) == KIND_DENSE ? exportBigEndian(h, out) : sparseBitmapWrite(h, out, snapshotBytesNeeded(h));
+}
+// 0 on success; 1 (nothing changed) when the data has a bit at or beyond the size.
+export function snapshotRead(h: usize, data: usize, length: u32): u32 {
+  return <u32>(kindOf(h) == KIND_DENSE ? importBigEndian(h, data, length) : sparseBitmapRead(h, data, length));
+}
+
+// ---- operation traces (trace.ts) ----
+
+export function runTrace(h: usize, ops: usize, count: u32, out: usize, work: usize): i32 {
+  return runTraceImpl(h, ops, count, out, work);
+}
+export function traceUndo(h: usize, work: usize): void {
+  traceUndoImpl(h, work, load<u32>(h + H_PROGRESS));
+  store<u32>(h + H_PROGRESS, 0);
 }

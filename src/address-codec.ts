@@ -1,18 +1,26 @@
-// Offset <-> address text for ranges held in the dense bitmap (at most 2^24 usable addresses).
-// Offset k is the address network + 1 + k. These ranges only ever vary in the low 32 bits of the
-// address (the host part starts at zero and network + 1 + k stays inside the CIDR), so the hot
-// path works on plain numbers and never on BigInt.
-import { parseIP, type ParsedIP } from './ip-text.js';
-import { formatIPv4, formatIPv6, bigIntToIPv6Parts } from './ip-format.js';
+// Offset <-> address text. Offset k is the address network + 1 + k; offsets cross as two u32
+// halves (low, high), so no range — not even a /64 — needs BigInt on the single-call path: the
+// usable part of every range lies in the address's low 64 bits (IPv6 ranges are /64 or longer,
+// and the legacy cap keeps longer ones to 65,535 addresses), and network + 1 + k never carries out
+// of the host bits.
+import { parseIP, parseIPv4Octets, parseIPv6Groups, type ParsedIP } from './ip-text.js';
+import { formatIPv4, formatIPv6, formatIPv6Groups } from './ip-format.js';
+import { invalidIPError } from './errors.js';
 import type { RangeGeometry } from './range.js';
 
+/** Where offsetOf leaves the offset it found (one shared register: calls never overlap). */
+export const parsedOffset = { low: 0, high: 0 };
+
 export interface AddressCodec {
-  /** Canonical text of offset k (k must already be checked to be in range). */
-  ipAt(offset: number): string;
-  /** Offset of a parsed address, or -1 when it is of the other family or outside the usable range. */
-  offsetOf(ip: ParsedIP): number;
-  /** Same for an IPv4 address given as an unsigned 32-bit number (the string API's fast path). */
-  offsetOfIPv4(value: number): number;
+  readonly family: 4 | 6;
+  /**
+   * Parses an address: true when it is one of the range's usable addresses (the offset is then in
+   * parsedOffset), false when it is another family or outside the range. Unparsable text throws
+   * ERR_INVALID_IP.
+   */
+  offsetOf(text: unknown): boolean;
+  /** Canonical text of the offset (low, high), which must already be known to be in range. */
+  ipAt(low: number, high: number): string;
 }
 
 export function formatParsedIP(ip: ParsedIP): string {
@@ -20,43 +28,105 @@ export function formatParsedIP(ip: ParsedIP): string {
 }
 
 /** Canonical text of an IP for error messages (the text itself if it does not parse). */
-export function canonicalIPText(ip: string): string {
+export function canonicalIPText(ip: unknown): string {
   const parsed = parseIP(ip);
   return parsed.family === 0 ? String(ip) : formatParsedIP(parsed);
 }
 
-export function denseCodecFor(geometry: RangeGeometry): AddressCodec {
-  const size = Number(geometry.usable);
-  if (geometry.family === 4) {
-    const first = Number(geometry.network) + 1;
-    const offsetOfIPv4 = (value: number) => {
-      const offset = value - first;
-      return offset >= 0 && offset < size ? offset : -1;
-    };
-    return {
-      ipAt: (offset) => formatIPv4(first + offset),
-      offsetOf: (ip) => (ip.family === 4 ? offsetOfIPv4(ip.value) : -1),
-      offsetOfIPv4,
-    };
+const TWO_32 = 2 ** 32;
+
+class IPv4Codec implements AddressCodec {
+  constructor(private readonly first: number, private readonly size: number) {}
+
+  get family(): 4 { return 4; }
+
+  offsetOf(text: unknown): boolean {
+    let value = typeof text === 'string' ? parseIPv4Octets(text) : -1;
+    if (value < 0) {
+      const parsed = parseIP(text);
+      if (parsed.family === 0) throw invalidIPError(text, parsed.reason);
+      if (parsed.family !== 4) return false;
+      value = parsed.value;
+    }
+    const k = value - this.first;
+    if (k < 0 || k >= this.size) return false;
+    parsedOffset.low = k;
+    parsedOffset.high = 0;
+    return true;
   }
-  const networkParts = bigIntToIPv6Parts(geometry.network);
-  const fixed = networkParts.slice(0, 6);
-  const firstLow = networkParts[6] * 0x10000 + networkParts[7] + 1;
-  const scratchParts = networkParts.slice();
-  return {
-    ipAt: (offset) => {
-      const low = firstLow + offset;
-      scratchParts[6] = Math.floor(low / 0x10000);
-      scratchParts[7] = low % 0x10000;
-      return formatIPv6(scratchParts);
-    },
-    offsetOf: (ip) => {
-      if (ip.family !== 6) return -1;
-      const parts = ip.parts;
-      for (let i = 0; i < 6; i++) if (parts[i] !== fixed[i]) return -1;
-      const offset = parts[6] * 0x10000 + parts[7] - firstLow;
-      return offset >= 0 && offset < size ? offset : -1;
-    },
-    offsetOfIPv4: () => -1,
-  };
+
+  ipAt(low: number): string {
+    return formatIPv4(this.first + low);
+  }
+}
+
+const groups = new Array<number>(8).fill(0);
+
+// The network is held as u32 words: `top0`, `top1` (groups 0–3) and `netHigh`, `netLow` (groups
+// 4–7); `maskHigh`/`maskLow` select the host bits within the low 64.
+class IPv6Codec implements AddressCodec {
+  constructor(
+    private readonly top0: number, private readonly top1: number,
+    private readonly netHigh: number, private readonly netLow: number,
+    private readonly maskHigh: number, private readonly maskLow: number,
+    private readonly sizeHigh: number, private readonly sizeLow: number,
+  ) {}
+
+  get family(): 6 { return 6; }
+
+  offsetOf(text: unknown): boolean {
+    const g = groups;
+    if (typeof text !== 'string' || !parseIPv6Groups(text, g)) {
+      const parsed = parseIP(text);
+      if (parsed.family === 0) throw invalidIPError(text, parsed.reason);
+      if (parsed.family !== 6) return false;
+      for (let i = 0; i < 8; i++) g[i] = parsed.parts[i];
+    }
+    if (((g[0] * 0x10000 + g[1]) !== this.top0) || ((g[2] * 0x10000 + g[3]) !== this.top1)) return false;
+    const high = g[4] * 0x10000 + g[5];
+    const low = g[6] * 0x10000 + g[7];
+    if (((high & ~this.maskHigh) >>> 0) !== this.netHigh || ((low & ~this.maskLow) >>> 0) !== this.netLow) return false;
+    // v = host part (network + 1 + k - network); k = v - 1, which must be below the size.
+    let kHigh = (high & this.maskHigh) >>> 0;
+    let kLow = (low & this.maskLow) >>> 0;
+    if (kLow === 0) {
+      if (kHigh === 0) return false; // the network address
+      kHigh -= 1;
+      kLow = TWO_32 - 1;
+    } else {
+      kLow -= 1;
+    }
+    if (kHigh > this.sizeHigh || (kHigh === this.sizeHigh && kLow >= this.sizeLow)) return false;
+    parsedOffset.low = kLow;
+    parsedOffset.high = kHigh;
+    return true;
+  }
+
+  ipAt(low: number, high: number): string {
+    let vLow = low + 1;
+    let vHigh = high;
+    if (vLow === TWO_32) {
+      vLow = 0;
+      vHigh += 1;
+    }
+    const aHigh = (this.netHigh | vHigh) >>> 0;
+    const aLow = (this.netLow | vLow) >>> 0;
+    return formatIPv6Groups(
+      this.top0 >>> 16, this.top0 & 0xffff, this.top1 >>> 16, this.top1 & 0xffff,
+      aHigh >>> 16, aHigh & 0xffff, aLow >>> 16, aLow & 0xffff,
+    );
+  }
+}
+
+const word = (value: bigint, shift: bigint) => Number((value >> shift) & 0xffffffffn);
+
+export function codecFor(geometry: RangeGeometry): AddressCodec {
+  if (geometry.family === 4) return new IPv4Codec(Number(geometry.network) + 1, Number(geometry.usable));
+  const hostBits = Math.min(128 - geometry.prefix, 64);
+  const mask = (1n << BigInt(hostBits)) - 1n;
+  const size = geometry.usable;
+  return new IPv6Codec(
+    word(geometry.network, 96n), word(geometry.network, 64n), word(geometry.network, 32n), word(geometry.network, 0n),
+    word(mask, 32n), word(mask, 0n), word(size, 32n), word(size, 0n),
+  );
 }

@@ -1,17 +1,33 @@
-// ClusterIPAllocator: the public face of one service CIDR. It parses the range and options, picks
-// the representation (a dense bitmap up to 2^24 addresses, sparse above) and forwards every call.
-import { AllocatorError, disposedError, invalidSnapshotError, mismatchedNetworkError } from './errors.js';
-import { KERNEL_DRAW_MODEL, KERNEL_STRATEGY } from './kernel.js';
+// ClusterIPAllocator: the public face of one service CIDR. It parses the range and options, and
+// does once, for both representations, what sits above the offset store: text (through the
+// address codec), allocation counters, the choice of error, offset checks, batches, traces,
+// snapshots and disposal. Band order, strategies and draws live in the kernel (assembly/).
+import {
+  AllocatorError, alreadyAllocatedError, disposedError, invalidSnapshotError, mismatchedNetworkError, notInRangeError,
+  offsetNotInRangeError, offsetsTooLargeError, rangeFullError,
+} from './errors.js';
+import { KERNEL_DRAW_MODEL, KERNEL_STRATEGY, TRACE_FAIL, TRACE_OP } from './kernel.js';
 import { readRandomSource, type RandomInt } from './random-source.js';
-import { rangeGeometry, rangeInfoOf, readRangeOptions, type RangeInfo, type RangeOptions } from './range.js';
-import { checkSnapshotShape, type RangeSnapshot } from './snapshot-input.js';
-import { DenseEngine, DENSE_LIMIT } from './dense-engine.js';
-import { SparseEngine } from './sparse-engine.js';
-import type { AllocatorStats, Engine } from './engine.js';
+import { rangeGeometry, rangeInfoOf, readRangeOptions, type RangeGeometry, type RangeInfo, type RangeOptions } from './range.js';
+import { checkSnapshotShape, type CheckedSnapshot, type RangeSnapshot } from './snapshot-input.js';
+import { DENSE_LIMIT, OffsetStore } from './offset-store.js';
+import { canonicalIPText, codecFor, parsedOffset, type AddressCodec } from './address-codec.js';
+import { decodeRuns, encodeRuns } from './run-encoding.js';
+import { STORE } from './internal.js';
 
 export type Strategy = keyof typeof KERNEL_STRATEGY;
 export type DrawModel = keyof typeof KERNEL_DRAW_MODEL;
-export type { AllocatorStats, BandStats } from './engine.js';
+
+export interface BandStats { size: bigint; used: number; free: bigint }
+
+export interface AllocatorStats extends BandStats {
+  static: BandStats;
+  dynamic: BandStats;
+  /** Successful allocations, like kube_apiserver_clusterip_allocator_allocation_total. */
+  allocations: { static: number; dynamic: number };
+  /** Failed allocations, like kube_apiserver_clusterip_allocator_allocation_errors_total. */
+  errors: { static: number; dynamic: number };
+}
 
 export interface AllocatorOptions extends RangeOptions {
   /** Seed of the built-in SplitMix64 generator: same seed, same calls -> same results everywhere. */
@@ -33,10 +49,26 @@ export interface AllocatorOptions extends RangeOptions {
   drawModel?: DrawModel;
 }
 
+/** The operations of runTrace: each step is two u32s, the operation and its argument. */
+export const TraceOp = Object.freeze({
+  /** A dynamic allocation (argument ignored); the step's result is the offset. */
+  ALLOCATE_NEXT: TRACE_OP.ALLOCATE_NEXT,
+  /** A static allocation of offset `argument`; the result is the offset. */
+  ALLOCATE: TRACE_OP.ALLOCATE,
+  /** A release of offset `argument`; the result is 1 if it was allocated, else 0. */
+  RELEASE: TRACE_OP.RELEASE,
+  /** A release of this trace's `argument`-th newest allocation still on its stack (0 = newest); the result is its offset. */
+  RELEASE_RECENT: TRACE_OP.RELEASE_RECENT,
+});
+
 // Frees the kernel memory of an allocator that was dropped without dispose().
-const leakedEngines = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<Engine>((engine) => engine.destroy())
+const leakedStores = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<OffsetStore>((store) => store.destroy())
   : undefined;
+
+/** The kernel counts allocations in a u32. */
+const MAX_ALLOCATIONS = 0xffffffff;
+const TWO_32 = 2 ** 32;
 
 function readDrawModel(drawModel: unknown): number {
   if (drawModel === undefined) return KERNEL_DRAW_MODEL.bitmap;
@@ -52,11 +84,28 @@ function readStrategy(strategy: unknown): number {
   throw new TypeError(`options.strategy must be one of ${Object.keys(KERNEL_STRATEGY).map((s) => `'${s}'`).join(', ')}`);
 }
 
+function readCount(count: unknown): number {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+    throw new RangeError(`count must be a non-negative integer, got ${String(count)}`);
+  }
+  return count;
+}
+
+const bandStats = (size: bigint, used: number): BandStats => ({ size, used, free: size - BigInt(used) });
+
 export class ClusterIPAllocator {
   readonly cidr: string;
-  readonly family: 'IPv4' | 'IPv6';
-  readonly range: RangeInfo;
-  #engine: Engine | null;
+  #store: OffsetStore | null;
+  readonly #codec: AddressCodec;
+  /** Usable addresses: exact up to 2^53, and compared only where offsets are numbers (<= 2^32). */
+  readonly #size: number;
+  readonly #band: number;
+  /** legacy (bit 0) and staticBand: false (bit 1), to rebuild the range description on demand. */
+  readonly #rangeFlags: number;
+  #staticAllocations = 0;
+  #dynamicAllocations = 0;
+  #staticErrors = 0;
+  #dynamicErrors = 0;
 
   constructor(cidr: string, options?: AllocatorOptions) {
     const { legacy, staticBand } = readRangeOptions(options);
@@ -64,14 +113,17 @@ export class ClusterIPAllocator {
     const strategy = readStrategy(options?.strategy);
     const drawModel = readDrawModel(options?.drawModel);
     const source = readRandomSource(options?.seed, options?.randomInt);
-    this.range = rangeInfoOf(geometry);
-    this.cidr = this.range.cidr;
-    this.family = this.range.family;
-    const engine = geometry.usable <= DENSE_LIMIT
-      ? new DenseEngine(geometry, strategy, source, drawModel)
-      : new SparseEngine(geometry, strategy, source, drawModel);
-    this.#engine = engine;
-    leakedEngines?.register(this, engine, this);
+    this.cidr = geometry.cidr;
+    this.#codec = codecFor(geometry);
+    this.#size = Number(geometry.usable);
+    this.#band = geometry.bandOffset;
+    this.#rangeFlags = (legacy ? 1 : 0) | (staticBand ? 0 : 2);
+    const store = new OffsetStore({
+      sizeLow: Number(geometry.usable & 0xffffffffn), sizeHigh: Number(geometry.usable >> 32n), band: geometry.bandOffset,
+      strategy, drawModel, seedLow: source.seedLow, seedHigh: source.seedHigh, randomInt: source.randomInt,
+    });
+    this.#store = store;
+    leakedStores?.register(this, store, this);
   }
 
   /** A new allocator for the snapshot's range, holding its allocations. */
@@ -95,65 +147,328 @@ export class ClusterIPAllocator {
     return allocator;
   }
 
-  #live(): Engine {
-    const engine = this.#engine;
-    if (engine === null) throw disposedError();
-    return engine;
+  get family(): 'IPv4' | 'IPv6' {
+    return this.#codec.family === 4 ? 'IPv4' : 'IPv6';
+  }
+
+  /** The band layout (built when first asked for: most allocators never need it). */
+  get range(): RangeInfo {
+    return rangeInfoOf(this.#geometry());
+  }
+
+  #geometry(): RangeGeometry {
+    return rangeGeometry(this.cidr, (this.#rangeFlags & 1) !== 0, (this.#rangeFlags & 2) === 0);
+  }
+
+  #live(): OffsetStore {
+    const store = this.#store;
+    if (store === null) throw disposedError();
+    return store;
   }
 
   // ---- string API ----
 
   /** Allocates a specific IP (static). Returns its canonical text. */
-  allocate(ip: string): string { return this.#live().allocate(ip); }
+  allocate(ip: string): string {
+    const store = this.#live();
+    if (!this.#codec.offsetOf(ip)) {
+      this.#staticErrors++;
+      throw notInRangeError(canonicalIPText(ip), this.cidr);
+    }
+    const { low, high } = parsedOffset;
+    if (!store.take(low, high)) {
+      this.#staticErrors++;
+      throw alreadyAllocatedError();
+    }
+    this.#staticAllocations++;
+    return this.#codec.ipAt(low, high);
+  }
+
   /** Allocates a free IP the way Kubernetes does (dynamic). */
-  allocateNext(): string { return this.#live().allocateNext(); }
+  allocateNext(): string {
+    const store = this.#live();
+    this.#takeNext(store);
+    return this.#codec.ipAt(store.resultLow(), store.resultHigh());
+  }
+
   /** count dynamic allocations, all or nothing: equal to count calls of allocateNext(). */
-  allocateMany(count: number): string[] { return this.#live().allocateMany(count); }
+  allocateMany(count: number): string[] {
+    const store = this.#live();
+    this.#checkRoom(store, readCount(count));
+    const ips = new Array<string>(count);
+    if (store.kind === 'dense') {
+      const offsets = new Uint32Array(count);
+      store.takeMany(count, offsets);
+      for (let i = 0; i < count; i++) ips[i] = this.#codec.ipAt(offsets[i], 0);
+    } else {
+      const halves = new Uint32Array(store.takeMany(count)!.buffer);
+      for (let i = 0; i < count; i++) ips[i] = this.#codec.ipAt(halves[2 * i], halves[2 * i + 1]);
+    }
+    this.#dynamicAllocations += count;
+    return ips;
+  }
+
   /** Frees an IP. Returns true if it was allocated; out of range or free -> false. */
-  release(ip: string): boolean { return this.#live().release(ip); }
+  release(ip: string): boolean {
+    const store = this.#live();
+    return this.#codec.offsetOf(ip) && store.release(parsedOffset.low, parsedOffset.high);
+  }
+
   /** Frees every listed IP; returns how many were allocated. Any unparsable IP -> nothing freed. */
-  releaseMany(ips: Iterable<string>): number { return this.#live().releaseMany(ips); }
-  has(ip: string): boolean { return this.#live().has(ip); }
+  releaseMany(ips: Iterable<string>): number {
+    const store = this.#live();
+    const lows: number[] = [];
+    const highs: number[] = [];
+    for (const ip of ips) {
+      if (this.#codec.offsetOf(ip)) {
+        lows.push(parsedOffset.low);
+        highs.push(parsedOffset.high);
+      }
+    }
+    let released = 0;
+    for (let i = 0; i < lows.length; i++) if (store.release(lows[i], highs[i])) released++;
+    return released;
+  }
+
+  has(ip: string): boolean {
+    const store = this.#live();
+    return this.#codec.offsetOf(ip) && store.has(parsedOffset.low, parsedOffset.high);
+  }
+
   /** Whether the IP is one of the range's usable addresses (allocated or not). */
-  contains(ip: string): boolean { return this.#live().contains(ip); }
-  get used(): number { return this.#live().used; }
-  get free(): bigint { return this.#live().free; }
+  contains(ip: string): boolean {
+    this.#live();
+    return this.#codec.offsetOf(ip);
+  }
+
+  get used(): number { return this.#live().used(); }
+
+  get free(): bigint {
+    const store = this.#live();
+    return this.#bigSize() - BigInt(store.used());
+  }
+
   /** Bytes of WebAssembly memory this allocator holds. */
-  get memoryBytes(): number { return this.#live().memoryBytes; }
-  stats(): AllocatorStats { return this.#live().stats(); }
-  /** Allocated IPs in ascending order. */
-  [Symbol.iterator](): IterableIterator<string> { return this.#live().ips(); }
+  get memoryBytes(): number { return this.#live().memoryBytes(); }
+
+  stats(): AllocatorStats {
+    const store = this.#live();
+    const size = this.#bigSize();
+    const band = BigInt(this.#band);
+    const used = store.used();
+    const usedStatic = store.usedStatic();
+    return {
+      ...bandStats(size, used),
+      static: bandStats(band, usedStatic),
+      dynamic: bandStats(size - band, used - usedStatic),
+      allocations: { static: this.#staticAllocations, dynamic: this.#dynamicAllocations },
+      errors: { static: this.#staticErrors, dynamic: this.#dynamicErrors },
+    };
+  }
+
+  /** Allocated IPs in ascending order (dense ranges are read in chunks, so iteration sees later changes). */
+  *[Symbol.iterator](): IterableIterator<string> {
+    const store = this.#live();
+    if (store.kind === 'dense') {
+      for (const chunk of store.denseChunks()) for (let i = 0; i < chunk.length; i++) yield this.#codec.ipAt(chunk[i], 0);
+      return;
+    }
+    const halves = new Uint32Array(store.sortedOffsets().buffer);
+    for (let i = 0; i < halves.length; i += 2) yield this.#codec.ipAt(halves[i], halves[i + 1]);
+  }
 
   /** The range string plus its allocation bytes (RangeAllocation bitmap, or runs for huge ranges). */
-  snapshot(): RangeSnapshot { return this.#live().snapshot(); }
+  snapshot(): RangeSnapshot {
+    const store = this.#live();
+    const data = this.#size <= DENSE_LIMIT ? store.bitmapBytes() : encodeRuns(store.sortedOffsets());
+    return { range: this.cidr, data };
+  }
 
   /** Replaces the allocation state with a snapshot of the same range. Counters are kept. */
   restore(snapshot: RangeSnapshot): void {
-    const engine = this.#live();
+    const store = this.#live();
     const checked = checkSnapshotShape(snapshot);
     if (checked.range.cidr !== this.cidr) throw mismatchedNetworkError();
-    engine.restore(checked);
+    if (this.#size <= DENSE_LIMIT) this.#restoreBitmap(store, checked);
+    else this.#restoreRuns(store, checked);
   }
 
-  // ---- numeric API (offset k is the IP network + 1 + k) ----
+  #restoreBitmap(store: OffsetStore, { significant }: CheckedSnapshot): void {
+    if (significant.length > store.bitmapBytesNeeded() || !store.restoreBitmap(significant)) {
+      throw invalidSnapshotError(`data has bits beyond the ${this.#size} usable addresses of ${this.cidr}`);
+    }
+  }
 
-  allocateNextOffset(): number { return this.#live().allocateNextOffset(); }
-  allocateOffset(offset: number): void { this.#live().allocateOffset(offset); }
-  releaseOffset(offset: number): boolean { return this.#live().releaseOffset(offset); }
-  hasOffset(offset: number): boolean { return this.#live().hasOffset(offset); }
+  #restoreRuns(store: OffsetStore, { significant }: CheckedSnapshot): void {
+    // Fully decoded and checked before the state is touched, so a bad snapshot changes nothing.
+    const runs = decodeRuns(significant, this.#bigSize(), MAX_ALLOCATIONS);
+    store.reset();
+    // decodeRuns caps the total at MAX_ALLOCATIONS, so every run length fits the kernel's u32 count.
+    for (const { start, length } of runs) store.takeRun(start, Number(length));
+  }
+
+  // ---- numeric API (offset k is the IP network + 1 + k): ranges of at most 2^32 addresses ----
+
+  allocateNextOffset(): number {
+    const store = this.#store;
+    if (store === null || this.#size > TWO_32) this.#numeric();
+    if (!store!.takeNext()) {
+      this.#dynamicErrors++;
+      throw rangeFullError();
+    }
+    this.#dynamicAllocations++;
+    return store!.resultLow();
+  }
+
+  allocateOffset(offset: number): void {
+    const store = this.#numeric();
+    if (!this.#isOffset(offset)) {
+      this.#staticErrors++;
+      throw offsetNotInRangeError(offset, this.#bigSize(), this.cidr);
+    }
+    if (!store.take(offset, 0)) {
+      this.#staticErrors++;
+      throw alreadyAllocatedError();
+    }
+    this.#staticAllocations++;
+  }
+
+  releaseOffset(offset: number): boolean {
+    const store = this.#store;
+    if (store === null || this.#size > TWO_32) this.#numeric();
+    if (!(offset >>> 0 === offset && offset < this.#size)) this.#checkOffset(offset);
+    return store!.release(offset, 0);
+  }
+
+  hasOffset(offset: number): boolean {
+    const store = this.#numeric();
+    this.#checkOffset(offset);
+    return store.has(offset, 0);
+  }
+
   /** Fills all of `out` with dynamic allocations, or throws ERR_FULL and changes nothing. */
-  allocateManyOffsets(out: Uint32Array): void { this.#live().allocateManyOffsets(out); }
+  allocateManyOffsets(out: Uint32Array): void {
+    const store = this.#numeric();
+    if (!(out instanceof Uint32Array)) throw new TypeError('allocateManyOffsets expects a Uint32Array');
+    const count = out.length;
+    this.#checkRoom(store, count);
+    if (store.kind === 'dense') {
+      store.takeMany(count, out);
+    } else {
+      const halves = new Uint32Array(store.takeMany(count)!.buffer);
+      for (let i = 0; i < count; i++) out[i] = halves[2 * i];
+    }
+    this.#dynamicAllocations += count;
+  }
+
   /** Frees every listed offset; returns how many were allocated. Any offset out of range -> nothing freed. */
-  releaseManyOffsets(offsets: Uint32Array): number { return this.#live().releaseManyOffsets(offsets); }
-  ipAt(offset: number): string { return this.#live().ipAt(offset); }
-  offsetOf(ip: string): number { return this.#live().offsetOf(ip); }
+  releaseManyOffsets(offsets: Uint32Array): number {
+    const store = this.#numeric();
+    if (!(offsets instanceof Uint32Array)) throw new TypeError('releaseManyOffsets expects a Uint32Array');
+    for (let i = 0; i < offsets.length; i++) this.#checkOffset(offsets[i]);
+    return store.releaseOffsets(offsets);
+  }
+
+  ipAt(offset: number): string {
+    this.#numeric();
+    this.#checkOffset(offset);
+    return this.#codec.ipAt(offset, 0);
+  }
+
+  offsetOf(ip: string): number {
+    this.#numeric();
+    if (!this.#codec.offsetOf(ip)) throw notInRangeError(canonicalIPText(ip), this.cidr);
+    return parsedOffset.low;
+  }
+
+  /**
+   * Runs a trace of operations in one call: `ops` holds pairs (operation, argument) — see
+   * TraceOp — and `out` (made when not given) receives one u32 per step, as each single call would
+   * return it. All or nothing: a step that would throw throws that error (naming the step) and
+   * leaves the allocator, its generator and its counters as they were.
+   */
+  runTrace(ops: Uint32Array | Int32Array, out?: Uint32Array): Uint32Array {
+    const store = this.#numeric();
+    if (!(ops instanceof Uint32Array || ops instanceof Int32Array) || ops.length % 2 !== 0) {
+      throw new TypeError('runTrace expects a Uint32Array or Int32Array of (operation, argument) pairs');
+    }
+    const steps = ops.length / 2;
+    const result = out ?? new Uint32Array(steps);
+    if (!(result instanceof Uint32Array) || result.length < steps) throw new TypeError(`runTrace needs an out Uint32Array of at least ${steps} elements`);
+    const words = ops instanceof Uint32Array ? ops : new Uint32Array(ops.buffer, ops.byteOffset, ops.length);
+    const failure = store.runTrace(words, result);
+    if (failure) throw this.#traceError(failure.index, failure.reason, words[2 * failure.index], words[2 * failure.index + 1]);
+    let dynamic = 0;
+    let statics = 0;
+    for (let i = 0; i < steps; i++) {
+      if (words[2 * i] === TRACE_OP.ALLOCATE_NEXT) dynamic++;
+      else if (words[2 * i] === TRACE_OP.ALLOCATE) statics++;
+    }
+    this.#dynamicAllocations += dynamic;
+    this.#staticAllocations += statics;
+    return result;
+  }
+
+  #traceError(index: number, reason: number, op: number, argument: number): Error {
+    const at = `trace step ${index}`;
+    const cause = reason === TRACE_FAIL.FULL ? rangeFullError()
+      : reason === TRACE_FAIL.ALLOCATED ? alreadyAllocatedError()
+        : reason === TRACE_FAIL.NOT_IN_RANGE ? offsetNotInRangeError(argument, this.#bigSize(), this.cidr)
+          : undefined;
+    if (cause instanceof AllocatorError) return new AllocatorError(cause.code, `${at}: ${cause.message}`);
+    if (reason === TRACE_FAIL.NO_RECENT) return new RangeError(`${at}: no allocation ${argument} back on this trace's stack`);
+    return new RangeError(`${at}: unknown operation ${op}`);
+  }
+
+  /** For this package's tests (src/internal.ts): the offset store behind the allocator. */
+  [STORE](): OffsetStore | null {
+    return this.#store;
+  }
 
   /** Frees the kernel memory. Every later call (but dispose) throws ERR_DISPOSED. */
   dispose(): void {
-    const engine = this.#engine;
-    if (engine === null) return;
-    leakedEngines?.unregister(this);
-    engine.destroy();
-    this.#engine = null;
+    const store = this.#store;
+    if (store === null) return;
+    leakedStores?.unregister(this);
+    store.destroy();
+    this.#store = null;
+  }
+
+  // ---- internals ----
+
+  #numeric(): OffsetStore {
+    const store = this.#live();
+    if (this.#size > TWO_32) throw offsetsTooLargeError(this.cidr);
+    return store;
+  }
+
+  #bigSize(): bigint {
+    return this.#size <= Number.MAX_SAFE_INTEGER ? BigInt(this.#size) : this.#geometry().usable;
+  }
+
+  // Numeric offsets are below 2^32, so `>>> 0` round-trips exactly the integer offsets in range
+  // (and rejects fractions, NaN, negatives and non-numbers) without a Number.isInteger call.
+  #isOffset(offset: number): boolean {
+    return offset >>> 0 === offset && offset < this.#size;
+  }
+
+  #checkOffset(offset: number): void {
+    if (!this.#isOffset(offset)) throw offsetNotInRangeError(offset, this.#bigSize(), this.cidr);
+  }
+
+  /** One counted dynamic allocation, or ERR_FULL (counted as a dynamic error). */
+  #takeNext(store: OffsetStore): void {
+    if (!store.takeNext()) {
+      this.#dynamicErrors++;
+      throw rangeFullError();
+    }
+    this.#dynamicAllocations++;
+  }
+
+  #checkRoom(store: OffsetStore, count: number): void {
+    if (BigInt(count) > this.#bigSize() - BigInt(store.used())) {
+      this.#dynamicErrors++;
+      throw rangeFullError();
+    }
   }
 }

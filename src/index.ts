@@ -1,4 +1,4 @@
-export { ClusterIPAllocator } from './allocator.js';
+export { ClusterIPAllocator, TraceOp } from './allocator.js';
 export type { AllocatorOptions, AllocatorStats, BandStats, Strategy, DrawModel } from './allocator.js';
 export { AllocatorError } from './errors.js';
 export type { AllocatorErrorCode } from './errors.js';

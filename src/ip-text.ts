@@ -96,3 +96,71 @@ export function parseIP(text: unknown): ParseResult {
   }
   return parseIPv6Text(text);
 }
+
+const COLON = 58;
+
+// Strict colon-hex IPv6 without a dotted tail, straight into eight 16-bit groups: the string
+// API's fast path, with no regular expression, array or BigInt. Returns false for anything it does
+// not accept outright (a dotted quad, IPv4-mapped, any error); the caller then asks parseIP, which
+// either accepts the form or explains what is wrong with it.
+export function parseIPv6Groups(text: string, groups: number[]): boolean {
+  const length = text.length;
+  if (length < 2 || length > 39) return false;
+  let count = 0;
+  let value = 0;
+  let digits = 0;
+  let gap = -1; // number of groups before "::"
+  let previousColon = false;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    let digit: number;
+    if (c >= ZERO && c <= NINE) digit = c - ZERO;
+    else if (c >= 97 && c <= 102) digit = c - 87;
+    else if (c >= 65 && c <= 70) digit = c - 55;
+    else if (c === COLON) {
+      if (i + 1 < length && text.charCodeAt(i + 1) === COLON) {
+        if (gap >= 0) return false;
+        if (digits > 0) {
+          if (count === 8) return false;
+          groups[count++] = value;
+        } else if (i !== 0) {
+          return false;
+        }
+        gap = count;
+        value = 0;
+        digits = 0;
+        i++;
+        previousColon = false;
+        continue;
+      }
+      if (digits === 0 || count >= 7) return false;
+      groups[count++] = value;
+      value = 0;
+      digits = 0;
+      previousColon = true;
+      continue;
+    } else {
+      return false;
+    }
+    if (++digits > 4) return false;
+    value = value * 16 + digit;
+    previousColon = false;
+  }
+  if (digits > 0) {
+    if (count === 8) return false;
+    groups[count++] = value;
+  } else if (previousColon) {
+    return false;
+  }
+  if (gap < 0) {
+    if (count !== 8) return false;
+  } else {
+    if (count > 7) return false;
+    const tail = count - gap;
+    for (let i = 0; i < tail; i++) groups[7 - i] = groups[count - 1 - i];
+    for (let i = gap; i < 8 - tail; i++) groups[i] = 0;
+  }
+  // IPv4-mapped (::ffff:0:0/96) is refused; parseIP says so.
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) return false;
+  return true;
+}

@@ -41,22 +41,3 @@ function freshSeed(): bigint {
   }
   return (BigInt(words[1]) << 32n) | BigInt(words[0]);
 }
-
-// Calls the caller's source and insists on its contract before anything is changed.
-export function drawFrom(randomInt: RandomInt, n: number): number {
-  const bound = BigInt(n);
-  const value = randomInt(bound);
-  if (typeof value !== 'bigint' || value < 0n || value >= bound) {
-    throw new RangeError(`randomInt(${bound}n) returned ${typeof value === 'bigint' ? `${value}n` : String(value)}; expected a bigint in [0, ${bound})`);
-  }
-  return Number(value);
-}
-
-// The same for draws whose bound may exceed 2^53 (sparse ranges).
-export function drawBigFrom(randomInt: RandomInt, bound: bigint): bigint {
-  const value = randomInt(bound);
-  if (typeof value !== 'bigint' || value < 0n || value >= bound) {
-    throw new RangeError(`randomInt(${bound}n) returned ${typeof value === 'bigint' ? `${value}n` : String(value)}; expected a bigint in [0, ${bound})`);
-  }
-  return value;
-}

@@ -1,12 +1,13 @@
 // The RangeAllocation data format: the bitmap as one big integer (bit k = offset k), written
 // big-endian with no leading zero bytes. Level 0's words are little-endian in memory, so its
 // bytes are that integer least significant byte first; the snapshot is them reversed.
-import { sizeOf, levelPtr, levelWords } from './layout';
+import { sizeOf } from '../header';
+import { levelPtr, levelWords } from './layout';
 import { rebuildSummaries, rebuildCounts } from './bitmap';
 
 // Writes the snapshot bytes to out (room for levelWords(0) * 8 bytes) and returns their count.
 export function exportBigEndian(b: usize, out: usize): u32 {
-  const size = sizeOf(b);
+  const size = <u32>sizeOf(b);
   const level0 = levelPtr(b, 0);
   // Only whole bytes below `size` plus the masked partial byte carry real bits; the rest is padding.
   const byteCount = (size + 7) >>> 3;
@@ -28,7 +29,7 @@ export function exportBigEndian(b: usize, out: usize): u32 {
 // Replaces the allocation state with the snapshot in [data, data + length). Returns 0 on success,
 // or 1 (with nothing changed) when the integer has a bit at or above `size`.
 export function importBigEndian(b: usize, data: usize, length: u32): i32 {
-  const size = sizeOf(b);
+  const size = <u32>sizeOf(b);
   let first: u32 = 0;
   while (first < length && load<u8>(data + first) == 0) first++;
   const significant = length - first;

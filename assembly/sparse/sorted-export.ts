@@ -2,7 +2,8 @@
 // its (word index, bits) records are copied out, LSD-radix-sorted by word index a byte at a time
 // (passes where every key shares the byte are skipped), then expanded bit by bit.
 import { tableExport, entryCount } from './hash-table';
-import { tableAt } from './sparse-map';
+import { tableAt, sparseReset, sparseSet } from './sparse-map';
+import { sizeOf, usedOf as sparseUsedOf } from '../header';
 
 // Sorts n 16-byte records at a by their first u64, using b as room; returns where the result is.
 function radixSortRecords(a: usize, b: usize, n: u32): usize {
@@ -61,4 +62,47 @@ export function exportSortedOffsets(s: usize, out: usize): u32 {
   heap.free(first);
   heap.free(second);
   return written;
+}
+
+// The RangeAllocation bitmap bytes (big-endian, no leading zero bytes) of a sparse store: what a
+// dense store of the same size would write (dense/snapshot.ts). out has room for (size + 7) / 8.
+export function sparseBitmapWrite(h: usize, out: usize, byteCount: u32): u32 {
+  memory.fill(out, 0, byteCount);
+  const n = sparseUsedOf(h);
+  if (n == 0) return 0;
+  const offsets = heap.alloc(<usize>n << 3);
+  exportSortedOffsets(h, offsets);
+  for (let i: u32 = 0; i < n; i++) {
+    const k = <u32>load<u64>(offsets + (<usize>i << 3));
+    const at = out + byteCount - 1 - (k >>> 3);
+    store<u8>(at, <u8>(<u32>load<u8>(at) | (<u32>1 << (k & 7))));
+  }
+  heap.free(offsets);
+  let first: u32 = 0;
+  while (load<u8>(out + first) == 0) first++;
+  memory.copy(out, out + first, byteCount - first);
+  return byteCount - first;
+}
+
+// Replaces the state with the bitmap in [data, data + length): 1 (nothing changed) when it has a
+// bit at or above the size, else 0.
+export function sparseBitmapRead(h: usize, data: usize, length: u32): i32 {
+  const size = sizeOf(h);
+  let first: u32 = 0;
+  while (first < length && load<u8>(data + first) == 0) first++;
+  const significant = length - first;
+  if (significant > 0) {
+    const top = <u32>load<u8>(data + first);
+    const highestBit = <u64>(significant - 1) * 8 + <u64>(31 - <u32>clz(top));
+    if (highestBit >= size) return 1;
+  }
+  sparseReset(h);
+  for (let j: u32 = 0; j < significant; j++) {
+    let bits = <u32>load<u8>(data + length - 1 - j);
+    while (bits != 0) {
+      sparseSet(h, (<u64>j << 3) + <u64>ctz(bits));
+      bits &= bits - 1;
+    }
+  }
+  return 0;
 }

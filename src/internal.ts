@@ -1,0 +1,3 @@
+// Hooks for this package's own tests, not part of the API (index.ts does not export them).
+/** ClusterIPAllocator[STORE]() returns its offset store (or null once disposed). */
+export const STORE = Symbol('clusterip.store');

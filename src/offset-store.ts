@@ -1,0 +1,240 @@
+// The offset store: one kernel block behind a narrow interface over offsets. Offsets cross as two
+// u32 halves (low, high) — plain numbers, so even a /64's offsets need no BigInt on the single-call
+// path; high is 0 wherever the range has at most 2^32 offsets. The dense and the sparse kernel
+// representations implement the same ABI, so this one class serves both; what differs (the bulk
+// output width, the snapshot format) is decided from `kind` and the size, here and nowhere else.
+//
+// Nothing here parses text, counts allocations or chooses errors: ClusterIPAllocator (and any
+// other allocator, such as one for ports) does that once, above.
+import {
+  kernel, kernelDebug, FLAG_EXTERNAL_DRAWS, KERNEL_KIND, RESULT_SLOT, memoryU32, memoryU64, readU32, scratch, withDraws,
+} from './kernel.js';
+import type { RandomInt } from './random-source.js';
+
+/** Ranges above this many offsets use the sparse representation. */
+export const DENSE_LIMIT = 2 ** 24;
+/** Offsets moved through the scratch block per kernel call in batches and iteration. */
+const CHUNK = 65536;
+
+export type StoreKind = 'dense' | 'sparse';
+
+// Tests run every table against both representations: this forces the sparse one on ranges the
+// dense one would hold. Not part of the API (src/testing.ts sets it).
+let forcedKind: StoreKind | undefined;
+export function forceStoreKind(kind: StoreKind | undefined): void {
+  forcedKind = kind;
+}
+
+export interface StoreConfig {
+  /** Usable offsets, as (low, high) u32 halves. */
+  readonly sizeLow: number;
+  readonly sizeHigh: number;
+  readonly band: number;
+  readonly strategy: number;
+  readonly drawModel: number;
+  readonly seedLow: number;
+  readonly seedHigh: number;
+  readonly randomInt: RandomInt | undefined;
+}
+
+/** A failed trace: the index of the step and the kernel's reason code (TRACE_FAIL). */
+export interface TraceFailure { index: number; reason: number }
+
+export class OffsetStore {
+  #handle: number;
+  /** Index of the result slot's low half in a u32 view of kernel memory. */
+  readonly #result: number;
+  readonly kind: StoreKind;
+  readonly #randomInt: RandomInt | undefined;
+
+  constructor(config: StoreConfig) {
+    const size = config.sizeHigh * 2 ** 32 + config.sizeLow;
+    this.kind = forcedKind ?? (size <= DENSE_LIMIT ? 'dense' : 'sparse');
+    this.#randomInt = config.randomInt;
+    this.#handle = kernel.create(
+      KERNEL_KIND[this.kind], config.sizeLow, config.sizeHigh, config.band, config.strategy, config.drawModel,
+      config.randomInt ? FLAG_EXTERNAL_DRAWS : 0, config.seedLow, config.seedHigh,
+    ) >>> 0;
+    this.#result = (this.#handle + RESULT_SLOT) >>> 2;
+  }
+
+  get live(): boolean {
+    return this.#handle !== 0;
+  }
+
+  /** The debug kernel's structural check (0 = consistent); only with the debug build loaded (tests). */
+  checkInvariants(): number {
+    if (kernelDebug === undefined) throw new Error('checkInvariants needs the debug kernel (vitest.config.ts)');
+    return kernelDebug.checkInvariants(this.#handle) >>> 0;
+  }
+
+  /** Frees the kernel block; safe to call twice. */
+  destroy(): void {
+    if (this.#handle === 0) return;
+    kernel.destroy(this.#handle);
+    this.#handle = 0;
+  }
+
+  used(): number { return kernel.used(this.#handle) >>> 0; }
+  usedStatic(): number { return kernel.usedStatic(this.#handle) >>> 0; }
+  memoryBytes(): number { return kernel.footprint(this.#handle) >>> 0; }
+
+  has(low: number, high: number): boolean { return kernel.has(this.#handle, low, high) !== 0; }
+  /** Marks an offset allocated; false when it already was. */
+  take(low: number, high: number): boolean { return kernel.take(this.#handle, low, high) !== 0; }
+  /** Marks an offset free; false when it already was. */
+  release(low: number, high: number): boolean { return kernel.release(this.#handle, low, high) !== 0; }
+
+  /** One dynamic allocation (band order, strategy, draws: all in the kernel); read it with resultLow/High. */
+  // No closure in here: one that captured `this` would cost a context allocation on every call.
+  takeNext(): boolean {
+    if (this.#randomInt === undefined) return kernel.takeNext(this.#handle) !== 0;
+    return this.#takeNextDrawing();
+  }
+
+  #takeNextDrawing(): boolean {
+    return withDraws(this.#randomInt!, () => kernel.takeNext(this.#handle) !== 0);
+  }
+
+  resultLow(): number { return readU32(this.#result); }
+  resultHigh(): number { return readU32(this.#result + 1); }
+
+  /**
+   * count dynamic allocations, all or nothing; the caller has checked there is room. Dense stores
+   * fill `out` (u32 offsets); sparse ones return u64 offsets.
+   */
+  takeMany(count: number, out?: Uint32Array): BigUint64Array | undefined {
+    const wide = this.kind === 'sparse';
+    const result = wide ? new BigUint64Array(count) : undefined;
+    for (let done = 0; done < count; done += CHUNK) {
+      const chunk = Math.min(CHUNK, count - done);
+      const pointer = scratch(chunk * (wide ? 8 : 4));
+      this.#takeManyChunk(chunk, pointer, done, result ?? out!);
+    }
+    return result;
+  }
+
+  #takeManyChunk(chunk: number, pointer: number, done: number, into: Uint32Array | BigUint64Array): void {
+    const randomInt = this.#randomInt;
+    if (randomInt === undefined) {
+      kernel.takeMany(this.#handle, chunk, pointer);
+    } else {
+      try {
+        withDraws(randomInt, () => kernel.takeMany(this.#handle, chunk, pointer));
+      } catch (error) {
+        // The caller's randomInt threw part way: undo this chunk's steps, then the earlier chunks'.
+        const applied = kernel.progress(this.#handle) >>> 0;
+        this.#releaseScratch(pointer, applied);
+        if (into instanceof Uint32Array) this.releaseOffsets(into.subarray(0, done));
+        else for (let i = 0; i < done; i++) this.release(Number(into[i] & 0xffffffffn), Number(into[i] >> 32n));
+        throw error;
+      }
+    }
+    if (into instanceof Uint32Array) into.set(new Uint32Array(kernel.memory.buffer, pointer, chunk), done);
+    else into.set(memoryU64().subarray(pointer / 8, pointer / 8 + chunk), done);
+  }
+
+  #releaseScratch(pointer: number, count: number): void {
+    if (count > 0) kernel.releaseMany(this.#handle, pointer, count);
+  }
+
+  /** Frees u32 offsets (any store); returns how many were allocated. */
+  releaseOffsets(offsets: ArrayLike<number>): number {
+    const wide = this.kind === 'sparse';
+    let released = 0;
+    for (let done = 0; done < offsets.length; done += CHUNK) {
+      const chunk = Math.min(CHUNK, offsets.length - done);
+      const pointer = scratch(chunk * (wide ? 8 : 4));
+      if (wide) {
+        const view = memoryU64();
+        for (let i = 0; i < chunk; i++) view[pointer / 8 + i] = BigInt(offsets[done + i]);
+      } else {
+        const view = memoryU32();
+        for (let i = 0; i < chunk; i++) view[pointer / 4 + i] = offsets[done + i];
+      }
+      released += kernel.releaseMany(this.#handle, pointer, chunk) >>> 0;
+    }
+    return released;
+  }
+
+  /** Allocated offsets ascending, in chunks (dense: u32, read as they are when each chunk is read). */
+  *denseChunks(): Generator<Uint32Array> {
+    let from = 0;
+    while (this.#handle !== 0) {
+      const pointer = scratch(CHUNK * 4);
+      const count = kernel.exportOffsets(this.#handle, from, 0, pointer, CHUNK) >>> 0;
+      if (count === 0) return;
+      // Copied out: the scratch block is shared and the consumer may call us between yields.
+      const chunk = new Uint32Array(kernel.memory.buffer, pointer, count).slice();
+      yield chunk;
+      from = chunk[count - 1] + 1;
+    }
+  }
+
+  /** Every allocated offset, ascending, as u64s (the sparse form; read all at once). */
+  sortedOffsets(): BigUint64Array {
+    const used = this.used();
+    if (this.kind === 'dense') {
+      const all = new BigUint64Array(used);
+      let i = 0;
+      for (const chunk of this.denseChunks()) for (const k of chunk) all[i++] = BigInt(k);
+      return all;
+    }
+    const pointer = scratch(used * 8);
+    const count = kernel.exportOffsets(this.#handle, 0, 0, pointer, used) >>> 0;
+    // Read after the call: sorting may have grown memory, which memoryU64() re-views.
+    return memoryU64().slice(pointer / 8, pointer / 8 + count);
+  }
+
+  /** The RangeAllocation bitmap bytes (big-endian, no leading zeros) — ranges up to DENSE_LIMIT. */
+  bitmapBytes(): Uint8Array {
+    const pointer = scratch(kernel.snapshotBytesNeeded(this.#handle) >>> 0);
+    const length = kernel.snapshotWrite(this.#handle, pointer) >>> 0;
+    return new Uint8Array(kernel.memory.buffer, pointer, length).slice();
+  }
+
+  bitmapBytesNeeded(): number { return kernel.snapshotBytesNeeded(this.#handle) >>> 0; }
+
+  /** Replaces the state with bitmap bytes; false (nothing changed) when a bit lies beyond the size. */
+  restoreBitmap(significant: Uint8Array): boolean {
+    const pointer = scratch(significant.length);
+    new Uint8Array(kernel.memory.buffer, pointer, significant.length).set(significant);
+    return kernel.snapshotRead(this.#handle, pointer, significant.length) === 0;
+  }
+
+  /** Forgets every allocation. */
+  reset(): void { kernel.reset(this.#handle); }
+
+  /** Marks `count` consecutive offsets from start allocated (start < 2^64, count < 2^32). */
+  takeRun(start: bigint, count: number): void {
+    kernel.takeRun(this.#handle, Number(start & 0xffffffffn), Number(start >> 32n), count);
+  }
+
+  /**
+   * Runs a trace (u32 pairs: operation, argument) writing one u32 per step to out; undefined when
+   * every step applied, else the failing step (and nothing applied).
+   */
+  runTrace(ops: Uint32Array, out: Uint32Array): TraceFailure | undefined {
+    const count = ops.length / 2;
+    const opsPointer = scratch(count * 24);
+    const outPointer = opsPointer + count * 8;
+    const work = outPointer + count * 4;
+    memoryU32().set(ops, opsPointer / 4);
+    const run = () => kernel.runTrace(this.#handle, opsPointer, count, outPointer, work);
+    let failed: number;
+    const randomInt = this.#randomInt;
+    if (randomInt === undefined) {
+      failed = run();
+    } else {
+      try {
+        failed = withDraws(randomInt, run);
+      } catch (error) {
+        kernel.traceUndo(this.#handle, work);
+        throw error;
+      }
+    }
+    if (failed >= 0) return { index: failed, reason: this.resultLow() };
+    out.set(new Uint32Array(kernel.memory.buffer, outPointer, count));
+    return undefined;
+  }
+}
