@@ -1,6 +1,8 @@
 import ipaddr from 'ipaddr.js';
 import { expect } from 'vitest';
 import { AllocatorError, type ClusterIPAllocator } from '../src/index.js';
+import { STORE } from '../src/internal.js';
+import { kernelDebug } from '../src/kernel.js';
 
 /** Everything observable about an allocator's allocation state (not its counters). */
 export function allocationState(allocator: ClusterIPAllocator) {
@@ -78,4 +80,15 @@ export function splitMix64RandomInt(seed: bigint) {
       if (x >= threshold) return x % n;
     }
   };
+}
+
+/**
+ * The debug kernel's structural check on an allocator's block (0 = consistent). The property tests
+ * run with the debug kernel (vitest.config.ts) and call this after every step.
+ */
+export function expectKernelInvariants(allocator: ClusterIPAllocator): void {
+  const store = allocator[STORE]();
+  if (store === null) return;
+  expect(kernelDebug, 'property tests run with the debug kernel (vitest.config.ts)').toBeDefined();
+  expect(store.checkInvariants(), `checkInvariants on ${allocator.cidr} (${store.kind})`).toBe(0);
 }

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AllocatorError, ClusterIPAllocator } from '../src/index.js';
 import { ReferenceAllocator, modelBandOffset, type ModelStrategy } from './reference-model.js';
-import { addressAt } from './helpers.js';
+import { addressAt, expectKernelInvariants } from './helpers.js';
 
 interface RangeCase { cidr: string; network: string; family: 4 | 6; prefix: number; runs: number; strategy: ModelStrategy }
 
@@ -154,6 +154,7 @@ describe.each(ranges)('matches the reference model on $cidr ($strategy)', (range
             }
             expect(got, JSON.stringify(op)).toEqual(want);
             expect(real.used).toBe(model.used);
+            expectKernelInvariants(real);
           }
           expect([...real]).toEqual(model.offsets().map(ipOf));
           expect(Array.from(real.snapshot().data)).toEqual(Array.from(model.snapshotBytes()));

@@ -1,0 +1,34 @@
+// One test suite, run several ways:
+// - "main": every test, as users get the library (release kernel, the representation each range
+//   would pick);
+// - "sparse-store": the allocator tables again with the sparse representation forced on every
+//   range, so both stores answer the same tables;
+// - "debug-kernel" and "debug-kernel-sparse": the property tests with the debug kernel (assertions
+//   on, checkInvariants exported), which the tests call after every step.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const debugKernel = {
+  alias: [{ find: /^\.\/generated\/kernel-wasm\.js$/, replacement: fileURLToPath(new URL('./src/generated/kernel-debug-wasm.ts', import.meta.url)) }],
+};
+const propertyTests = ['test/**/*.property.test.ts'];
+// The tables about one range's allocator; the Service-level suites sit on top of it.
+const allocatorTables = [
+  'test/kubernetes-behaviour.test.ts', 'test/strategies.test.ts', 'test/snapshot.test.ts', 'test/offsets.test.ts',
+  'test/bad-input.test.ts', 'test/random-sources.test.ts', 'test/large-ranges.test.ts', 'test/replay.test.ts',
+  'test/trace.test.ts', 'test/upstream/ipallocator.test.ts',
+];
+
+export default defineConfig({
+  test: {
+    projects: [
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: propertyTests } },
+      { extends: true, test: { name: 'sparse-store', include: allocatorTables, setupFiles: ['test/setup/force-sparse-store.ts'] } },
+      { extends: true, resolve: debugKernel, test: { name: 'debug-kernel', include: propertyTests } },
+      {
+        extends: true, resolve: debugKernel,
+        test: { name: 'debug-kernel-sparse', include: propertyTests, setupFiles: ['test/setup/force-sparse-store.ts'] },
+      },
+    ],
+  },
+});
