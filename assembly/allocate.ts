@@ -8,7 +8,7 @@ import {
 } from './header';
 import { randomBelow, randomBelow32, randomU64 } from './random';
 import { storeSet, storeTakeInBand, storeTakeRank, storeTest } from './store';
-import { denseBatchRandomScan } from './dense/batch';
+import { denseBatchRandomScan, denseTakeNextRandomScan } from './dense/random-scan';
 
 // Ranges up to this size are dense unless a test forces the sparse representation.
 const DENSE_LIMIT: u64 = 1 << 24;
@@ -42,9 +42,9 @@ function wideStart(h: usize, draw: u64): u64 {
 // nothing (the legacy allocator checks its count first); the IPAddress model draws the upper
 // start, and the static-band start when there is a band, before giving up.
 export function takeNext(h: usize): bool {
-  // The hot case — dense, random-scan, built-in generator — is the batch loop with a count of one.
+  // The hot case — dense, random-scan, built-in generator — has its own lean path (dense/random-scan.ts).
   if (kindOf(h) == KIND_DENSE && strategyOf(h) == STRATEGY_RANDOM_SCAN && !externalDraws(h) && <u64>usedOf(h) < sizeOf(h)) {
-    denseBatchRandomScan(h, 1, h + H_RESULT);
+    denseTakeNextRandomScan(h);
     return true;
   }
   return takeNextGeneral(h);

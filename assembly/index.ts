@@ -2,7 +2,9 @@
 // starts with the common header (header.ts). Offsets cross as (low u32, high u32) halves; every
 // result is a u32 or i32 (never a bool or an i64), so the JavaScript side never converts BigInts
 // on the hot path. Operations that take an offset put it in the result slot (handle + RESULT_SLOT)
-// and return 1, or return 0 when there was none. Bulk outputs are u32 per offset for dense blocks
+// and return 1, or return 0 when there was none — except takeNext, the single-call hot path,
+// which returns the offset's low 31 bits (or −1 when there was none), so that ranges of up to
+// 2^31 offsets need not read the slot at all. Bulk outputs are u32 per offset for dense blocks
 // and u64 for sparse ones. scripts/build-kernel.mjs generates the TypeScript typings from these.
 import {
   H_PROGRESS, H_RESULT, KIND_DENSE, kindOf, initCommon, sizeOf, usedOf, usedStaticOf,
@@ -80,7 +82,9 @@ export function has(h: usize, low: u32, high: u32): u32 { return storeTest(h, u6
 
 export function take(h: usize, low: u32, high: u32): u32 { return storeSet(h, u64Of(low, high)) ? 1 : 0; }
 export function release(h: usize, low: u32, high: u32): u32 { return storeClear(h, u64Of(low, high)) ? 1 : 0; }
-export function takeNext(h: usize): u32 { return takeNextImpl(h) ? 1 : 0; }
+export function takeNext(h: usize): i32 {
+  return takeNextImpl(h) ? <i32>(load<u32>(h + H_RESULT) & 0x7FFFFFFF) : -1;
+}
 
 // ---- bulk ----
 

@@ -1,7 +1,7 @@
 // An operation trace: a simulation's stream of operations executed in one kernel call, with the
 // semantics of the single calls and all or nothing — a step that would fail undoes every earlier
 // step (and the generator state) and reports which step failed and why.
-import { H_PROGRESS, H_RESULT, H_RNG, sizeOf } from './header';
+import { H_PROGRESS, H_RESULT, H_RNG, externalDraws, sizeOf } from './header';
 import { takeNext } from './allocate';
 import { storeClear, storeSet } from './store';
 
@@ -40,16 +40,20 @@ export function traceUndo(h: usize, work: usize, length: u32): void {
 
 // Runs `count` operations from ops (u32 pairs), writing one u32 per operation to out. work has
 // room for 12 bytes per operation (the undo log, then the stack of this trace's allocations).
-// Returns -1 when every step succeeded; else the failing step's index, with everything undone and
-// the reason in the result slot. H_PROGRESS holds the log length after each step, so the caller
-// can undo through traceUndo when an external draw throws part way.
+// Returns -1 when every step succeeded, with the number of dynamic allocations in the result
+// slot's low half and of static ones in its high half; else the failing step's index, with
+// everything undone and the reason in the result slot. With external draws (which can throw
+// part way), H_PROGRESS holds the log length after each step, for traceUndo.
 export function runTrace(h: usize, ops: usize, count: u32, out: usize, work: usize): i32 {
   const size = sizeOf(h);
   const log = work;
   const stack = work + (<usize>count << 3);
   const rng = load<u64>(h + H_RNG);
+  const trackProgress = externalDraws(h);
   let logLength: u32 = 0;
   let depth: u32 = 0;
+  let dynamic: u32 = 0;
+  let statics: u32 = 0;
   store<u32>(h + H_PROGRESS, 0);
   for (let i: u32 = 0; i < count; i++) {
     const op = load<u32>(ops + (<usize>i << 3));
@@ -62,7 +66,18 @@ export function runTrace(h: usize, ops: usize, count: u32, out: usize, work: usi
         logLength = logPush(log, logLength, TOOK, result);
         store<u32>(stack + (<usize>depth << 2), result);
         depth++;
+        dynamic++;
       } else reason = TRACE_FAIL_FULL;
+    } else if (op == TRACE_RELEASE_RECENT) {
+      if (argument >= depth) reason = TRACE_FAIL_NO_RECENT;
+      else {
+        const index = depth - 1 - argument;
+        const k = load<u32>(stack + (<usize>index << 2));
+        if (argument != 0) memory.copy(stack + (<usize>index << 2), stack + (<usize>(index + 1) << 2), <usize>argument << 2);
+        depth--;
+        if (storeClear(h, <u64>k)) logLength = logPush(log, logLength, FREED, k);
+        result = k;
+      }
     } else if (op == TRACE_ALLOCATE) {
       if (<u64>argument >= size) reason = TRACE_FAIL_NOT_IN_RANGE;
       else if (!storeSet(h, <u64>argument)) reason = TRACE_FAIL_ALLOCATED;
@@ -71,22 +86,13 @@ export function runTrace(h: usize, ops: usize, count: u32, out: usize, work: usi
         logLength = logPush(log, logLength, TOOK, argument);
         store<u32>(stack + (<usize>depth << 2), argument);
         depth++;
+        statics++;
       }
     } else if (op == TRACE_RELEASE) {
       if (<u64>argument >= size) reason = TRACE_FAIL_NOT_IN_RANGE;
       else if (storeClear(h, <u64>argument)) {
         result = 1;
         logLength = logPush(log, logLength, FREED, argument);
-      }
-    } else if (op == TRACE_RELEASE_RECENT) {
-      if (argument >= depth) reason = TRACE_FAIL_NO_RECENT;
-      else {
-        const index = depth - 1 - argument;
-        const k = load<u32>(stack + (<usize>index << 2));
-        memory.copy(stack + (<usize>index << 2), stack + (<usize>(index + 1) << 2), <usize>(depth - 1 - index) << 2);
-        depth--;
-        if (storeClear(h, <u64>k)) logLength = logPush(log, logLength, FREED, k);
-        result = k;
       }
     } else reason = TRACE_FAIL_BAD_OP;
     if (reason != 0) {
@@ -97,7 +103,8 @@ export function runTrace(h: usize, ops: usize, count: u32, out: usize, work: usi
       return <i32>i;
     }
     store<u32>(out + (<usize>i << 2), result);
-    store<u32>(h + H_PROGRESS, logLength);
+    if (trackProgress) store<u32>(h + H_PROGRESS, logLength);
   }
+  store<u64>(h + H_RESULT, (<u64>statics << 32) | <u64>dynamic);
   return -1;
 }
