@@ -61,7 +61,9 @@ export const TraceOp = Object.freeze({
   RELEASE_RECENT: TRACE_OP.RELEASE_RECENT,
 });
 
-// Frees the kernel memory of an allocator that was dropped without dispose().
+// Frees the kernel memory of an allocator that was dropped without dispose(). Registered without
+// an unregister token (a token costs a table entry per allocator): dispose() leaves the entry, and
+// the finalizer's destroy() of an already destroyed store does nothing.
 const leakedStores = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry<OffsetStore>((store) => store.destroy())
   : undefined;
@@ -69,6 +71,7 @@ const leakedStores = typeof FinalizationRegistry === 'function'
 /** The kernel counts allocations in a u32. */
 const MAX_ALLOCATIONS = 0xffffffff;
 const TWO_32 = 2 ** 32;
+const TWO_31 = 2 ** 31;
 
 function readDrawModel(drawModel: unknown): number {
   if (drawModel === undefined) return KERNEL_DRAW_MODEL.bitmap;
@@ -99,9 +102,12 @@ export class ClusterIPAllocator {
   readonly #codec: AddressCodec;
   /** Usable addresses: exact up to 2^53, and compared only where offsets are numbers (<= 2^32). */
   readonly #size: number;
-  readonly #band: number;
-  /** legacy (bit 0) and staticBand: false (bit 1), to rebuild the range description on demand. */
-  readonly #rangeFlags: number;
+  /**
+   * The static band's size (at most 256) times 4, plus the range options: legacy (bit 0) and
+   * staticBand: false (bit 1), to rebuild the range description on demand. One field, not three:
+   * an idle allocator's heap size is one of this package's measured costs.
+   */
+  readonly #bandAndFlags: number;
   #staticAllocations = 0;
   #dynamicAllocations = 0;
   #staticErrors = 0;
@@ -113,17 +119,18 @@ export class ClusterIPAllocator {
     const strategy = readStrategy(options?.strategy);
     const drawModel = readDrawModel(options?.drawModel);
     const source = readRandomSource(options?.seed, options?.randomInt);
-    this.cidr = geometry.cidr;
+    // The caller's own string when it is already canonical (often one literal shared by many
+    // allocators) rather than an equal copy per allocator.
+    this.cidr = geometry.cidr === cidr ? cidr : geometry.cidr;
     this.#codec = codecFor(geometry);
     this.#size = Number(geometry.usable);
-    this.#band = geometry.bandOffset;
-    this.#rangeFlags = (legacy ? 1 : 0) | (staticBand ? 0 : 2);
+    this.#bandAndFlags = geometry.bandOffset * 4 + (legacy ? 1 : 0) + (staticBand ? 0 : 2);
     const store = new OffsetStore({
       sizeLow: Number(geometry.usable & 0xffffffffn), sizeHigh: Number(geometry.usable >> 32n), band: geometry.bandOffset,
       strategy, drawModel, seedLow: source.seedLow, seedHigh: source.seedHigh, randomInt: source.randomInt,
     });
     this.#store = store;
-    leakedStores?.register(this, store, this);
+    leakedStores?.register(this, store);
   }
 
   /** A new allocator for the snapshot's range, holding its allocations. */
@@ -157,7 +164,7 @@ export class ClusterIPAllocator {
   }
 
   #geometry(): RangeGeometry {
-    return rangeGeometry(this.cidr, (this.#rangeFlags & 1) !== 0, (this.#rangeFlags & 2) === 0);
+    return rangeGeometry(this.cidr, (this.#bandAndFlags & 1) !== 0, (this.#bandAndFlags & 2) === 0);
   }
 
   #live(): OffsetStore {
@@ -254,7 +261,7 @@ export class ClusterIPAllocator {
   stats(): AllocatorStats {
     const store = this.#live();
     const size = this.#bigSize();
-    const band = BigInt(this.#band);
+    const band = BigInt(this.#bandAndFlags >>> 2);
     const used = store.used();
     const usedStatic = store.usedStatic();
     return {
@@ -312,12 +319,13 @@ export class ClusterIPAllocator {
   allocateNextOffset(): number {
     const store = this.#store;
     if (store === null || this.#size > TWO_32) this.#numeric();
-    if (!store!.takeNext()) {
+    const low31 = store!.takeNext();
+    if (low31 < 0) {
       this.#dynamicErrors++;
       throw rangeFullError();
     }
     this.#dynamicAllocations++;
-    return store!.resultLow();
+    return this.#size <= TWO_31 ? low31 : store!.resultLow();
   }
 
   allocateOffset(offset: number): void {
@@ -396,16 +404,10 @@ export class ClusterIPAllocator {
     const result = out ?? new Uint32Array(steps);
     if (!(result instanceof Uint32Array) || result.length < steps) throw new TypeError(`runTrace needs an out Uint32Array of at least ${steps} elements`);
     const words = ops instanceof Uint32Array ? ops : new Uint32Array(ops.buffer, ops.byteOffset, ops.length);
-    const failure = store.runTrace(words, result);
-    if (failure) throw this.#traceError(failure.index, failure.reason, words[2 * failure.index], words[2 * failure.index + 1]);
-    let dynamic = 0;
-    let statics = 0;
-    for (let i = 0; i < steps; i++) {
-      if (words[2 * i] === TRACE_OP.ALLOCATE_NEXT) dynamic++;
-      else if (words[2 * i] === TRACE_OP.ALLOCATE) statics++;
-    }
-    this.#dynamicAllocations += dynamic;
-    this.#staticAllocations += statics;
+    const outcome = store.runTrace(words, result);
+    if ('index' in outcome) throw this.#traceError(outcome.index, outcome.reason, words[2 * outcome.index], words[2 * outcome.index + 1]);
+    this.#dynamicAllocations += outcome.dynamic;
+    this.#staticAllocations += outcome.static;
     return result;
   }
 
@@ -429,7 +431,6 @@ export class ClusterIPAllocator {
   dispose(): void {
     const store = this.#store;
     if (store === null) return;
-    leakedStores?.unregister(this);
     store.destroy();
     this.#store = null;
   }
@@ -458,7 +459,7 @@ export class ClusterIPAllocator {
 
   /** One counted dynamic allocation, or ERR_FULL (counted as a dynamic error). */
   #takeNext(store: OffsetStore): void {
-    if (!store.takeNext()) {
+    if (store.takeNext() < 0) {
       this.#dynamicErrors++;
       throw rangeFullError();
     }

@@ -39,11 +39,11 @@ export interface StoreConfig {
 
 /** A failed trace: the index of the step and the kernel's reason code (TRACE_FAIL). */
 export interface TraceFailure { index: number; reason: number }
+/** A trace that ran: how many dynamic and static allocations it made. */
+export interface TraceCounts { dynamic: number; static: number }
 
 export class OffsetStore {
   #handle: number;
-  /** Index of the result slot's low half in a u32 view of kernel memory. */
-  readonly #result: number;
   readonly kind: StoreKind;
   readonly #randomInt: RandomInt | undefined;
 
@@ -55,7 +55,6 @@ export class OffsetStore {
       KERNEL_KIND[this.kind], config.sizeLow, config.sizeHigh, config.band, config.strategy, config.drawModel,
       config.randomInt ? FLAG_EXTERNAL_DRAWS : 0, config.seedLow, config.seedHigh,
     ) >>> 0;
-    this.#result = (this.#handle + RESULT_SLOT) >>> 2;
   }
 
   get live(): boolean {
@@ -85,19 +84,24 @@ export class OffsetStore {
   /** Marks an offset free; false when it already was. */
   release(low: number, high: number): boolean { return kernel.release(this.#handle, low, high) !== 0; }
 
-  /** One dynamic allocation (band order, strategy, draws: all in the kernel); read it with resultLow/High. */
+  /**
+   * One dynamic allocation (band order, strategy, draws: all in the kernel). Returns the offset's
+   * low 31 bits — the offset itself in ranges of up to 2^31 offsets — or −1 when the range is
+   * full; resultLow/High read the whole offset.
+   */
   // No closure in here: one that captured `this` would cost a context allocation on every call.
-  takeNext(): boolean {
-    if (this.#randomInt === undefined) return kernel.takeNext(this.#handle) !== 0;
+  takeNext(): number {
+    if (this.#randomInt === undefined) return kernel.takeNext(this.#handle);
     return this.#takeNextDrawing();
   }
 
-  #takeNextDrawing(): boolean {
-    return withDraws(this.#randomInt!, () => kernel.takeNext(this.#handle) !== 0);
+  #takeNextDrawing(): number {
+    return withDraws(this.#randomInt!, () => kernel.takeNext(this.#handle));
   }
 
-  resultLow(): number { return readU32(this.#result); }
-  resultHigh(): number { return readU32(this.#result + 1); }
+  // The slot's u32 index is computed, not stored: one field less on every allocator's heap.
+  resultLow(): number { return readU32((this.#handle + RESULT_SLOT) >>> 2); }
+  resultHigh(): number { return readU32(((this.#handle + RESULT_SLOT) >>> 2) + 1); }
 
   /**
    * count dynamic allocations, all or nothing; the caller has checked there is room. Dense stores
@@ -211,10 +215,11 @@ export class OffsetStore {
   }
 
   /**
-   * Runs a trace (u32 pairs: operation, argument) writing one u32 per step to out; undefined when
-   * every step applied, else the failing step (and nothing applied).
+   * Runs a trace (u32 pairs: operation, argument) writing one u32 per step to out; returns the
+   * dynamic and static allocation counts when every step applied, else the failing step (and
+   * nothing applied).
    */
-  runTrace(ops: Uint32Array, out: Uint32Array): TraceFailure | undefined {
+  runTrace(ops: Uint32Array, out: Uint32Array): TraceFailure | TraceCounts {
     const count = ops.length / 2;
     const opsPointer = scratch(count * 24);
     const outPointer = opsPointer + count * 8;
@@ -235,6 +240,6 @@ export class OffsetStore {
     }
     if (failed >= 0) return { index: failed, reason: this.resultLow() };
     out.set(new Uint32Array(kernel.memory.buffer, outPointer, count));
-    return undefined;
+    return { dynamic: this.resultLow(), static: this.resultHigh() };
   }
 }
