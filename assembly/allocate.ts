@@ -86,7 +86,8 @@ function takeUniform(h: usize): bool {
       return storeTakeRank(h, lowerFreeOf(h) + randomBelow32(h, free, threshold32(free)), sizeOf(h));
     }
     const n = upperSizeOf(h);
-    while (true) {
+    const limit = uniformDrawLimit(n, upperFree);
+    for (let draws: u32 = 0; draws < limit; draws++) {
       const k = band + randomBelow(h, n);
       if (!storeTest(h, k)) {
         storeSet(h, k);
@@ -94,26 +95,40 @@ function takeUniform(h: usize): bool {
         return true;
       }
     }
+    // A caller's randomInt may legally keep naming allocated offsets (always 0n, say): give up
+    // with nothing changed. The caller tells this from "full" by the used count.
+    return false;
   }
   const free = lowerFreeOf(h);
   return storeTakeRank(h, randomBelow32(h, free, threshold32(free)), band);
 }
 
+// Redraws allowed before uniform rejection gives up: 64 times the expected number of draws (band
+// size over free offsets), at least 64, at most 2^20. A fair generator fails to find a free offset
+// within that with probability about e^-64.
+export function uniformDrawLimit(bandSize: u64, free: u64): u32 {
+  const expected = (bandSize - 1) / free + 1;
+  if (expected >= (<u64>1 << 14)) return 1 << 20;
+  return <u32>(expected * 64 + 64);
+}
+
 // count dynamic allocations written to out (u32 each for dense, u64 for sparse). The caller has
-// checked that count offsets are free, so this never stops part way — except when an external
-// draw throws: H_PROGRESS then says how many were written, for the caller to undo.
-export function takeMany(h: usize, count: u32, out: usize): void {
+// checked that count offsets are free, so this stops part way only when uniform rejection gives up
+// (returns how many were written) or an external draw throws (H_PROGRESS then says how many were
+// written). Either way the caller undoes the written ones.
+export function takeMany(h: usize, count: u32, out: usize): u32 {
   if (kindOf(h) == KIND_DENSE && strategyOf(h) == STRATEGY_RANDOM_SCAN && !externalDraws(h)) {
     denseBatchRandomScan(h, count, out);
-    return;
+    return count;
   }
   const wide = kindOf(h) != KIND_DENSE;
   for (let i: u32 = 0; i < count; i++) {
     store<u32>(h + H_PROGRESS, i);
-    takeNext(h);
+    if (!takeNext(h)) return i;
     const k = load<u64>(h + H_RESULT);
     if (wide) store<u64>(out + (<usize>i << 3), k);
     else store<u32>(out + (<usize>i << 2), <u32>k);
   }
   store<u32>(h + H_PROGRESS, count);
+  return count;
 }

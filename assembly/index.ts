@@ -7,7 +7,8 @@
 // 2^31 offsets need not read the slot at all. Bulk outputs are u32 per offset for dense blocks
 // and u64 for sparse ones. scripts/build-kernel.mjs generates the TypeScript typings from these.
 import {
-  H_PROGRESS, H_RESULT, KIND_DENSE, kindOf, initCommon, sizeOf, usedOf, usedStaticOf,
+  H_FLAGS, H_PROGRESS, H_RESULT, H_RNG, KIND_DENSE, bandOf, drawModelOf, kindOf, initCommon, sizeOf, strategyOf, usedOf,
+  usedStaticOf,
 } from './header';
 import { denseBlockBytes, layoutLevels } from './dense/layout';
 import { denseExport, rebuildSummaries } from './dense/bitmap';
@@ -24,7 +25,7 @@ export {
 } from './header';
 export {
   TRACE_ALLOCATE_NEXT, TRACE_ALLOCATE, TRACE_RELEASE, TRACE_RELEASE_RECENT, TRACE_FAIL_FULL, TRACE_FAIL_ALLOCATED,
-  TRACE_FAIL_NOT_IN_RANGE, TRACE_FAIL_NO_RECENT, TRACE_FAIL_BAD_OP,
+  TRACE_FAIL_NOT_IN_RANGE, TRACE_FAIL_NO_RECENT, TRACE_FAIL_BAD_OP, TRACE_FAIL_DRAWS,
 } from './trace';
 
 /** Byte offset of the u64 result slot in every block. */
@@ -47,6 +48,17 @@ export function create(kind: u32, sizeLow: u32, sizeHigh: u32, band: u32, strate
     sparseInit(h);
   }
   return h;
+}
+
+// An empty block configured like h, its generator where h's is: a restore builds the new state
+// here and the caller swaps it in only when it is complete.
+export function createLike(h: usize): usize {
+  const size = sizeOf(h);
+  const rng = load<u64>(h + H_RNG);
+  return create(
+    kindOf(h), <u32>size, <u32>(size >> 32), bandOf(h), strategyOf(h), drawModelOf(h), load<u32>(h + H_FLAGS),
+    <u32>rng, <u32>(rng >> 32),
+  );
 }
 
 export function destroy(h: usize): void {
@@ -88,7 +100,7 @@ export function takeNext(h: usize): i32 {
 
 // ---- bulk ----
 
-export function takeMany(h: usize, count: u32, out: usize): void { takeManyImpl(h, count, out); }
+export function takeMany(h: usize, count: u32, out: usize): u32 { return takeManyImpl(h, count, out); }
 
 // Releases count offsets from input (u32 each for dense, u64 for sparse); returns how many were allocated.
 export function releaseMany(h: usize, input: usize, count: u32): u32 {

@@ -1,7 +1,7 @@
 // An operation trace: a simulation's stream of operations executed in one kernel call, with the
 // semantics of the single calls and all or nothing — a step that would fail undoes every earlier
 // step (and the generator state) and reports which step failed and why.
-import { H_PROGRESS, H_RESULT, H_RNG, externalDraws, sizeOf } from './header';
+import { H_PROGRESS, H_RESULT, H_RNG, externalDraws, sizeOf, usedOf } from './header';
 import { takeNext } from './allocate';
 import { storeClear, storeSet } from './store';
 
@@ -17,6 +17,8 @@ export const TRACE_FAIL_ALLOCATED: u32 = 2;
 export const TRACE_FAIL_NOT_IN_RANGE: u32 = 3;
 export const TRACE_FAIL_NO_RECENT: u32 = 4;
 export const TRACE_FAIL_BAD_OP: u32 = 5;
+/** Uniform rejection gave up (see uniformDrawLimit) with free offsets left. */
+export const TRACE_FAIL_DRAWS: u32 = 6;
 
 // The undo log: per applied change a (tag, offset) pair of u32; tag 0 = took, 1 = freed.
 const TOOK: u32 = 0;
@@ -67,7 +69,7 @@ export function runTrace(h: usize, ops: usize, count: u32, out: usize, work: usi
         store<u32>(stack + (<usize>depth << 2), result);
         depth++;
         dynamic++;
-      } else reason = TRACE_FAIL_FULL;
+      } else reason = <u64>usedOf(h) < sizeOf(h) ? TRACE_FAIL_DRAWS : TRACE_FAIL_FULL;
     } else if (op == TRACE_RELEASE_RECENT) {
       if (argument >= depth) reason = TRACE_FAIL_NO_RECENT;
       else {

@@ -4,9 +4,9 @@
 // snapshots and disposal. Band order, strategies and draws live in the kernel (assembly/).
 import {
   AllocatorError, alreadyAllocatedError, disposedError, invalidSnapshotError, mismatchedNetworkError, notInRangeError,
-  offsetNotInRangeError, offsetsTooLargeError, rangeFullError,
+  offsetNotInRangeError, offsetsTooLargeError, rangeFullError, reentrantError, drawsExhaustedError,
 } from './errors.js';
-import { KERNEL_DRAW_MODEL, KERNEL_STRATEGY, TRACE_FAIL, TRACE_OP } from './kernel.js';
+import { KERNEL_DRAW_MODEL, KERNEL_STRATEGY, TRACE_FAIL, TRACE_OP, drawsRunning } from './kernel.js';
 import { readRandomSource, type RandomInt } from './random-source.js';
 import { rangeGeometry, rangeInfoOf, readRangeOptions, type RangeGeometry, type RangeInfo, type RangeOptions } from './range.js';
 import { checkSnapshotShape, type CheckedSnapshot, type RangeSnapshot } from './snapshot-input.js';
@@ -47,6 +47,11 @@ export interface AllocatorOptions extends RangeOptions {
    * /64's upper band. Only the draws differ: the addresses handed out follow the same rules.
    */
   drawModel?: DrawModel;
+  /**
+   * The most allocations a run-encoded snapshot (ranges over 2^24 addresses) may claim; more is
+   * ERR_INVALID_SNAPSHOT before anything is decoded into the kernel. Default 2^24 (16,777,216).
+   */
+  maxAllocations?: number;
 }
 
 /** The operations of runTrace: each step is two u32s, the operation and its argument. */
@@ -70,6 +75,23 @@ const leakedStores = typeof FinalizationRegistry === 'function'
 
 /** The kernel counts allocations in a u32. */
 const MAX_ALLOCATIONS = 0xffffffff;
+/**
+ * How many allocations a run-encoded snapshot (ranges over 2^24 addresses) may claim unless the
+ * maxAllocations option says otherwise: 2^24, the most a dense range holds; the sparse store costs
+ * ~24 bytes per scattered allocation, so this default bounds a restore at roughly 400 MB.
+ */
+export const DEFAULT_MAX_ALLOCATIONS = 2 ** 24;
+
+// Only allocators given a non-default limit have an entry: a field would cost every allocator's heap.
+const customMaxAllocations = new WeakMap<ClusterIPAllocator, number>();
+
+function readMaxAllocations(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_ALLOCATIONS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_ALLOCATIONS) {
+    throw new RangeError(`options.maxAllocations must be an integer in [0, ${MAX_ALLOCATIONS}], got ${String(value)}`);
+  }
+  return value;
+}
 const TWO_32 = 2 ** 32;
 const TWO_31 = 2 ** 31;
 
@@ -119,6 +141,8 @@ export class ClusterIPAllocator {
     const strategy = readStrategy(options?.strategy);
     const drawModel = readDrawModel(options?.drawModel);
     const source = readRandomSource(options?.seed, options?.randomInt);
+    const maxAllocations = readMaxAllocations(options?.maxAllocations);
+    if (maxAllocations !== DEFAULT_MAX_ALLOCATIONS) customMaxAllocations.set(this, maxAllocations);
     // The caller's own string when it is already canonical (often one literal shared by many
     // allocators) rather than an equal copy per allocator.
     this.cidr = geometry.cidr === cidr ? cidr : geometry.cidr;
@@ -167,9 +191,12 @@ export class ClusterIPAllocator {
     return rangeGeometry(this.cidr, (this.#bandAndFlags & 1) !== 0, (this.#bandAndFlags & 2) === 0);
   }
 
+  // Every entry point takes the store through here (or repeats its test on a hot path) only after
+  // any caller code of its own — iterables, getters — has run: so a call that disposes this
+  // allocator, or enters it from a randomInt draw, is seen before any kernel state is read.
   #live(): OffsetStore {
     const store = this.#store;
-    if (store === null) throw disposedError();
+    if (store === null || drawsRunning !== 0) throw drawsRunning !== 0 ? reentrantError() : disposedError();
     return store;
   }
 
@@ -205,10 +232,10 @@ export class ClusterIPAllocator {
     const ips = new Array<string>(count);
     if (store.kind === 'dense') {
       const offsets = new Uint32Array(count);
-      store.takeMany(count, offsets);
+      if (store.takeMany(count, offsets) === undefined) throw drawsExhaustedError();
       for (let i = 0; i < count; i++) ips[i] = this.#codec.ipAt(offsets[i], 0);
     } else {
-      const halves = new Uint32Array(store.takeMany(count)!.buffer);
+      const halves = new Uint32Array(this.#takeManyWide(store, count).buffer);
       for (let i = 0; i < count; i++) ips[i] = this.#codec.ipAt(halves[2 * i], halves[2 * i + 1]);
     }
     this.#dynamicAllocations += count;
@@ -223,7 +250,7 @@ export class ClusterIPAllocator {
 
   /** Frees every listed IP; returns how many were allocated. Any unparsable IP -> nothing freed. */
   releaseMany(ips: Iterable<string>): number {
-    const store = this.#live();
+    this.#live();
     const lows: number[] = [];
     const highs: number[] = [];
     for (const ip of ips) {
@@ -232,6 +259,8 @@ export class ClusterIPAllocator {
         highs.push(parsedOffset.high);
       }
     }
+    // Taken again after the caller's iterable has run: it may have disposed this allocator.
+    const store = this.#live();
     let released = 0;
     for (let i = 0; i < lows.length; i++) if (store.release(lows[i], highs[i])) released++;
     return released;
@@ -293,8 +322,9 @@ export class ClusterIPAllocator {
 
   /** Replaces the allocation state with a snapshot of the same range. Counters are kept. */
   restore(snapshot: RangeSnapshot): void {
-    const store = this.#live();
+    this.#live();
     const checked = checkSnapshotShape(snapshot);
+    const store = this.#live();
     if (checked.range.cidr !== this.cidr) throw mismatchedNetworkError();
     if (this.#size <= DENSE_LIMIT) this.#restoreBitmap(store, checked);
     else this.#restoreRuns(store, checked);
@@ -307,23 +337,30 @@ export class ClusterIPAllocator {
   }
 
   #restoreRuns(store: OffsetStore, { significant }: CheckedSnapshot): void {
-    // Fully decoded and checked before the state is touched, so a bad snapshot changes nothing.
-    const runs = decodeRuns(significant, this.#bigSize(), MAX_ALLOCATIONS);
-    store.reset();
-    // decodeRuns caps the total at MAX_ALLOCATIONS, so every run length fits the kernel's u32 count.
-    for (const { start, length } of runs) store.takeRun(start, Number(length));
+    // Fully decoded and checked first — in time linear in the bytes, the total capped by
+    // maxAllocations — then built in a new block and swapped in only when complete, so neither a
+    // bad snapshot nor a failure while building changes the current state.
+    const runs = decodeRuns(significant, this.#bigSize(), customMaxAllocations.get(this) ?? DEFAULT_MAX_ALLOCATIONS);
+    const built = new OffsetStore(store);
+    try {
+      // The total is at most maxAllocations < 2^32, so every run length fits the kernel's u32 count.
+      for (const { start, length } of runs) built.takeRun(start, Number(length));
+    } catch (error) {
+      built.destroy();
+      throw error;
+    }
+    leakedStores?.register(this, built);
+    this.#store = built;
+    store.destroy();
   }
 
   // ---- numeric API (offset k is the IP network + 1 + k): ranges of at most 2^32 addresses ----
 
   allocateNextOffset(): number {
     const store = this.#store;
-    if (store === null || this.#size > TWO_32) this.#numeric();
+    if (store === null || drawsRunning !== 0 || this.#size > TWO_32) this.#numeric();
     const low31 = store!.takeNext();
-    if (low31 < 0) {
-      this.#dynamicErrors++;
-      throw rangeFullError();
-    }
+    if (low31 < 0) throw this.#takeNextFailed(store!);
     this.#dynamicAllocations++;
     return this.#size <= TWO_31 ? low31 : store!.resultLow();
   }
@@ -343,7 +380,7 @@ export class ClusterIPAllocator {
 
   releaseOffset(offset: number): boolean {
     const store = this.#store;
-    if (store === null || this.#size > TWO_32) this.#numeric();
+    if (store === null || drawsRunning !== 0 || this.#size > TWO_32) this.#numeric();
     if (!(offset >>> 0 === offset && offset < this.#size)) this.#checkOffset(offset);
     return store!.release(offset, 0);
   }
@@ -361,9 +398,9 @@ export class ClusterIPAllocator {
     const count = out.length;
     this.#checkRoom(store, count);
     if (store.kind === 'dense') {
-      store.takeMany(count, out);
+      if (store.takeMany(count, out) === undefined) throw drawsExhaustedError();
     } else {
-      const halves = new Uint32Array(store.takeMany(count)!.buffer);
+      const halves = new Uint32Array(this.#takeManyWide(store, count).buffer);
       for (let i = 0; i < count; i++) out[i] = halves[2 * i];
     }
     this.#dynamicAllocations += count;
@@ -396,7 +433,7 @@ export class ClusterIPAllocator {
    * leaves the allocator, its generator and its counters as they were.
    */
   runTrace(ops: Uint32Array | Int32Array, out?: Uint32Array): Uint32Array {
-    const store = this.#numeric();
+    this.#numeric();
     if (!(ops instanceof Uint32Array || ops instanceof Int32Array) || ops.length % 2 !== 0) {
       throw new TypeError('runTrace expects a Uint32Array or Int32Array of (operation, argument) pairs');
     }
@@ -404,6 +441,7 @@ export class ClusterIPAllocator {
     const result = out ?? new Uint32Array(steps);
     if (!(result instanceof Uint32Array) || result.length < steps) throw new TypeError(`runTrace needs an out Uint32Array of at least ${steps} elements`);
     const words = ops instanceof Uint32Array ? ops : new Uint32Array(ops.buffer, ops.byteOffset, ops.length);
+    const store = this.#numeric();
     const outcome = store.runTrace(words, result);
     if ('index' in outcome) throw this.#traceError(outcome.index, outcome.reason, words[2 * outcome.index], words[2 * outcome.index + 1]);
     this.#dynamicAllocations += outcome.dynamic;
@@ -418,6 +456,7 @@ export class ClusterIPAllocator {
         : reason === TRACE_FAIL.NOT_IN_RANGE ? offsetNotInRangeError(argument, this.#bigSize(), this.cidr)
           : undefined;
     if (cause instanceof AllocatorError) return new AllocatorError(cause.code, `${at}: ${cause.message}`);
+    if (reason === TRACE_FAIL.DRAWS) return new AllocatorError('ERR_DRAWS_EXHAUSTED', `${at}: ${drawsExhaustedError().message}`);
     if (reason === TRACE_FAIL.NO_RECENT) return new RangeError(`${at}: no allocation ${argument} back on this trace's stack`);
     return new RangeError(`${at}: unknown operation ${op}`);
   }
@@ -429,6 +468,7 @@ export class ClusterIPAllocator {
 
   /** Frees the kernel memory. Every later call (but dispose) throws ERR_DISPOSED. */
   dispose(): void {
+    if (drawsRunning !== 0) throw reentrantError();
     const store = this.#store;
     if (store === null) return;
     store.destroy();
@@ -459,11 +499,23 @@ export class ClusterIPAllocator {
 
   /** One counted dynamic allocation, or ERR_FULL (counted as a dynamic error). */
   #takeNext(store: OffsetStore): void {
-    if (store.takeNext() < 0) {
-      this.#dynamicErrors++;
-      throw rangeFullError();
-    }
+    if (store.takeNext() < 0) throw this.#takeNextFailed(store);
     this.#dynamicAllocations++;
+  }
+
+  // A dynamic allocation found nothing: the range is full (a counted dynamic error, as in
+  // Kubernetes), or uniform rejection gave up with free addresses left (not counted: like a
+  // broken randomInt, it is not an allocation Kubernetes would have refused).
+  #takeNextFailed(store: OffsetStore): AllocatorError {
+    if (store.used() < this.#size) return drawsExhaustedError();
+    this.#dynamicErrors++;
+    return rangeFullError();
+  }
+
+  #takeManyWide(store: OffsetStore, count: number): BigUint64Array {
+    const offsets = store.takeMany(count);
+    if (offsets === undefined) throw drawsExhaustedError();
+    return offsets;
   }
 
   #checkRoom(store: OffsetStore, count: number): void {

@@ -11,6 +11,8 @@ export type AllocatorErrorCode =
   | 'ERR_MISMATCHED_NETWORK'
   | 'ERR_INVALID_SNAPSHOT'
   | 'ERR_DISPOSED'
+  | 'ERR_REENTRANT'
+  | 'ERR_DRAWS_EXHAUSTED'
   /** The numeric offset API on a range whose offsets do not fit a Uint32Array (over 2^32 addresses). */
   | 'ERR_OFFSETS_TOO_LARGE'
   /** A Kubernetes version outside 1.29–1.36. */
@@ -80,4 +82,18 @@ export function disposedError(): AllocatorError {
 
 function describeInput(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : `of type ${value === null ? 'null' : typeof value}`;
+}
+
+export function reentrantError(): AllocatorError {
+  return new AllocatorError(
+    'ERR_REENTRANT',
+    'an allocator was called from inside a randomInt draw; randomInt must not call clusterip allocators',
+  );
+}
+
+export function drawsExhaustedError(): AllocatorError {
+  return new AllocatorError(
+    'ERR_DRAWS_EXHAUSTED',
+    "strategy 'uniform' gave up: its draw limit of redraws in a row all named allocated addresses; nothing was allocated",
+  );
 }

@@ -21,10 +21,23 @@ const TWO_64 = 1n << 64n;
 // around each call; see withDraws). The kernel imports these two functions.
 let activeRandomInt: RandomInt | undefined;
 
+/**
+ * Non-zero while a caller's randomInt runs. The kernel is part way through an operation then (and
+ * the scratch block may hold its work), so every allocator refuses to be entered — the same one or
+ * another — until the draw returns (ERR_REENTRANT; see ClusterIPAllocator).
+ */
+export let drawsRunning = 0;
+
 function checkedDraw(bound: bigint): bigint {
   const randomInt = activeRandomInt;
   if (randomInt === undefined) throw new Error('clusterip kernel: an external draw outside an allocator call');
-  const value = randomInt(bound);
+  let value: bigint;
+  drawsRunning++;
+  try {
+    value = randomInt(bound);
+  } finally {
+    drawsRunning--;
+  }
   if (typeof value !== 'bigint' || value < 0n || value >= bound) {
     throw new RangeError(`randomInt(${bound}n) returned ${typeof value === 'bigint' ? `${value}n` : String(value)}; expected a bigint in [0, ${bound})`);
   }
@@ -83,6 +96,7 @@ export const TRACE_FAIL = {
   NOT_IN_RANGE: constant(kernel.TRACE_FAIL_NOT_IN_RANGE),
   NO_RECENT: constant(kernel.TRACE_FAIL_NO_RECENT),
   BAD_OP: constant(kernel.TRACE_FAIL_BAD_OP),
+  DRAWS: constant(kernel.TRACE_FAIL_DRAWS),
 } as const;
 
 /** Runs fn with randomInt as the source of the kernel's external draws (restored afterwards). */

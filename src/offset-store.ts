@@ -15,6 +15,7 @@ import type { RandomInt } from './random-source.js';
 export const DENSE_LIMIT = 2 ** 24;
 /** Offsets moved through the scratch block per kernel call in batches and iteration. */
 const CHUNK = 65536;
+const EMPTY = new BigUint64Array(0);
 
 export type StoreKind = 'dense' | 'sparse';
 
@@ -47,7 +48,14 @@ export class OffsetStore {
   readonly kind: StoreKind;
   readonly #randomInt: RandomInt | undefined;
 
-  constructor(config: StoreConfig) {
+  /** A store for the config; or, given a store, an empty one configured like it (its generator state included). */
+  constructor(config: StoreConfig | OffsetStore) {
+    if (config instanceof OffsetStore) {
+      this.kind = config.kind;
+      this.#randomInt = config.#randomInt;
+      this.#handle = kernel.createLike(config.#handle) >>> 0;
+      return;
+    }
     const size = config.sizeHigh * 2 ** 32 + config.sizeLow;
     this.kind = forcedKind ?? (size <= DENSE_LIMIT ? 'dense' : 'sparse');
     this.#randomInt = config.randomInt;
@@ -105,7 +113,8 @@ export class OffsetStore {
 
   /**
    * count dynamic allocations, all or nothing; the caller has checked there is room. Dense stores
-   * fill `out` (u32 offsets); sparse ones return u64 offsets.
+   * fill `out` (u32 offsets) and return an empty array; sparse ones return u64 offsets. undefined:
+   * uniform rejection gave up part way, and nothing was taken.
    */
   takeMany(count: number, out?: Uint32Array): BigUint64Array | undefined {
     const wide = this.kind === 'sparse';
@@ -113,29 +122,39 @@ export class OffsetStore {
     for (let done = 0; done < count; done += CHUNK) {
       const chunk = Math.min(CHUNK, count - done);
       const pointer = scratch(chunk * (wide ? 8 : 4));
-      this.#takeManyChunk(chunk, pointer, done, result ?? out!);
+      if (!this.#takeManyChunk(chunk, pointer, done, result ?? out!)) return undefined;
     }
-    return result;
+    return result ?? EMPTY;
   }
 
-  #takeManyChunk(chunk: number, pointer: number, done: number, into: Uint32Array | BigUint64Array): void {
+  // false: uniform rejection gave up part way (everything this takeMany took is undone).
+  #takeManyChunk(chunk: number, pointer: number, done: number, into: Uint32Array | BigUint64Array): boolean {
     const randomInt = this.#randomInt;
+    let taken: number;
     if (randomInt === undefined) {
-      kernel.takeMany(this.#handle, chunk, pointer);
+      taken = kernel.takeMany(this.#handle, chunk, pointer) >>> 0;
     } else {
       try {
-        withDraws(randomInt, () => kernel.takeMany(this.#handle, chunk, pointer));
+        taken = withDraws(randomInt, () => kernel.takeMany(this.#handle, chunk, pointer)) >>> 0;
       } catch (error) {
         // The caller's randomInt threw part way: undo this chunk's steps, then the earlier chunks'.
-        const applied = kernel.progress(this.#handle) >>> 0;
-        this.#releaseScratch(pointer, applied);
-        if (into instanceof Uint32Array) this.releaseOffsets(into.subarray(0, done));
-        else for (let i = 0; i < done; i++) this.release(Number(into[i] & 0xffffffffn), Number(into[i] >> 32n));
+        this.#undoTakeMany(pointer, kernel.progress(this.#handle) >>> 0, done, into);
         throw error;
       }
     }
+    if (taken < chunk) {
+      this.#undoTakeMany(pointer, taken, done, into);
+      return false;
+    }
     if (into instanceof Uint32Array) into.set(new Uint32Array(kernel.memory.buffer, pointer, chunk), done);
     else into.set(memoryU64().subarray(pointer / 8, pointer / 8 + chunk), done);
+    return true;
+  }
+
+  #undoTakeMany(pointer: number, applied: number, done: number, into: Uint32Array | BigUint64Array): void {
+    this.#releaseScratch(pointer, applied);
+    if (into instanceof Uint32Array) this.releaseOffsets(into.subarray(0, done));
+    else for (let i = 0; i < done; i++) this.release(Number(into[i] & 0xffffffffn), Number(into[i] >> 32n));
   }
 
   #releaseScratch(pointer: number, count: number): void {
