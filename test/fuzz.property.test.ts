@@ -26,24 +26,24 @@ const traceOps = fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ 
 
 type Call = (a: ClusterIPAllocator) => unknown;
 const call: fc.Arbitrary<{ name: string; run: Call }> = fc.oneof(
-  anyValue.map((x) => ({ name: `allocate(${String(x)})`, run: (a: ClusterIPAllocator) => a.allocate(x as string) })),
-  anyValue.map((x) => ({ name: `release(${String(x)})`, run: (a: ClusterIPAllocator) => a.release(x as string) })),
-  anyValue.map((x) => ({ name: `has(${String(x)})`, run: (a: ClusterIPAllocator) => a.has(x as string) })),
-  anyValue.map((x) => ({ name: `contains(${String(x)})`, run: (a: ClusterIPAllocator) => a.contains(x as string) })),
+  anyValue.map((x) => ({ name: `allocate(${fc.stringify(x)})`, run: (a: ClusterIPAllocator) => a.allocate(x as string) })),
+  anyValue.map((x) => ({ name: `release(${fc.stringify(x)})`, run: (a: ClusterIPAllocator) => a.release(x as string) })),
+  anyValue.map((x) => ({ name: `has(${fc.stringify(x)})`, run: (a: ClusterIPAllocator) => a.has(x as string) })),
+  anyValue.map((x) => ({ name: `contains(${fc.stringify(x)})`, run: (a: ClusterIPAllocator) => a.contains(x as string) })),
   fc.constant({ name: 'allocateNext()', run: (a: ClusterIPAllocator) => a.allocateNext() }),
-  fc.oneof(fc.integer({ min: 0, max: 300 }), offsetLike).map((n) => ({ name: `allocateMany(${String(n)})`, run: (a: ClusterIPAllocator) => a.allocateMany(n as number) })),
+  fc.oneof(fc.integer({ min: 0, max: 300 }), offsetLike).map((n) => ({ name: `allocateMany(${fc.stringify(n)})`, run: (a: ClusterIPAllocator) => a.allocateMany(n as number) })),
   fc.array(anyValue, { maxLength: 5 }).map((xs) => ({ name: 'releaseMany', run: (a: ClusterIPAllocator) => a.releaseMany(xs as string[]) })),
-  offsetLike.map((k) => ({ name: `allocateOffset(${String(k)})`, run: (a: ClusterIPAllocator) => a.allocateOffset(k as number) })),
-  offsetLike.map((k) => ({ name: `releaseOffset(${String(k)})`, run: (a: ClusterIPAllocator) => a.releaseOffset(k as number) })),
-  offsetLike.map((k) => ({ name: `hasOffset(${String(k)})`, run: (a: ClusterIPAllocator) => a.hasOffset(k as number) })),
-  offsetLike.map((k) => ({ name: `ipAt(${String(k)})`, run: (a: ClusterIPAllocator) => a.ipAt(k as number) })),
-  anyValue.map((x) => ({ name: `offsetOf(${String(x)})`, run: (a: ClusterIPAllocator) => a.offsetOf(x as string) })),
+  offsetLike.map((k) => ({ name: `allocateOffset(${fc.stringify(k)})`, run: (a: ClusterIPAllocator) => a.allocateOffset(k as number) })),
+  offsetLike.map((k) => ({ name: `releaseOffset(${fc.stringify(k)})`, run: (a: ClusterIPAllocator) => a.releaseOffset(k as number) })),
+  offsetLike.map((k) => ({ name: `hasOffset(${fc.stringify(k)})`, run: (a: ClusterIPAllocator) => a.hasOffset(k as number) })),
+  offsetLike.map((k) => ({ name: `ipAt(${fc.stringify(k)})`, run: (a: ClusterIPAllocator) => a.ipAt(k as number) })),
+  anyValue.map((x) => ({ name: `offsetOf(${fc.stringify(x)})`, run: (a: ClusterIPAllocator) => a.offsetOf(x as string) })),
   fc.integer({ min: 0, max: 300 }).map((n) => ({ name: `allocateManyOffsets(${n})`, run: (a: ClusterIPAllocator) => a.allocateManyOffsets(new Uint32Array(n)) })),
   fc.array(fc.integer({ min: 0, max: 5000 }), { maxLength: 5 }).map((ks) => ({ name: 'releaseManyOffsets', run: (a: ClusterIPAllocator) => a.releaseManyOffsets(Uint32Array.from(ks)) })),
   traceOps.map((ops) => ({ name: `runTrace(${ops.join(',')})`, run: (a: ClusterIPAllocator) => a.runTrace(ops) })),
   bytes.map((data) => ({ name: `restore(own range, ${Array.from(data).join(',')})`, run: (a: ClusterIPAllocator) => a.restore({ range: a.cidr, data }) })),
   fc.tuple(fc.oneof(fc.constantFrom(...ranges), fc.string({ maxLength: 8 }), fc.anything({ maxDepth: 0 })), fc.oneof(bytes, fc.anything({ maxDepth: 0 })))
-    .map(([range, data]) => ({ name: `restore(${String(range)})`, run: (a: ClusterIPAllocator) => a.restore({ range, data } as never) })),
+    .map(([range, data]) => ({ name: `restore(${fc.stringify(range)})`, run: (a: ClusterIPAllocator) => a.restore({ range, data } as never) })),
   fc.constant({ name: 'snapshot+restore', run: (a: ClusterIPAllocator) => a.restore(a.snapshot()) }),
 );
 
@@ -71,7 +71,7 @@ describe('fuzz: every entry point, hostile inputs', () => {
             }
             expect(performance.now() - started, name).toBeLessThan(HANG_GUARD_MS);
             if (threw !== undefined) {
-              expect(isTypedError(threw), `${name} threw ${String(threw)}`).toBe(true);
+              expect(isTypedError(threw), `${name} threw ${fc.stringify(threw)}`).toBe(true);
               expect(allocationState(a), name).toEqual(before);
             }
             expectKernelInvariants(a);
