@@ -1,14 +1,13 @@
 // Fuzzing every public entry point of ClusterIPAllocator and every decoder (bitmap and run-encoded
 // snapshots, ServiceIPAM whole-state JSON) with hostile inputs. For each call: a valid result or a
 // typed error (AllocatorError, TypeError, RangeError — never a wasm trap or a plain Error), the
-// state exactly as before when it throws, the kernel's invariants intact (debug kernel), and no
-// call running away (a hang guard of seconds, not a speed target).
+// state exactly as before when it throws, and the kernel's invariants intact (debug kernel). No
+// clock is read: a call that ran away would hit the test's own timeout.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AllocatorError, ClusterIPAllocator, ServiceIPAM, TraceOp } from '../src/index.js';
 import { allocationState, expectKernelInvariants } from './helpers.js';
 
-const HANG_GUARD_MS = 5000;
 const ranges = ['10.96.0.0/28', '10.96.0.0/24', '10.96.0.0/20', 'fd00:10:96::/116', 'fd00:10:96::/64', '10.0.0.0/7'];
 
 // Byte strings that look like snapshots: real magic and version, then random varints.
@@ -62,14 +61,12 @@ describe('fuzz: every entry point, hostile inputs', () => {
           for (const { name, run } of calls) {
             inputsTried++;
             const before = allocationState(a);
-            const started = performance.now();
             let threw: unknown;
             try {
               run(a);
             } catch (error) {
               threw = error;
             }
-            expect(performance.now() - started, name).toBeLessThan(HANG_GUARD_MS);
             if (threw !== undefined) {
               expect(isTypedError(threw), `${name} threw ${fc.stringify(threw)}`).toBe(true);
               expect(allocationState(a), name).toEqual(before);
