@@ -232,10 +232,10 @@ export class ClusterIPAllocator {
     const ips = new Array<string>(count);
     if (store.kind === 'dense') {
       const offsets = new Uint32Array(count);
-      if (store.takeMany(count, offsets) === undefined) throw drawsExhaustedError();
+      this.#takeMany(store, count, offsets);
       for (let i = 0; i < count; i++) ips[i] = this.#codec.ipAt(offsets[i], 0);
     } else {
-      const halves = new Uint32Array(this.#takeManyWide(store, count).buffer);
+      const halves = new Uint32Array(this.#takeMany(store, count).buffer);
       for (let i = 0; i < count; i++) ips[i] = this.#codec.ipAt(halves[2 * i], halves[2 * i + 1]);
     }
     this.#dynamicAllocations += count;
@@ -398,9 +398,9 @@ export class ClusterIPAllocator {
     const count = out.length;
     this.#checkRoom(store, count);
     if (store.kind === 'dense') {
-      if (store.takeMany(count, out) === undefined) throw drawsExhaustedError();
+      this.#takeMany(store, count, out);
     } else {
-      const halves = new Uint32Array(this.#takeManyWide(store, count).buffer);
+      const halves = new Uint32Array(this.#takeMany(store, count).buffer);
       for (let i = 0; i < count; i++) out[i] = halves[2 * i];
     }
     this.#dynamicAllocations += count;
@@ -512,8 +512,9 @@ export class ClusterIPAllocator {
     return rangeFullError();
   }
 
-  #takeManyWide(store: OffsetStore, count: number): BigUint64Array {
-    const offsets = store.takeMany(count);
+  /** store.takeMany, with uniform rejection giving up (nothing taken) as ERR_DRAWS_EXHAUSTED. */
+  #takeMany(store: OffsetStore, count: number, out?: Uint32Array): BigUint64Array {
+    const offsets = store.takeMany(count, out);
     if (offsets === undefined) throw drawsExhaustedError();
     return offsets;
   }

@@ -17,6 +17,16 @@ export function allocationState(allocator: ClusterIPAllocator) {
   };
 }
 
+/** fn's result as { value }, or its AllocatorError as { error: code }; anything else is rethrown. */
+export function outcome(fn: () => unknown): { value?: unknown; error?: string } {
+  try {
+    return { value: fn() };
+  } catch (error) {
+    if (error instanceof AllocatorError) return { error: error.code };
+    throw error;
+  }
+}
+
 /** Runs fn, requires an AllocatorError with `code`, and returns it. */
 export function expectAllocatorError(fn: () => unknown, code: string): AllocatorError {
   try {

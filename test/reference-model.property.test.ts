@@ -2,9 +2,9 @@
 // identical randomInt calls and identical snapshot bytes, on every range size class.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AllocatorError, ClusterIPAllocator } from '../src/index.js';
+import { ClusterIPAllocator } from '../src/index.js';
 import { ReferenceAllocator, modelBandOffset, type ModelStrategy } from './reference-model.js';
-import { addressAt, expectKernelInvariants } from './helpers.js';
+import { addressAt, expectKernelInvariants, outcome } from './helpers.js';
 
 interface RangeCase { cidr: string; network: string; family: 4 | 6; prefix: number; runs: number; strategy: ModelStrategy }
 
@@ -43,15 +43,6 @@ function opArbitrary(size: number): fc.Arbitrary<Op> {
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('fill' as const), leave: fc.integer({ min: 0, max: 3 }) }) },
     { weight: 1, arbitrary: fc.constant({ kind: 'snapshot-restore' as const }) },
   );
-}
-
-function outcome(fn: () => unknown): unknown {
-  try {
-    return { value: fn() };
-  } catch (error) {
-    if (error instanceof AllocatorError) return { error: error.code };
-    throw error;
-  }
 }
 
 function loggedSource(draws: number[]) {

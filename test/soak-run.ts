@@ -3,10 +3,10 @@
 // SplitMix64 reimplementation. Episodes cover dense and sparse stores, every strategy, and
 // interleave snapshot/restore, fromSnapshot and dispose. Used by test/soak.test.ts (short) and
 // scripts/soak.ts (`npm run soak`, 10,000,000 operations by default).
-import { AllocatorError, ClusterIPAllocator, type Strategy } from '../src/index.js';
+import { ClusterIPAllocator, type Strategy } from '../src/index.js';
 import { forceStoreKind, type StoreKind } from '../src/offset-store.js';
 import { ReferenceAllocator, modelBandOffset } from './reference-model.js';
-import { splitMix64RandomInt } from './helpers.js';
+import { outcome, splitMix64RandomInt } from './helpers.js';
 
 export interface SoakReport { operations: number; episodes: number; failures: number; firstFailure?: string }
 
@@ -29,15 +29,6 @@ function chooser(seed: number) {
     x ^= x << 5; x >>>= 0;
     return x % n;
   };
-}
-
-function errorCode(fn: () => unknown): { value?: unknown; error?: string } {
-  try {
-    return { value: fn() };
-  } catch (error) {
-    if (error instanceof AllocatorError) return { error: error.code };
-    throw error;
-  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -82,14 +73,14 @@ function runEpisode(
     for (let i = 0; i < count; i++) {
       const roll = pick(100);
       if (roll < 35) {
-        const got = errorCode(() => real.allocateNextOffset());
+        const got = outcome(() => real.allocateNextOffset());
         const k = model.next();
         const want = typeof k === 'number' ? { value: k } : { error: k };
         if (got.value !== want.value || got.error !== want.error) return fail(`op ${i} allocateNextOffset`, got, want);
         if (typeof k === 'number') taken.push(k);
       } else if (roll < 50) {
         const k = pick(usable + 2) - 1;
-        const got = errorCode(() => real.allocateOffset(k));
+        const got = outcome(() => real.allocateOffset(k));
         const err = model.allocateOffset(k);
         if ((got.error ?? null) !== err) return fail(`op ${i} allocateOffset(${k})`, got.error, err);
         if (err === null) taken.push(k);
@@ -102,7 +93,7 @@ function runEpisode(
         const k = pick(usable);
         if (real.has(real.ipAt(k)) !== model.has(k)) return fail(`op ${i} has(ipAt(${k}))`, !model.has(k), model.has(k));
       } else if (roll < 90) {
-        const got = errorCode(() => real.allocateNext());
+        const got = outcome(() => real.allocateNext());
         const k = model.next();
         const want = typeof k === 'number' ? { value: real.ipAt(k) } : { error: k };
         if (got.value !== want.value || got.error !== want.error) return fail(`op ${i} allocateNext`, got, want);
@@ -110,7 +101,7 @@ function runEpisode(
       } else if (roll < 97) {
         const n = pick(12);
         const out = new Uint32Array(n);
-        const got = errorCode(() => real.allocateManyOffsets(out));
+        const got = outcome(() => real.allocateManyOffsets(out));
         const want = n > usable - model.used ? { error: 'ERR_FULL' } : { value: Array.from({ length: n }, () => model.next() as number) };
         const gotOffsets = got.error === undefined ? Array.from(out) : undefined;
         if (got.error !== want.error || JSON.stringify(gotOffsets) !== JSON.stringify(want.value)) return fail(`op ${i} allocateManyOffsets(${n})`, got.error ?? gotOffsets, want);

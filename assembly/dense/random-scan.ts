@@ -8,7 +8,7 @@ import {
   H_RESULT, H_RNG, H_USED, H_USED_STATIC, H_THRESHOLD_LOWER, H_THRESHOLD_UPPER, bandOf, sizeOf, usedOf, usedStaticOf,
 } from '../header';
 import { lemireStep, splitMixOutput } from '../random';
-import { denseFindFree, denseSetKnown, NONE } from './bitmap';
+import { denseFindFree, denseSetKnown } from './bitmap';
 import { level0Of } from './layout';
 
 const GOLDEN: u64 = 0x9E3779B97F4A7C15;
@@ -19,18 +19,19 @@ const ALL_ONES: u64 = ~(<u64>0);
   const addr = level0 + (<usize>(p >>> 6) << 3);
   const word = load<u64>(addr);
   const free = ~word & (ALL_ONES << (<u64>p & 63));
-  if (free == 0) return takeBeyondStartWord(h, p, band);
+  if (free == 0) return takeFirstFreeWrapping(h, p, <u32>sizeOf(h), band);
   // Padding bits are 1, so a hit in the start's word is always below size.
   const k = (p & ~63) + <u32>ctz(free);
   denseSetKnown(h, k, addr, word);
   return k;
 }
 
-// The start's word has nothing free at or after it: the first free offset after it, wrapping to
-// the band's start.
-function takeBeyondStartWord(h: usize, p: u32, band: u32): u32 {
-  let k = denseFindFree(h, p);
-  if (k == NONE) k = denseFindFree(h, band);
+// Takes the first free offset at or after `from` below `end`, else the first at or after `wrapTo`
+// (the caller knows [wrapTo, end) has one). NONE is above every end, so "none at all" and "past
+// the band" are one test.
+function takeFirstFreeWrapping(h: usize, from: u32, end: u32, wrapTo: u32): u32 {
+  let k = denseFindFree(h, from);
+  if (k >= end) k = denseFindFree(h, wrapTo);
   const at = level0Of(h) + (<usize>(k >>> 6) << 3);
   denseSetKnown(h, k, at, load<u64>(at));
   return k;
@@ -46,11 +47,7 @@ function takeInStaticBand(h: usize, band: u32, threshold: u32): u32 {
     n = lemireStep(splitMixOutput(state), band);
   } while (<u32>n < threshold);
   store<u64>(h + H_RNG, state);
-  let k = denseFindFree(h, <u32>(n >>> 32));
-  if (k >= band) k = denseFindFree(h, 0);
-  const at = level0Of(h) + (<usize>(k >>> 6) << 3);
-  denseSetKnown(h, k, at, load<u64>(at));
-  return k;
+  return takeFirstFreeWrapping(h, <u32>(n >>> 32), band, 0);
 }
 
 // count allocations to out (u32 each); the caller checked that count offsets are free.
