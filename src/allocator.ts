@@ -95,13 +95,13 @@ function readMaxAllocations(value: unknown): number {
 const TWO_32 = 2 ** 32;
 const TWO_31 = 2 ** 31;
 
-function readDrawModel(drawModel: unknown): number {
+export function readDrawModel(drawModel: unknown): number {
   if (drawModel === undefined) return KERNEL_DRAW_MODEL.bitmap;
   if (typeof drawModel === 'string' && Object.hasOwn(KERNEL_DRAW_MODEL, drawModel)) return KERNEL_DRAW_MODEL[drawModel as DrawModel];
   throw new TypeError(`options.drawModel must be one of ${Object.keys(KERNEL_DRAW_MODEL).map((s) => `'${s}'`).join(', ')}`);
 }
 
-function readStrategy(strategy: unknown): number {
+export function readStrategy(strategy: unknown): number {
   if (strategy === undefined) return KERNEL_STRATEGY['random-scan'];
   if (typeof strategy === 'string' && Object.hasOwn(KERNEL_STRATEGY, strategy)) {
     return KERNEL_STRATEGY[strategy as Strategy];

@@ -5,6 +5,10 @@
 export type AllocatorErrorCode =
   | 'ERR_INVALID_CIDR'
   | 'ERR_INVALID_IP'
+  /** A node port range that is not "base-max" (or one port) within 0–65535. */
+  | 'ERR_INVALID_PORT_RANGE'
+  /** A node port that is not an integer. */
+  | 'ERR_INVALID_PORT'
   | 'ERR_NOT_IN_RANGE'
   | 'ERR_ALLOCATED'
   | 'ERR_FULL'
@@ -96,4 +100,27 @@ export function drawsExhaustedError(): AllocatorError {
     'ERR_DRAWS_EXHAUSTED',
     "strategy 'uniform' gave up: its draw limit of redraws in a row all named allocated addresses; nothing was allocated",
   );
+}
+
+// The node port allocator's texts (portallocator/allocator.go): the same codes, worded for ports.
+
+export function portAlreadyAllocatedError(): AllocatorError {
+  return new AllocatorError('ERR_ALLOCATED', 'provided port is already allocated');
+}
+
+export function portNotInRangeError(range: string): AllocatorError {
+  return new AllocatorError('ERR_NOT_IN_RANGE', `provided port is not in the valid range. The range of valid ports is ${range}`);
+}
+
+export function mismatchedPortRangeError(): AllocatorError {
+  return new AllocatorError('ERR_MISMATCHED_NETWORK', 'the provided port range does not match the current port range');
+}
+
+export function invalidPortRangeError(text: unknown, reason: string): AllocatorError {
+  return new AllocatorError('ERR_INVALID_PORT_RANGE', `invalid port range ${describeInput(text)}: ${reason}`);
+}
+
+export function invalidPortError(port: unknown): AllocatorError {
+  const shown = typeof port === 'number' || typeof port === 'bigint' ? String(port) : describeInput(port);
+  return new AllocatorError('ERR_INVALID_PORT', `invalid port ${shown}: a port is an integer`);
 }

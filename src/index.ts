@@ -1,4 +1,8 @@
 export { ClusterIPAllocator, TraceOp } from './allocator.js';
+export { NodePortAllocator } from './node-port-allocator.js';
+export type { NodePortAllocatorOptions } from './node-port-allocator.js';
+export { describePortRange, nodePortBandOffset } from './port-range.js';
+export type { PortRangeInfo } from './port-range.js';
 export type { AllocatorOptions, AllocatorStats, BandStats, Strategy, DrawModel } from './allocator.js';
 export { AllocatorError } from './errors.js';
 export type { AllocatorErrorCode } from './errors.js';

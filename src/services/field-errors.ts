@@ -97,8 +97,12 @@ export class ServiceInternalError extends Error {
   /** The cause as the API server words it, without the "Internal error occurred: " prefix. */
   readonly detail: string;
 
-  constructor(detail: string) {
-    super(`Internal error occurred: ${detail}`);
+  /**
+   * `bare`: an error the API server reports as a 500 with its own text and no "Internal error
+   * occurred: " prefix (a plain Go error from the registry, such as "duplicate nodePort: {TCP 30001}").
+   */
+  constructor(detail: string, options: { bare?: boolean } = {}) {
+    super(options.bare ? detail : `Internal error occurred: ${detail}`);
     this.name = 'ServiceInternalError';
     this.detail = detail;
   }

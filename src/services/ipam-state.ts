@@ -1,7 +1,8 @@
 // The whole ServiceIPAM state as JSON-safe data: the bitmaps (RangeAllocation bytes in base64) the
 // version keeps, the ServiceCIDR and IPAddress objects (1.33+), and the Services.
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { invalidSnapshotError } from '../errors.js';
+import { AllocatorError, invalidSnapshotError } from '../errors.js';
+import { parsePortRange } from '../port-range.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
 import type { IPAddress, ServiceCIDR } from './network-objects.js';
 import { NONE, isExternalName, isHeadless, serviceKey } from './service-fields.js';
@@ -11,6 +12,9 @@ export interface IPAMState {
   version: 2;
   kubernetesVersion: string;
   serviceClusterIPRange: string;
+  /** The node port range and its RangeAllocation bitmap (base64); absent in states written before 0.2.0. */
+  serviceNodePortRange?: string;
+  nodePorts?: string;
   /** RangeAllocation bitmaps: the allocator (1.29–1.32) or the dual-write copy (1.33); none later. */
   ranges: Array<{ range: string; data: string }>;
   serviceCIDRs: ServiceCIDR[];
@@ -44,6 +48,8 @@ export interface CheckedState {
   version: 1 | 2;
   kubernetesVersion?: string;
   serviceClusterIPRange: string;
+  serviceNodePortRange?: string;
+  nodePorts?: Uint8Array;
   legacy?: boolean;
   ranges: Array<{ range: string; data: Uint8Array }>;
   serviceCIDRs: ServiceCIDR[];
@@ -77,6 +83,9 @@ export function checkState(state: unknown): CheckedState {
     });
     return value as never[];
   };
+  if (state.serviceNodePortRange !== undefined && typeof state.serviceNodePortRange !== 'string') throw invalidSnapshotError('serviceNodePortRange must be a string');
+  if (state.nodePorts !== undefined && typeof state.nodePorts !== 'string') throw invalidSnapshotError('nodePorts must be base64 text');
+  if ((state.nodePorts === undefined) !== (state.serviceNodePortRange === undefined)) throw invalidSnapshotError('serviceNodePortRange and nodePorts come together');
   const services = new Map<string, Service>();
   state.services.forEach((service, i) => {
     if (!isObject(service) || !isObject(service.metadata) || typeof service.metadata.name !== 'string' || service.metadata.name === '') {
@@ -90,12 +99,23 @@ export function checkState(state: unknown): CheckedState {
     version: state.version,
     kubernetesVersion: typeof state.kubernetesVersion === 'string' ? state.kubernetesVersion : undefined,
     serviceClusterIPRange: state.serviceClusterIPRange,
+    serviceNodePortRange: state.serviceNodePortRange === undefined ? undefined : canonicalPortRange(state.serviceNodePortRange as string),
+    nodePorts: state.nodePorts === undefined ? undefined : fromBase64(state.nodePorts, 'nodePorts'),
     legacy: state.legacy === true,
     ranges,
     serviceCIDRs: list(state.serviceCIDRs, 'serviceCIDRs', 'ServiceCIDR'),
     ipAddresses: list(state.ipAddresses, 'ipAddresses', 'IPAddress'),
     services,
   };
+}
+
+function canonicalPortRange(text: string): string {
+  try {
+    return parsePortRange(text).text;
+  } catch (error) {
+    if (error instanceof AllocatorError) throw invalidSnapshotError(`serviceNodePortRange: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Canonical IPs a stored Service holds, parsed as the API server parses them (sloppily). */

@@ -19,7 +19,7 @@ import {
   ServiceExistsError, ServiceInternalError, ServiceNotFoundError, ServiceValidationError, invalid, type FieldError,
 } from './field-errors.js';
 import {
-  NONE, familyOf, ipsByFamily, isExternalName, isHeadless, serviceKey, type IPFamily, type IPTextRules,
+  NONE, familyOf, ipsByFamily, isExternalName, isHeadless, needsHealthCheck, needsNodePort, serviceKey, type IPFamily, type IPTextRules,
 } from './service-fields.js';
 import { defaultOnRead, dropTypeDependentFields, normalizeClusterIPs, patchAllocatedValues, setServiceDefaults } from './service-defaults.js';
 import { initIPFamilyFields, isMatchingPreferDualStack } from './ip-families.js';
@@ -35,12 +35,19 @@ import { checkState, serviceIPs, toBase64, type IPAMState } from './ipam-state.j
 import { versionProfile, type VersionProfile } from './versions.js';
 import { IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, clone, type IPAddress, type ServiceCIDR } from './network-objects.js';
 import { prefixContainsIP, addressValue } from './meta-allocator.js';
+import { NodePortAllocator } from '../node-port-allocator.js';
+import {
+  NodePortOperation, allocHealthCheckNodePort, heldNodePorts, initNodePorts, releaseNodePorts, updateHealthCheckNodePort, updateNodePorts,
+} from './node-ports.js';
+import { repairNodePorts, type NodePortRepairReport } from './repair-node-ports.js';
 
 export { serviceKey };
 
 export interface ServiceIPAMOptions {
   /** The kube-apiserver flag: one CIDR, or two of different families; the first is primary. */
   serviceClusterIPRange?: string;
+  /** The kube-apiserver flag --service-node-port-range, "base-max" (default "30000-32767"). */
+  serviceNodePortRange?: string;
   /** '1.29' … '1.36' (default '1.36', the current release): which API server to be. */
   kubernetesVersion?: string;
   /** Seeds every range's generator (and the order of Go's randomised choices) for repeatable runs. */
@@ -68,8 +75,14 @@ export interface RequestOptions {
   warnings?: string[];
 }
 
-export type RepairReport = BitmapRepairReport | IPAddressRepairReport;
+/** What the IP repair controller finds (per the version's model), plus the node port repair's findings. */
+export type RepairReport = (BitmapRepairReport | IPAddressRepairReport) & { nodePorts: NodePortRepairReport };
 export type { RepairOptions };
+
+/** Kubernetes' default --service-node-port-range. */
+export const DEFAULT_SERVICE_NODE_PORT_RANGE = '30000-32767';
+/** Mixed into the base seed for the node port range, so it draws apart from the IP ranges. */
+const NODE_PORT_SEED_SALT = 0x6e6f6465706f7274n;
 
 /** The port default/kubernetes forwards to: kube-apiserver's --secure-port default. */
 const APISERVER_SECURE_PORT = 6443;
@@ -104,6 +117,8 @@ export class ServiceIPAM {
   readonly families: readonly IPFamily[];
   /** Canonical service CIDRs, in flag order. */
   readonly ranges: readonly string[];
+  /** The canonical node port range, "base-max". */
+  readonly serviceNodePortRange: string;
   readonly #flag: ParsedCIDR[];
   readonly #options: ServiceIPAMOptions;
   readonly #now: () => number;
@@ -112,7 +127,9 @@ export class ServiceIPAM {
   #bitmaps = new Map<IPFamily, BitmapFamilyAllocator>();
   #registry: ServiceCIDRRegistry | null = null;
   #services = new Map<string, Service>();
+  #nodePorts: NodePortAllocator;
   readonly #leakPasses = new Map<string, number>();
+  readonly #portLeakPasses = new Map<number, number>();
 
   constructor(options: ServiceIPAMOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -130,7 +147,14 @@ export class ServiceIPAM {
     this.#flag = parseServiceClusterIPRange(options.serviceClusterIPRange, this.profile);
     this.ranges = this.#flag.map((c) => c.cidr);
     this.families = this.#flag.map((c) => (c.family === 4 ? 'IPv4' : 'IPv6'));
-    this.#buildAllocators();
+    this.#nodePorts = this.#buildNodePortAllocator();
+    this.serviceNodePortRange = this.#nodePorts.portRange;
+    try {
+      this.#buildAllocators();
+    } catch (error) {
+      this.#nodePorts.dispose();
+      throw error;
+    }
     if (options.reserveKubernetesService !== false) this.#ensureKubernetesService();
   }
 
@@ -154,6 +178,20 @@ export class ServiceIPAM {
       allocatorOptions: (cidr) => this.#allocatorOptions(cidr),
       dualWrite: this.profile.dualWrite,
     });
+  }
+
+  // The node port allocator is the bitmap one in every version (ports never moved to objects).
+  #buildNodePortAllocator(): NodePortAllocator {
+    const { randomInt, strategy } = this.#options;
+    const range = this.#options.serviceNodePortRange ?? DEFAULT_SERVICE_NODE_PORT_RANGE;
+    return randomInt
+      ? new NodePortAllocator(range, { randomInt, strategy })
+      : new NodePortAllocator(range, { seed: BigInt.asUintN(64, this.#baseSeed! ^ NODE_PORT_SEED_SALT), strategy });
+  }
+
+  /** The node port allocator, to read (changing it bypasses the Service records). */
+  get nodePortAllocator(): NodePortAllocator {
+    return this.#nodePorts;
   }
 
   #familyAllocator(family: IPFamily): FamilyAllocator | undefined {
@@ -202,6 +240,10 @@ export class ServiceIPAM {
     this.#check(name, initIPFamilyFields(service, undefined, this, rules));
     const txn = new Transaction();
     this.#allocClusterIPs(service, txn);
+    this.#allocNodePorts(txn, (op) => {
+      initNodePorts(service, op);
+      if (needsHealthCheck(service)) allocHealthCheckNodePort(service, op);
+    });
     try {
       setStatus(service, { loadBalancer: {} });
       this.#check(name, validateService(service, rules));
@@ -236,6 +278,12 @@ export class ServiceIPAM {
     this.#check(name, initIPFamilyFields(service, old, this, rules));
     const txn = new Transaction();
     this.#updateClusterIPs(service, old, txn);
+    this.#allocNodePorts(txn, (op) => {
+      const type = service.spec?.type;
+      if (needsNodePort(old) && (type === 'ExternalName' || type === 'ClusterIP')) releaseNodePorts(old, op);
+      if (needsNodePort(service)) updateNodePorts(service, old, op);
+      updateHealthCheckNodePort(service, old, op);
+    });
     try {
       setStatus(service, clone(old.status) ?? { loadBalancer: {} });
       dropTypeDependentFields(service, old);
@@ -259,6 +307,22 @@ export class ServiceIPAM {
     if (!stored) throw new ServiceNotFoundError(key);
     this.#services.delete(key);
     for (const [family, text] of ipsByFamily(stored)) this.#release(family, text);
+    for (const port of heldNodePorts(stored)) this.#nodePorts.release(port);
+  }
+
+  // txnAllocNodePorts / txnUpdateNodePorts: after the cluster IPs, in the same transaction — a node
+  // port failure gives back this request's IPs and ports; releases wait for the commit.
+  #allocNodePorts(txn: Transaction, allocate: (op: NodePortOperation) => void): void {
+    const op = new NodePortOperation(this.#nodePorts);
+    try {
+      allocate(op);
+    } catch (error) {
+      op.revert();
+      txn.revert();
+      throw error;
+    }
+    txn.onRevert(() => op.revert());
+    txn.onCommit(() => op.commit());
   }
 
   #check(name: string, errors: FieldError[]): void {
@@ -421,6 +485,11 @@ export class ServiceIPAM {
    * allocations: the legacy bitmap repair up to 1.32, the IPAddress repair from 1.33.
    */
   repair(services: Service[] = this.list(), options: RepairOptions = {}): RepairReport {
+    const report = this.#repairIPs(services, options);
+    return { ...report, nodePorts: repairNodePorts(this.#nodePorts, services, options, this.#portLeakPasses) };
+  }
+
+  #repairIPs(services: Service[], options: RepairOptions): BitmapRepairReport | IPAddressRepairReport {
     if (!this.#registry) {
       const allocators = new Map([...this.#bitmaps].map(([family, a]) => [family, a.allocator] as [IPFamily, ClusterIPAllocator]));
       return repairBitmaps(allocators, services, options, this.#leakPasses);
@@ -442,7 +511,7 @@ export class ServiceIPAM {
 
   /** Prometheus text exposition with the API server's ClusterIP allocator metrics. */
   metrics(): string {
-    return metricsText(this.#metricRows());
+    return metricsText(this.#metricRows(), this.#nodePorts.stats());
   }
 
   #metricRows(): CIDRMetrics[] {
@@ -489,6 +558,8 @@ export class ServiceIPAM {
       version: 2,
       kubernetesVersion: this.kubernetesVersion,
       serviceClusterIPRange: this.ranges.join(','),
+      serviceNodePortRange: this.serviceNodePortRange,
+      nodePorts: toBase64(this.#nodePorts.snapshot().data),
       ranges: bitmaps.map((a) => {
         const snap = a.snapshot();
         return { range: snap.range, data: toBase64(snap.data) };
@@ -509,6 +580,9 @@ export class ServiceIPAM {
     if (checked.serviceClusterIPRange !== this.ranges.join(',')) {
       throw new AllocatorError('ERR_MISMATCHED_NETWORK', `the provided network does not match the current range (state: ${checked.serviceClusterIPRange}, configured: ${this.ranges.join(',')})`);
     }
+    if (checked.serviceNodePortRange !== undefined && checked.serviceNodePortRange !== this.serviceNodePortRange) {
+      throw new AllocatorError('ERR_MISMATCHED_NETWORK', `the provided port range does not match the current port range (state: ${checked.serviceNodePortRange}, configured: ${this.serviceNodePortRange})`);
+    }
     if (checked.version === 2 && checked.kubernetesVersion !== this.kubernetesVersion) {
       throw new AllocatorError('ERR_MISMATCHED_NETWORK', `the state is of Kubernetes ${checked.kubernetesVersion}, this ServiceIPAM is ${this.kubernetesVersion}`);
     }
@@ -523,7 +597,9 @@ export class ServiceIPAM {
     this.#bitmaps = fresh.#bitmaps;
     this.#registry = fresh.#registry;
     this.#services = fresh.#services;
+    this.#nodePorts = fresh.#nodePorts;
     this.#leakPasses.clear();
+    this.#portLeakPasses.clear();
   }
 
   #load(checked: ReturnType<typeof checkState>): void {
@@ -567,13 +643,44 @@ export class ServiceIPAM {
         }
       }
     }
+    this.#loadNodePorts(checked);
     for (const [key, service] of checked.services) this.#services.set(key, clone(service));
+  }
+
+  // The port bitmap from the state, or (states written before node ports existed) rebuilt from the
+  // Services; either way every port a Service holds must be allocated, and by one Service only.
+  #loadNodePorts(checked: ReturnType<typeof checkState>): void {
+    const holders = new Map<number, string>();
+    for (const [key, service] of checked.services) {
+      for (const port of heldNodePorts(service)) {
+        if (!Number.isInteger(port)) throw invalidSnapshotError(`service ${key} holds node port ${JSON.stringify(port)}, which is not a port`);
+        const other = holders.get(port);
+        if (other) throw invalidSnapshotError(`node port ${port} is held by two services (${other} and ${key})`);
+        holders.set(port, key);
+      }
+    }
+    if (checked.nodePorts !== undefined) {
+      this.#nodePorts.restore({ range: this.serviceNodePortRange, data: checked.nodePorts });
+      for (const [port, key] of holders) {
+        if (!this.#nodePorts.has(port)) throw invalidSnapshotError(`service ${key} holds node port ${port}, which the port range does not have allocated`);
+      }
+      return;
+    }
+    for (const [port, key] of holders) {
+      try {
+        this.#nodePorts.allocate(port);
+      } catch (error) {
+        if (error instanceof AllocatorError) throw invalidSnapshotError(`service ${key} holds node port ${port}: ${error.message}`);
+        throw error;
+      }
+    }
   }
 
   /** Frees the allocators' kernel memory; the ServiceIPAM must not be used afterwards. */
   dispose(): void {
     for (const bitmap of this.#bitmaps.values()) bitmap.dispose();
     this.#registry?.dispose();
+    this.#nodePorts.dispose();
   }
 }
 

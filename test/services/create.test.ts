@@ -2,7 +2,7 @@
 // server's own tests. Default version (1.36) unless a case names another.
 import { describe, expect, it } from 'vitest';
 import { ServiceExistsError, ServiceIPAM, ServiceInternalError } from '../../src/index.js';
-import { DUAL, SINGLE_V4, SINGLE_V6, bare, emptyIPAM, expectFieldErrors, ipamState, svc } from './helpers.js';
+import { DUAL, SINGLE_V4, SINGLE_V6, bare, cleanNodePorts, emptyIPAM, expectFieldErrors, ipamState, svc } from './helpers.js';
 
 const v4 = /^10\.96\.\d+\.\d+$/;
 const v6 = /^fd00:10:96::[0-9a-f]{1,4}$/;
@@ -226,7 +226,7 @@ describe('dual-stack create whose second family fails', () => {
       ipam.create(svc('six', { clusterIP: 'fd00:10:96::a', ipFamilies: ['IPv6'] }));
       try { ipam.create(request); } catch { /* expected */ }
       if (!ipam.isAllocated('10.96.0.20')) continue;
-      expect(ipam.repair(undefined, { apply: true })).toEqual({ model: 'ipaddress', events: [], actions: [] });
+      expect(ipam.repair(undefined, { apply: true })).toEqual({ model: 'ipaddress', events: [], actions: [], nodePorts: cleanNodePorts });
       now += 61_000;
       const report = ipam.repair(undefined, { apply: true });
       expect(report.model === 'ipaddress' && report.events.map((e) => e.message)).toEqual(['IPAddress: 10.96.0.20 for Service default/both appears to have leaked: cleaning up']);

@@ -44,3 +44,6 @@ export function manualClock(start = Date.parse('2026-01-01T00:00:00Z')) {
   let now = start;
   return { now: () => now, advance: (ms: number) => { now += ms; } };
 }
+
+/** The node port part of a repair report that found nothing, for the default range. */
+export const cleanNodePorts = { range: '30000-32767', notAllocated: [], duplicates: [], outOfRange: [], leaked: [] };

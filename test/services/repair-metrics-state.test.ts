@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AllocatorError, ServiceIPAM } from '../../src/index.js';
-import { DUAL, SINGLE_V4, emptyIPAM, svc } from './helpers.js';
+import { DUAL, SINGLE_V4, cleanNodePorts, emptyIPAM, svc } from './helpers.js';
 
 describe('legacy repair (1.29–1.32)', () => {
   it('reports every category and changes nothing without apply', () => {
@@ -45,7 +45,7 @@ describe('legacy repair (1.29–1.32)', () => {
     expect(ipam.allocator('IPv4')?.has('10.96.0.21')).toBe(true);
     expect(pass().leaked).toEqual([{ ip: '10.96.0.21', passes: 3, released: true }]);
     expect(ipam.allocator('IPv4')?.has('10.96.0.21')).toBe(false);
-    expect(pass()).toEqual({ model: 'bitmap', leaked: [], duplicates: [], outOfRange: [], notAllocated: [], invalid: [] });
+    expect(pass()).toEqual({ model: 'bitmap', leaked: [], duplicates: [], outOfRange: [], notAllocated: [], invalid: [], nodePorts: cleanNodePorts });
   });
 });
 

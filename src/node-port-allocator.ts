@@ -1,0 +1,249 @@
+// NodePortAllocator: the node port range of a cluster (--service-node-port-range), allocated as
+// kube-apiserver's portallocator does — the same banded random scan as cluster IPs (KEP-3668), on
+// the same kernel. A port is an offset (port − base); the kernel never learns about ports.
+import {
+  AllocatorError, disposedError, drawsExhaustedError, invalidPortError, invalidSnapshotError, mismatchedPortRangeError,
+  portAlreadyAllocatedError, portNotInRangeError, rangeFullError, reentrantError,
+} from './errors.js';
+import { drawsRunning } from './kernel.js';
+import { OffsetStore } from './offset-store.js';
+import { readDrawModel, readStrategy, type AllocatorStats, type BandStats, type DrawModel, type Strategy } from './allocator.js';
+import { readRandomSource, type RandomInt } from './random-source.js';
+import { nodePortBandOffset, parsePortRange, portRangeInfoOf, type PortRange, type PortRangeInfo } from './port-range.js';
+import type { RangeSnapshot } from './snapshot-input.js';
+import { STORE } from './internal.js';
+
+export interface NodePortAllocatorOptions {
+  /** Seed of the built-in SplitMix64 generator: same seed, same calls -> same ports. */
+  seed?: number | bigint;
+  /** External draws: must return a bigint in [0, n). Excludes `seed`. */
+  randomInt?: RandomInt;
+  /** As for ClusterIPAllocator: 'random-scan' (default, Kubernetes), 'sequential' or 'uniform'. */
+  strategy?: Strategy;
+  /** As for ClusterIPAllocator; the node port allocator of every version is the bitmap one (default). */
+  drawModel?: DrawModel;
+  /** false: no static band, as before KEP-3668 (for comparisons such as `clusterip simulate`). */
+  staticBand?: boolean;
+}
+
+const leakedStores = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<OffsetStore>((store) => store.destroy())
+  : undefined;
+
+const bandStats = (size: number, used: number): BandStats => ({ size: BigInt(size), used, free: BigInt(size - used) });
+
+export class NodePortAllocator {
+  /** The canonical range, "base-max". */
+  readonly portRange: string;
+  readonly #range: PortRange;
+  readonly #bandOffset: number;
+  #store: OffsetStore | null;
+  #staticAllocations = 0;
+  #dynamicAllocations = 0;
+  #staticErrors = 0;
+  #dynamicErrors = 0;
+
+  constructor(range: string, options: NodePortAllocatorOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    this.#range = parsePortRange(range);
+    this.portRange = this.#range.text;
+    if (options.staticBand !== undefined && typeof options.staticBand !== 'boolean') throw new TypeError('options.staticBand must be a boolean');
+    this.#bandOffset = options.staticBand === false ? 0 : nodePortBandOffset(this.#range.size);
+    const strategy = readStrategy(options.strategy);
+    const drawModel = readDrawModel(options.drawModel);
+    const source = readRandomSource(options.seed, options.randomInt);
+    const store = new OffsetStore({
+      sizeLow: this.#range.size, sizeHigh: 0, band: this.#bandOffset, strategy, drawModel,
+      seedLow: source.seedLow, seedHigh: source.seedHigh, randomInt: source.randomInt,
+    });
+    this.#store = store;
+    leakedStores?.register(this, store);
+  }
+
+  /** A new allocator for the snapshot's range ("30000-32767"), holding its ports. */
+  static fromSnapshot(snapshot: RangeSnapshot, options?: NodePortAllocatorOptions): NodePortAllocator {
+    const range = (snapshot as Partial<RangeSnapshot> | null)?.range;
+    let allocator: NodePortAllocator;
+    try {
+      allocator = new NodePortAllocator(range as string, options);
+    } catch (error) {
+      if (error instanceof AllocatorError && error.code === 'ERR_INVALID_PORT_RANGE') throw invalidSnapshotError(`range: ${error.message}`);
+      throw error;
+    }
+    try {
+      allocator.restore(snapshot);
+    } catch (error) {
+      allocator.dispose();
+      throw error;
+    }
+    return allocator;
+  }
+
+  /** The band layout: static 30000–30085, dynamic 30086–32767 for the default range. */
+  get range(): PortRangeInfo {
+    return portRangeInfoOf(this.#range, this.#bandOffset);
+  }
+
+  #live(): OffsetStore {
+    const store = this.#store;
+    if (store === null || drawsRunning !== 0) throw drawsRunning !== 0 ? reentrantError() : disposedError();
+    return store;
+  }
+
+  // The offset of an integer port, or -1 outside the range. Anything but an integer is refused:
+  // Kubernetes ports are Go ints, and rounding 30000.5 to some port would be a silent wrong answer.
+  #offsetOf(port: unknown): number {
+    if (typeof port !== 'number' || !Number.isInteger(port)) throw invalidPortError(port);
+    const offset = port - this.#range.base;
+    return offset >= 0 && offset < this.#range.size ? offset : -1;
+  }
+
+  /** Allocates a specific port (static). */
+  allocate(port: number): number {
+    const store = this.#live();
+    const offset = this.#offsetOf(port);
+    if (offset < 0) {
+      this.#staticErrors++;
+      throw portNotInRangeError(this.portRange);
+    }
+    if (!store.take(offset, 0)) {
+      this.#staticErrors++;
+      throw portAlreadyAllocatedError();
+    }
+    this.#staticAllocations++;
+    return port;
+  }
+
+  /** Allocates a free port the way Kubernetes does (dynamic). */
+  allocateNext(): number {
+    const store = this.#live();
+    const offset = store.takeNext();
+    if (offset < 0) throw this.#takeNextFailed(store);
+    this.#dynamicAllocations++;
+    return this.#range.base + offset;
+  }
+
+  /** count dynamic allocations, all or nothing: equal to count calls of allocateNext(). */
+  allocateMany(count: number): number[] {
+    const store = this.#live();
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${String(count)}`);
+    if (count > this.#range.size - store.used()) {
+      this.#dynamicErrors++;
+      throw rangeFullError();
+    }
+    const offsets = new Uint32Array(count);
+    if (store.takeMany(count, offsets) === undefined) throw drawsExhaustedError();
+    this.#dynamicAllocations += count;
+    return Array.from(offsets, (offset) => this.#range.base + offset);
+  }
+
+  /** Frees a port. Returns true if it was allocated; out of range or free -> false (no error, as upstream). */
+  release(port: number): boolean {
+    const store = this.#live();
+    const offset = this.#offsetOf(port);
+    return offset >= 0 && store.release(offset, 0);
+  }
+
+  /** Frees every listed port; returns how many were allocated. Any non-integer -> nothing freed. */
+  releaseMany(ports: Iterable<number>): number {
+    this.#live();
+    const offsets: number[] = [];
+    for (const port of ports) {
+      const offset = this.#offsetOf(port);
+      if (offset >= 0) offsets.push(offset);
+    }
+    const store = this.#live();
+    return store.releaseOffsets(offsets);
+  }
+
+  has(port: number): boolean {
+    const store = this.#live();
+    const offset = this.#offsetOf(port);
+    return offset >= 0 && store.has(offset, 0);
+  }
+
+  /** Whether the port is in the range (allocated or not). */
+  contains(port: number): boolean {
+    this.#live();
+    return this.#offsetOf(port) >= 0;
+  }
+
+  get used(): number { return this.#live().used(); }
+
+  get free(): bigint { return BigInt(this.#range.size - this.#live().used()); }
+
+  /** Bytes of WebAssembly memory this allocator holds. */
+  get memoryBytes(): number { return this.#live().memoryBytes(); }
+
+  stats(): AllocatorStats {
+    const store = this.#live();
+    const used = store.used();
+    const usedStatic = store.usedStatic();
+    return {
+      ...bandStats(this.#range.size, used),
+      static: bandStats(this.#bandOffset, usedStatic),
+      dynamic: bandStats(this.#range.size - this.#bandOffset, used - usedStatic),
+      allocations: { static: this.#staticAllocations, dynamic: this.#dynamicAllocations },
+      errors: { static: this.#staticErrors, dynamic: this.#dynamicErrors },
+    };
+  }
+
+  /** Allocated ports in ascending order. */
+  *[Symbol.iterator](): IterableIterator<number> {
+    const store = this.#live();
+    for (const chunk of store.denseChunks()) for (let i = 0; i < chunk.length; i++) yield this.#range.base + chunk[i];
+  }
+
+  /** RangeAllocation: range "30000-32767", data the bitmap of port − base (big-endian, no leading zeros). */
+  snapshot(): RangeSnapshot {
+    return { range: this.portRange, data: this.#live().bitmapBytes() };
+  }
+
+  /**
+   * Replaces the allocation state with a snapshot of the same range; counters are kept. The range
+   * string is compared as Kubernetes does, after parsing ("30000-32767" and " 30000-32767" match).
+   */
+  restore(snapshot: RangeSnapshot): void {
+    this.#live();
+    if (snapshot === null || typeof snapshot !== 'object') throw invalidSnapshotError('expected an object { range, data }');
+    const { range, data } = snapshot as Partial<RangeSnapshot>;
+    if (typeof range !== 'string') throw invalidSnapshotError('range must be a port range string');
+    if (!(data instanceof Uint8Array)) throw invalidSnapshotError('data must be a Uint8Array');
+    let parsed: PortRange;
+    try {
+      parsed = parsePortRange(range);
+    } catch (error) {
+      if (error instanceof AllocatorError) throw invalidSnapshotError(`range: ${error.message}`);
+      throw error;
+    }
+    const store = this.#live();
+    if (parsed.text !== this.portRange) throw mismatchedPortRangeError();
+    let first = 0;
+    while (first < data.length && data[first] === 0) first++;
+    const significant = data.subarray(first);
+    if (significant.length > store.bitmapBytesNeeded() || !store.restoreBitmap(significant)) {
+      throw invalidSnapshotError(`data has bits beyond the ${this.#range.size} ports of ${this.portRange}`);
+    }
+  }
+
+  /** For this package's tests (src/internal.ts): the offset store behind the allocator. */
+  [STORE](): OffsetStore | null {
+    return this.#store;
+  }
+
+  /** Frees the kernel memory. Every later call (but dispose) throws ERR_DISPOSED. */
+  dispose(): void {
+    if (drawsRunning !== 0) throw reentrantError();
+    const store = this.#store;
+    if (store === null) return;
+    store.destroy();
+    this.#store = null;
+  }
+
+  // As for IPs: a full range is a counted dynamic error; uniform rejection giving up is not.
+  #takeNextFailed(store: OffsetStore): AllocatorError {
+    if (store.used() < this.#range.size) return drawsExhaustedError();
+    this.#dynamicErrors++;
+    return rangeFullError();
+  }
+}

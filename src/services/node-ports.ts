@@ -1,0 +1,199 @@
+// The node port half of the Service allocation stage (storage/alloc.go): which ports a Service
+// gets on create and update, which it gives back, and the health-check node port. Ports are
+// taken from the NodePortAllocator at once and recorded; releases wait for the commit, and a
+// request that fails gives back what it took (portallocator.PortAllocationOperation).
+import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
+import { AllocatorError } from '../errors.js';
+import type { NodePortAllocator } from '../node-port-allocator.js';
+import { ServiceInternalError, ServiceValidationError, invalid } from './field-errors.js';
+import { needsHealthCheck, needsNodePort } from './service-fields.js';
+
+export class NodePortOperation {
+  readonly #allocator: NodePortAllocator;
+  readonly #allocated: number[] = [];
+  readonly #releaseDeferred: number[] = [];
+
+  constructor(allocator: NodePortAllocator) {
+    this.#allocator = allocator;
+  }
+
+  allocate(port: number): void {
+    this.#allocator.allocate(port);
+    this.#allocated.push(port);
+  }
+
+  allocateNext(): number {
+    const port = this.#allocator.allocateNext();
+    this.#allocated.push(port);
+    return port;
+  }
+
+  releaseDeferred(port: number): void {
+    this.#releaseDeferred.push(port);
+  }
+
+  /** The request succeeded: the deferred releases happen. */
+  commit(): void {
+    for (const port of this.#releaseDeferred.splice(0)) this.#release(port);
+    this.#allocated.length = 0;
+  }
+
+  /** The request failed: what it took goes back; nothing deferred is released. */
+  revert(): void {
+    for (const port of this.#allocated.splice(0).reverse()) this.#release(port);
+    this.#releaseDeferred.length = 0;
+  }
+
+  // Stored Services may hold any number (a restored state, a port outside today's range).
+  #release(port: number): void {
+    if (Number.isInteger(port)) this.#allocator.release(port);
+  }
+}
+
+/** shouldAllocateNodePorts: NodePort always; LoadBalancer unless allocateLoadBalancerNodePorts is false. */
+function allocatesNodePorts(service: Service): boolean {
+  const type = service.spec?.type;
+  return type === 'NodePort' || (type === 'LoadBalancer' && service.spec?.allocateLoadBalancerNodePorts !== false);
+}
+
+/** The non-zero nodePorts of a Service, in port order, repeats kept (collectServiceNodePorts). */
+export function collectServiceNodePorts(service: Service): number[] {
+  return (service.spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n !== 0);
+}
+
+function nodePortField(index: number): string {
+  return `spec.ports[${index}].nodePort`;
+}
+
+function rejected(service: Service, index: number, port: number, error: unknown): never {
+  if (!(error instanceof AllocatorError)) throw error;
+  throw new ServiceValidationError(service.metadata?.name ?? '', [invalid(nodePortField(index), port, error.message)]);
+}
+
+function dynamicFailed(error: unknown): never {
+  if (!(error instanceof AllocatorError)) throw error;
+  throw new ServiceInternalError(`failed to allocate a nodePort: ${error.message}`);
+}
+
+/**
+ * Create (initNodePorts): entries are keyed by port number — a later entry with the same port and
+ * no nodePort shares the earlier one's (53/TCP and 53/UDP), and a nodePort requested on any entry
+ * of that number is the one used.
+ */
+export function initNodePorts(service: Service, op: NodePortOperation): void {
+  if (!needsNodePort(service)) return;
+  const ports: ServicePort[] = service.spec?.ports ?? [];
+  const byPortNumber = new Map<number, number>();
+  const allocate = allocatesNodePorts(service);
+  ports.forEach((servicePort, i) => {
+    const requested = servicePort.nodePort ?? 0;
+    if (requested === 0 && !allocate) return;
+    const shared = byPortNumber.get(servicePort.port) ?? 0;
+    if (shared === 0) {
+      const wanted = ports.find((p) => p.port === servicePort.port && (p.nodePort ?? 0) !== 0)?.nodePort ?? 0;
+      if (wanted !== 0) {
+        try {
+          op.allocate(wanted);
+        } catch (error) {
+          rejected(service, i, wanted, error);
+        }
+        servicePort.nodePort = wanted;
+        byPortNumber.set(servicePort.port, wanted);
+      } else {
+        let port: number;
+        try {
+          port = op.allocateNext();
+        } catch (error) {
+          dynamicFailed(error);
+        }
+        servicePort.nodePort = port;
+        byPortNumber.set(servicePort.port, port);
+      }
+    } else if (requested !== shared) {
+      if (requested === 0) {
+        servicePort.nodePort = shared;
+      } else {
+        try {
+          op.allocate(requested);
+        } catch (error) {
+          rejected(service, i, requested, error);
+        }
+      }
+    }
+  });
+}
+
+/**
+ * Update (updateNodePorts): a requested port the old Service did not hold is allocated, each new
+ * zero entry gets its own port, and old ports the new Service no longer lists are released at
+ * commit. Two entries with the same protocol and nodePort fail as upstream's plain error does.
+ */
+export function updateNodePorts(service: Service, old: Service, op: NodePortOperation): void {
+  const oldPorts = collectServiceNodePorts(old);
+  const seen = new Set<string>();
+  const allocatedHere = new Set<number>();
+  const allocate = allocatesNodePorts(service);
+  (service.spec?.ports ?? []).forEach((servicePort, i) => {
+    let port = servicePort.nodePort ?? 0;
+    if (port === 0 && !allocate) return;
+    if (port !== 0) {
+      if (!oldPorts.includes(port) && !allocatedHere.has(port)) {
+        try {
+          op.allocate(port);
+        } catch (error) {
+          rejected(service, i, port, error);
+        }
+        allocatedHere.add(port);
+      }
+    } else {
+      try {
+        port = op.allocateNext();
+      } catch (error) {
+        dynamicFailed(error);
+      }
+      servicePort.nodePort = port;
+    }
+    const protocol = servicePort.protocol ?? 'TCP';
+    const key = `${protocol}/${port}`;
+    if (seen.has(key)) throw new ServiceInternalError(`duplicate nodePort: {${protocol} ${port}}`, { bare: true });
+    seen.add(key);
+  });
+  const newPorts = collectServiceNodePorts(service);
+  for (const port of oldPorts) if (!newPorts.includes(port)) op.releaseDeferred(port);
+}
+
+/** Releases every nodePort of a Service leaving NodePort/LoadBalancer (at commit). */
+export function releaseNodePorts(old: Service, op: NodePortOperation): void {
+  for (const port of collectServiceNodePorts(old)) op.releaseDeferred(port);
+}
+
+/** allocHealthCheckNodePort: the requested one, or any; a failure is an internal error, requested or not. */
+export function allocHealthCheckNodePort(service: Service, op: NodePortOperation): void {
+  const spec = service.spec!;
+  const requested = spec.healthCheckNodePort ?? 0;
+  try {
+    if (requested !== 0) op.allocate(requested);
+    else spec.healthCheckNodePort = op.allocateNext();
+  } catch (error) {
+    if (!(error instanceof AllocatorError)) throw error;
+    // Upstream prints the (shadowed, still zero) port in the dynamic case.
+    throw new ServiceInternalError(requested !== 0
+      ? `failed to allocate requested HealthCheck NodePort ${requested}: ${error.message}`
+      : `failed to allocate a HealthCheck NodePort 0: ${error.message}`);
+  }
+}
+
+/** updateHealthCheckNodePort: allocate when it becomes needed, release (at commit) when it stops being needed. */
+export function updateHealthCheckNodePort(service: Service, old: Service, op: NodePortOperation): void {
+  const needed = needsHealthCheck(old);
+  const needs = needsHealthCheck(service);
+  if (!needed && needs) allocHealthCheckNodePort(service, op);
+  else if (needed && !needs) op.releaseDeferred(old.spec?.healthCheckNodePort ?? 0);
+}
+
+/** Every node port a stored Service holds (its nodePorts once each, and its health-check port). */
+export function heldNodePorts(service: Service): number[] {
+  const ports = new Set(collectServiceNodePorts(service));
+  if (needsHealthCheck(service) && (service.spec?.healthCheckNodePort ?? 0) !== 0) ports.add(service.spec!.healthCheckNodePort!);
+  return [...ports];
+}
