@@ -79,7 +79,7 @@ describe.each(cases)('NodePortAllocator matches the reference model on $range ($
             switch (op.kind) {
               case 'allocate': case 'allocate-taken': {
                 const taken = model.offsets();
-                const k = op.kind === 'allocate' ? op.delta : (taken.length === 0 ? 0 : taken[op.index % taken.length]);
+                const k = op.kind === 'allocate' ? op.delta : (taken.length === 0 ? 0 : taken[(op as { index: number }).index % taken.length]);
                 got = outcome(() => real.allocate(portOf(k)));
                 const error = model.allocateOffset(k);
                 want = error ? { error } : { value: portOf(k) };

@@ -1,5 +1,5 @@
 // `clusterip allocate`: fills every Service in the manifests as the API server of the chosen
-// version would. ServiceCIDR and IPAddress objects in the input configure the ranges and reserve
+// version would (cluster IPs, and node ports for NodePort and LoadBalancer Services). ServiceCIDR and IPAddress objects in the input configure the ranges and reserve
 // addresses (1.33+); other objects pass through unchanged. With --state, Services already
 // recorded keep their IPs.
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,8 @@ import { loadState, saveState } from './state-file.js';
 export interface AllocateOptions {
   /** --service-cluster-ip-range; may be left out when the input holds the default ServiceCIDR. */
   range?: string;
+  /** --service-node-port-range (default 30000-32767). */
+  nodePortRange?: string;
   file: string;
   state?: string;
   /** etcd://host:port[/key]: keep the state in etcd instead of a file. */
@@ -82,7 +84,9 @@ export function resolveRange(option: string | undefined, serviceCIDRs: ServiceCI
 
 function newIPAM(options: AllocateOptions, range: string): ServiceIPAM {
   try {
-    return new ServiceIPAM({ serviceClusterIPRange: range, seed: options.seed, kubernetesVersion: options.kubernetesVersion });
+    return new ServiceIPAM({
+      serviceClusterIPRange: range, serviceNodePortRange: options.nodePortRange, seed: options.seed, kubernetesVersion: options.kubernetesVersion,
+    });
   } catch (error) {
     if (error instanceof AllocatorError) throw new InputError(error.message);
     throw error;
@@ -210,7 +214,7 @@ async function allocateWithStore(options: AllocateOptions, range: string, docs: 
         try {
           ipam.restore(JSON.parse(current.value.toString('utf8')));
         } catch (error) {
-          throw new InputError(`the state in etcd at ${key} is corrupt or belongs to another --range or version (${(error as Error).message})`);
+          throw new InputError(`the state in etcd at ${key} is corrupt or belongs to another --range, --service-node-port-range or version (${(error as Error).message})`);
         }
       }
       const { filled, errors, warnings, created } = fillManifests(ipam, docs);

@@ -1,6 +1,6 @@
 // `clusterip describe <cidr>[,<cidr>]`: the band layout of each range, with the formula worked out.
 import { readFileSync } from 'node:fs';
-import { describeRange, type RangeInfo } from '../index.js';
+import { describePortRange, describeRange, type PortRangeInfo, type RangeInfo } from '../index.js';
 import { splitBar } from './terminal.js';
 import { InputError } from './cli-errors.js';
 import { readManifests } from './manifests.js';
@@ -54,7 +54,36 @@ export function describeServiceCIDRs(file: string, readStdin: () => string, opti
   return found.map(({ name, cidrs }) => `ServiceCIDR ${name}\n\n${describeCommand(cidrs.join(','), options)}`).join('\n');
 }
 
+/** A node port range ("30000-32767") rather than CIDRs: digits, an optional "-digits". */
+export function isPortRangeText(text: string): boolean {
+  return /^\s*\d+(\s*-\s*\d+)?\s*$/.test(text) && !text.includes('/');
+}
+
+export function portBandFormula(info: PortRangeInfo): string {
+  if (info.size <= 16) return `size ${info.size} <= 16, so no static band: 0`;
+  return `min(max(16, ${info.size.toLocaleString('en-US')}/32), 128) = ${info.bandOffset}`;
+}
+
+/** `describe 30000-32767`: the node port bands (--service-node-port-range, KEP-3668). */
+export function describePortRangeCommand(range: string, options: Pick<DescribeOptions, 'json'>): string {
+  const info = describePortRange(range);
+  if (options.json) return JSON.stringify({ ...info, bandFormula: portBandFormula(info) }, null, 2) + '\n';
+  const share = (n: number) => percent(BigInt(n), BigInt(info.size));
+  return [
+    `${info.range} (node ports)`,
+    `  range size     ${info.size.toLocaleString('en-US')} ports (${info.rangeStart} – ${info.rangeEnd})`,
+    `  band offset    ${portBandFormula(info)}`,
+    info.bandOffset > 0
+      ? `  static band    ${info.staticStart} – ${info.staticEnd} (${info.staticSize} ports, ${share(info.staticSize)})`
+      : '  static band    none',
+    `  dynamic band   ${info.dynamicStart} – ${info.dynamicEnd} (${info.dynamicSize.toLocaleString('en-US')} ports, ${share(info.dynamicSize)})`,
+    `  [${splitBar(BigInt(info.staticSize), BigInt(info.size))}]  ▒ static  █ dynamic`,
+    '',
+  ].join('\n');
+}
+
 export function describeCommand(cidrs: string, options: DescribeOptions): string {
+  if (isPortRangeText(cidrs)) return describePortRangeCommand(cidrs, options);
   const infos = cidrs.split(',').map((cidr) => describeRange(cidr, { legacy: options.legacy }));
   if (options.json) {
     const plain = infos.map((info) => ({

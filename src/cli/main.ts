@@ -16,17 +16,19 @@ const HELP: Record<string, string> = {
 Kubernetes Service ClusterIP allocation, as the API server does it.
 
 Commands:
-  describe <cidr>[,<cidr>]   the band layout of a service CIDR
-  allocate                   fill Services in manifests with cluster IPs
-  simulate                   Monte Carlo of static-IP conflicts with and without the static band
+  describe <cidr>[,<cidr>]   the band layout of a service CIDR (or of a node port range: 30000-32767)
+  allocate                   fill Services in manifests with cluster IPs and node ports
+  simulate                   Monte Carlo of static IP (or node port) conflicts with and without the static band
 
 Run 'clusterip <command> --help' for a command's options.
 Exit codes: 0 success, 1 input rejected, 2 usage error.
 `,
-  describe: `Usage: clusterip describe <cidr>[,<cidr>] | -f <file|-> [--json] [--legacy]
+  describe: `Usage: clusterip describe <cidr>[,<cidr>] | <base-max> | -f <file|-> [--json] [--legacy]
 
 Prints each range's size, band offset (with the formula), static band, range end and a bar of
-static vs dynamic share. With -f, every ServiceCIDR object of the file is described.
+static vs dynamic share. A node port range (--service-node-port-range, e.g. 30000-32767) gets its
+own bands: min(max(16, size/32), 128) ports. With -f, every ServiceCIDR object of the file is
+described.
 
   -f, --filename <path>  manifests holding ServiceCIDR objects, or - for stdin
   --json                 machine-readable output
@@ -34,31 +36,36 @@ static vs dynamic share. With -f, every ServiceCIDR object of the file is descri
 `,
   allocate: `Usage: clusterip allocate [--range <cidr>[,<cidr>]] -f <file|-> [options]
 
-Reads YAML (1.1, multi-document) or JSON, fills spec.clusterIP(s), ipFamilies and ipFamilyPolicy
-of every v1 Service as kube-apiserver of the chosen version would (defaults included), and prints
+Reads YAML (1.1, multi-document) or JSON, fills spec.clusterIP(s), ipFamilies and ipFamilyPolicy,
+and for NodePort and LoadBalancer Services spec.ports[*].nodePort and healthCheckNodePort, of every
+v1 Service as kube-apiserver of the chosen version would (defaults included), and prints
 the result; warnings go to stderr. ServiceCIDR objects add ranges and IPAddress objects reserve
 addresses (1.33+); other objects pass through. Invalid Services print the API server's field
 errors and exit 1; nothing is saved then.
 
   --range <cidrs>        --service-cluster-ip-range (first CIDR is the primary family); may be
                          left out when the input holds the default ServiceCIDR "kubernetes"
+  --service-node-port-range <base-max>  node ports (default 30000-32767)
   --kubernetes-version <v>  1.29 … 1.36 (default 1.36)
   --print-ipaddresses    also print the IPAddress objects the run's Services got (1.33+)
   -f, --filename <path>  manifest file, or - for stdin
   --state <path>         load and save the allocation state, so repeated runs never hand out an
-                         IP twice (saved atomically; a corrupt file is refused and left as is)
+                         IP or node port twice (saved atomically; a corrupt file is refused and
+                         left as is)
   --store <url>          etcd://host:port[/key]: keep that state in etcd instead (default key
                          /registry/clusterip/state); concurrent runs never hand out an IP twice
   --seed <n>             repeatable dynamic allocations
   -o, --output <fmt>     yaml (default) or json
   --legacy               same as --kubernetes-version 1.32 (the bitmap allocator)
 `,
-  simulate: `Usage: clusterip simulate --range <cidr> --services <n> --static <k> [options]
+  simulate: `Usage: clusterip simulate --range <cidr|base-max> --services <n> --static <k> [options]
 
 Creates N dynamic Services, then asks for the K lowest addresses statically (like kube-dns at
-.10), and reports how often they are already taken with the static band and without it.
+.10), and reports how often they are already taken with the static band and without it. Given a
+node port range (30000-32767), the same for node ports: N dynamic ports, then the K lowest ports
+requested.
 
-  --range <cidr>       one service CIDR
+  --range <cidr>       one service CIDR, or a node port range
   --services <n>       dynamic Services per trial
   --static <k>         static requests per trial (network+1 … network+k)
   --trials <t>         trials (default 100)
@@ -120,7 +127,8 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
     }
     if (command === 'allocate') {
       const { values, positionals } = parse(rest, {
-        range: { type: 'string' }, filename: { type: 'string', short: 'f' }, state: { type: 'string' }, store: { type: 'string' },
+        range: { type: 'string' }, 'service-node-port-range': { type: 'string' },
+        filename: { type: 'string', short: 'f' }, state: { type: 'string' }, store: { type: 'string' },
         seed: { type: 'string' }, output: { type: 'string', short: 'o' }, legacy: { type: 'boolean' },
         'kubernetes-version': { type: 'string' }, 'print-ipaddresses': { type: 'boolean' },
       });
@@ -134,7 +142,8 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
         throw new UsageError(`--kubernetes-version: unsupported Kubernetes version "${values['kubernetes-version']}"; supported: ${SUPPORTED_VERSIONS.join(', ')}`);
       }
       const result = await allocateCommand({
-        range: values.range as string | undefined, file: values.filename as string, state: values.state as string | undefined,
+        range: values.range as string | undefined, nodePortRange: values['service-node-port-range'] as string | undefined,
+        file: values.filename as string, state: values.state as string | undefined,
         store: values.store as string | undefined,
         seed: values.seed === undefined ? undefined : integer(values.seed as string, '--seed'),
         kubernetesVersion: values.legacy ? '1.32' : values['kubernetes-version'] as string | undefined,

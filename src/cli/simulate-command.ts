@@ -1,7 +1,10 @@
 // `clusterip simulate`: Monte Carlo of why the static band exists. N Services take dynamic IPs, then
 // K requests ask for well-known low addresses (network+1 … network+K, like kube-dns's .10); count
-// how often they are already taken, with the band (today) and without it (before KEP-3070).
-import { AllocatorError, ClusterIPAllocator, describeRange, type Strategy } from '../index.js';
+// how often they are already taken, with the band (today) and without it (before KEP-3070). On a
+// node port range ("30000-32767") the same with ports: N dynamic node ports, then K requested
+// ports base … base+K−1 (the band there is KEP-3668's).
+import { AllocatorError, ClusterIPAllocator, NodePortAllocator, describePortRange, describeRange, type Strategy } from '../index.js';
+import { isPortRangeText } from './describe-command.js';
 import { formatAddress } from '../ip-format.js';
 import { parseCIDR } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
@@ -19,14 +22,16 @@ export interface SimulateOptions {
 
 interface Outcome { conflicts: number; trialsWithConflict: number }
 
-function runTrial(range: string, options: SimulateOptions, staticBand: boolean, seed: number, targets: string[]): number {
-  const allocator = new ClusterIPAllocator(range, { seed, strategy: options.strategy, staticBand });
+/** What a trial needs of an allocator, for IPs and for ports alike. */
+interface TrialAllocator<T> { allocateMany(count: number): unknown; allocate(target: T): unknown; dispose(): void }
+
+function runTrial<T>(allocator: TrialAllocator<T>, options: SimulateOptions, targets: T[]): number {
   try {
     allocator.allocateMany(options.services);
     let conflicts = 0;
-    for (const ip of targets) {
+    for (const target of targets) {
       try {
-        allocator.allocate(ip);
+        allocator.allocate(target);
       } catch (error) {
         if (error instanceof AllocatorError && error.code === 'ERR_ALLOCATED') conflicts++;
         else throw error;
@@ -38,19 +43,42 @@ function runTrial(range: string, options: SimulateOptions, staticBand: boolean, 
   }
 }
 
+interface Plan { range: string; bandOffset: number; targetTexts: string[]; kep: string; trial: (staticBand: boolean, seed: number) => number }
+
+function planFor(options: SimulateOptions): Plan {
+  const wanted = options.services + options.staticRequests;
+  const tooMany = (size: bigint | number, what: string, range: string) => {
+    if (BigInt(wanted) > BigInt(size)) throw new UsageError(`--services plus --static (${wanted}) exceed the ${size} ${what} of ${range}`);
+  };
+  if (isPortRangeText(options.range)) {
+    const info = describePortRange(options.range);
+    tooMany(info.size, 'ports', info.range);
+    const targets = Array.from({ length: options.staticRequests }, (_, k) => info.rangeStart + k);
+    return {
+      range: info.range, bandOffset: info.bandOffset, targetTexts: targets.map(String), kep: 'KEP-3668',
+      trial: (staticBand, seed) => runTrial(new NodePortAllocator(info.range, { seed, strategy: options.strategy, staticBand }), options, targets),
+    };
+  }
+  const info = describeRange(options.range);
+  tooMany(info.size, 'usable addresses', info.cidr);
+  const { network, family } = parseCIDR(info.cidr);
+  const targets = Array.from({ length: options.staticRequests }, (_, k) => formatAddress(family, network + 1n + BigInt(k)));
+  return {
+    range: info.cidr, bandOffset: info.bandOffset, targetTexts: targets, kep: 'KEP-3070',
+    trial: (staticBand, seed) => runTrial(new ClusterIPAllocator(info.cidr, { seed, strategy: options.strategy, staticBand }), options, targets),
+  };
+}
+
 export function simulateCommand(options: SimulateOptions): string {
-  let info;
+  let plan: Plan;
   try {
-    info = describeRange(options.range);
+    plan = planFor(options);
   } catch (error) {
     if (error instanceof AllocatorError) throw new InputError(error.message);
     throw error;
   }
-  if (BigInt(options.services + options.staticRequests) > info.size) {
-    throw new UsageError(`--services plus --static (${options.services + options.staticRequests}) exceed the ${info.size} usable addresses of ${info.cidr}`);
-  }
-  const { network, family } = parseCIDR(info.cidr);
-  const targets = Array.from({ length: options.staticRequests }, (_, k) => formatAddress(family, network + 1n + BigInt(k)));
+  const info = { cidr: plan.range, bandOffset: plan.bandOffset };
+  const targets = plan.targetTexts;
   const progress = new Progress('simulating', options.trials);
   const results: Record<'withBand' | 'withoutBand', Outcome> = {
     withBand: { conflicts: 0, trialsWithConflict: 0 },
@@ -58,7 +86,7 @@ export function simulateCommand(options: SimulateOptions): string {
   };
   for (let t = 0; t < options.trials; t++) {
     for (const [key, staticBand] of [['withBand', true], ['withoutBand', false]] as const) {
-      const conflicts = runTrial(info.cidr, options, staticBand, options.seed + t, targets);
+      const conflicts = plan.trial(staticBand, options.seed + t);
       results[key].conflicts += conflicts;
       if (conflicts > 0) results[key].trialsWithConflict++;
     }
@@ -89,7 +117,7 @@ export function simulateCommand(options: SimulateOptions): string {
     '| allocator | conflicts | per static request | trials with a conflict |',
     '|---|---:|---:|---:|',
     row('with static band (Kubernetes today)', summary.withBand),
-    row('without static band (before KEP-3070)', summary.withoutBand),
+    row(`without static band (before ${plan.kep})`, summary.withoutBand),
     '',
     'conflict rate per static request',
     `  with band     [${meterBar(summary.withBand.conflictRate)}] ${pct(summary.withBand.conflictRate)}`,

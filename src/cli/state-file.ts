@@ -16,7 +16,7 @@ export function loadState(path: string, ipam: ServiceIPAM): boolean {
   try {
     ipam.restore(JSON.parse(text));
   } catch (error) {
-    throw new InputError(`state file ${path} is corrupt or belongs to another --range (${(error as Error).message}); it was left unchanged`);
+    throw new InputError(`state file ${path} is corrupt or belongs to another --range or --service-node-port-range (${(error as Error).message}); it was left unchanged`);
   }
   return true;
 }
