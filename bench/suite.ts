@@ -5,6 +5,7 @@ import { Bench } from 'tinybench';
 import { ClusterIPAllocator } from '../dist/index.js';
 import { contenders } from './contenders.js';
 import { allWorkloads, type Workload } from './workloads.js';
+import { runNodePortBench } from './node-ports.js';
 
 export interface SuiteOptions { quick: boolean; only?: string; platform: string; log?: (s: string) => void }
 
@@ -88,6 +89,9 @@ export async function runBenchSuite(options: SuiteOptions) {
   const memoryGoal = memory.find((m) => m.cidr === '10.96.0.0/12')!;
   lines.push(`| memory /12: kernel bytes ÷ raw bitmap | ${memoryGoal.ratio.toFixed(4)} | ≤ 1.1 | ${memoryGoal.ratio <= 1.1 ? 'yes' : 'NO'} |`);
 
+  const nodePorts = only && !'node ports'.includes(only) ? undefined : await runNodePortBench(quick);
+  if (nodePorts) lines.push('', nodePorts.text);
+
   const targetList = targets.map(([name, value, goal]) => ({ name, value, goal }));
-  return { rows, memory, targets: targetList, text: lines.join('\n') };
+  return { rows, nodePortRows: nodePorts?.rows ?? [], memory, targets: targetList, text: lines.join('\n') };
 }
