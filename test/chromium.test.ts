@@ -126,6 +126,40 @@ describe('the demo page', () => {
     await page.click('#allocate-many');
     expect(await text(page, 'fd00:10:96::/120', 'used')).toBe('30');
     mkdirSync(join(root, 'test/artifacts'), { recursive: true });
+    await page.close();
+  }, 90_000);
+
+  it('draws a node port range like a CIDR, with the node port bands and errors', async () => {
+    const page = await openDemo();
+    await page.fill('#cidrs', '10.96.0.0/24,30000-32767');
+    await page.fill('#seed', '42');
+    await page.click('button[type=submit]');
+    expect(await text(page, '30000-32767', 'formula')).toBe('min(max(16, 2768/32), 128) = 86');
+    expect(await text(page, '30000-32767', 'static')).toBe('30000 – 30085 (86 ports)');
+    expect(await text(page, '30000-32767', 'dynamic')).toBe('30086 – 32767 (2,682 ports)');
+    await page.selectOption('#range-select', '1');
+    await page.fill('#count', '25');
+    await page.click('#allocate-many');
+    await page.fill('#ip', '30080');
+    await page.click('#allocate-ip');
+    expect(await text(page, '30000-32767', 'used')).toBe('26');
+    expect(await text(page, '30000-32767', 'static-used')).toBe('1');
+    // Seed 42 + 1 for the second range: the page hands out what the library does.
+    const twin = new lib.NodePortAllocator('30000-32767', { seed: 43 });
+    const ports = twin.allocateMany(25);
+    twin.dispose();
+    expect(await page.locator('#last').textContent()).toBe('allocated 30080');
+    await page.fill('#ip', String(ports[0]));
+    await page.click('#release-ip');
+    expect(await text(page, '30000-32767', 'used')).toBe('25');
+    await page.fill('#ip', String(ports[1]));
+    await page.click('#allocate-ip');
+    expect(await page.locator('#error').textContent()).toBe('provided port is already allocated');
+    await page.fill('#ip', '40000');
+    await page.click('#allocate-ip');
+    // 40000 is no address and no port of the node port range: the selected range (ports) answers.
+    expect(await page.locator('#error').textContent()).toBe('provided port is not in the valid range. The range of valid ports is 30000-32767');
+    await page.screenshot({ path: join(root, 'test/artifacts/demo-node-ports.png'), fullPage: true });
     await page.screenshot({ path: join(root, 'test/artifacts/demo.png'), fullPage: true });
     await page.close();
   }, 90_000);

@@ -1,6 +1,6 @@
-// The demo page: one allocator per CIDR, the seed documents' breakdown, a pie of static vs
-// dynamic share, and a map of the range coloured by free / chosen / dynamic.
-import { ClusterIPAllocator, describeRange } from 'clusterip';
+// The demo page: one allocator per CIDR (or node port range), the seed documents' breakdown, a pie
+// of static vs dynamic share, and a map of the range coloured by free / chosen / dynamic.
+import { ClusterIPAllocator, NodePortAllocator, describePortRange, describeRange } from 'clusterip';
 
 const $ = (id) => document.getElementById(id);
 const MAX_CELLS = 4096;
@@ -11,6 +11,40 @@ function formula(info) {
   const bits = (info.family === 'IPv4' ? 32 : 128) - prefix;
   const cidrSize = bits > 32 ? `2^${bits}` : String(2 ** bits);
   return bits <= 4 ? `cidrSize ${cidrSize} ≤ 16: no static band` : `min(max(16, ${cidrSize}/16), 256) = ${info.bandOffset}`;
+}
+
+const isPortRange = (text) => /^\d+(-\d+)?$/.test(text);
+
+// A node port range behind the same face as an IP range: ports go in and out as text, and the
+// range description carries the IP description's fields (size and band sizes as bigints).
+function nodePortRange(text, seed) {
+  const p = describePortRange(text);
+  const a = new NodePortAllocator(p.range, { seed });
+  const toPort = (t) => {
+    if (!/^\d+$/.test(t)) throw new Error(`"${t}" is not a port number`);
+    return Number(t);
+  };
+  const info = {
+    ...p, cidr: p.range, family: 'node ports', size: BigInt(p.size), staticSize: BigInt(p.staticSize), dynamicSize: BigInt(p.dynamicSize),
+  };
+  const allocator = {
+    stats: () => a.stats(),
+    dispose: () => a.dispose(),
+    get used() { return a.used; },
+    allocateMany: (n) => a.allocateMany(n).map(String),
+    allocate: (t) => String(a.allocate(toPort(t))),
+    release: (t) => a.release(toPort(t)),
+    contains: (t) => /^\d+$/.test(t) && a.contains(Number(t)),
+    offsetOf: (t) => Number(t) - p.rangeStart,
+    *[Symbol.iterator]() { for (const port of a) yield String(port); },
+  };
+  const formula = p.size <= 16 ? `size ${p.size} ≤ 16: no static band` : `min(max(16, ${p.size}/32), 128) = ${p.bandOffset}`;
+  return { info, allocator, unit: 'ports', formula };
+}
+
+function ipRange(text, seed) {
+  const info = describeRange(text);
+  return { info, allocator: new ClusterIPAllocator(text, { seed }), unit: 'addresses', formula: formula(info) };
 }
 
 function showError(message) {
@@ -29,14 +63,14 @@ function setUp() {
   try {
     if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error('the seed must be a whole number');
     const cidrs = $('cidrs').value.split(',').map((c) => c.trim()).filter(Boolean);
-    if (cidrs.length === 0 || cidrs.length > 2) throw new Error('enter one or two CIDRs, separated by a comma');
+    if (cidrs.length === 0 || cidrs.length > 3) throw new Error('enter one or two CIDRs and/or a node port range, separated by commas');
     cidrs.forEach((cidr, i) => {
-      const info = describeRange(cidr);
-      const allocator = new ClusterIPAllocator(cidr, { seed: seed === undefined ? undefined : seed + i });
+      const rangeSeed = seed === undefined ? undefined : seed + i;
+      const { info, allocator, unit, formula: bandFormula } = isPortRange(cidr) ? nodePortRange(cidr, rangeSeed) : ipRange(cidr, rangeSeed);
       const card = $('range-card').content.firstElementChild.cloneNode(true);
       card.dataset.cidr = info.cidr;
       $('ranges').append(card);
-      ranges.push({ info, allocator, chosen: new Set(), card });
+      ranges.push({ info, allocator, chosen: new Set(), card, unit, formula: bandFormula });
       $('range-select').append(new Option(`${info.cidr} (${info.family})`, String(i)));
     });
   } catch (error) {
@@ -51,13 +85,13 @@ function field(card, name) {
 
 function render() {
   for (const r of ranges) {
-    const { info, allocator, card } = r;
+    const { info, allocator, card, unit } = r;
     const stats = allocator.stats();
     field(card, 'cidr').textContent = `${info.cidr} — ${info.family}`;
-    field(card, 'size').textContent = `${info.size.toLocaleString('en-US')} usable (${info.rangeStart} – ${info.rangeEnd})`;
-    field(card, 'formula').textContent = formula(info);
-    field(card, 'static').textContent = info.bandOffset > 0 ? `${info.staticStart} – ${info.staticEnd} (${info.staticSize} addresses)` : 'none';
-    field(card, 'dynamic').textContent = `${info.dynamicStart} – ${info.dynamicEnd} (${info.dynamicSize.toLocaleString('en-US')} addresses)`;
+    field(card, 'size').textContent = `${info.size.toLocaleString('en-US')} ${unit === 'ports' ? 'ports' : 'usable'} (${info.rangeStart} – ${info.rangeEnd})`;
+    field(card, 'formula').textContent = r.formula;
+    field(card, 'static').textContent = info.bandOffset > 0 ? `${info.staticStart} – ${info.staticEnd} (${info.staticSize} ${unit})` : 'none';
+    field(card, 'dynamic').textContent = `${info.dynamicStart} – ${info.dynamicEnd} (${info.dynamicSize.toLocaleString('en-US')} ${unit})`;
     field(card, 'end').textContent = info.rangeEnd;
     field(card, 'used').textContent = String(stats.used);
     field(card, 'static-used').textContent = String(stats.static.used);
@@ -120,7 +154,8 @@ function drawMap(r, canvas, caption) {
       ctx.strokeRect(x + 0.5, y + 0.5, scale - 1, scale - 1);
     }
   }
-  caption.textContent = perCell === 1 ? 'One cell per address, lowest first.' : `One cell per ${Math.round(perCell).toLocaleString('en-US')} addresses, lowest first.`;
+  const one = r.unit === 'ports' ? 'port' : 'address';
+  caption.textContent = perCell === 1 ? `One cell per ${one}, lowest first.` : `One cell per ${Math.round(perCell).toLocaleString('en-US')} ${r.unit}, lowest first.`;
 }
 
 function selected() {
@@ -129,7 +164,14 @@ function selected() {
 
 // The range an IP belongs to: the first that contains it, else the selected one (for the error).
 function rangeFor(ip) {
-  return ranges.find((r) => r.allocator.contains(ip)) ?? selected();
+  const holds = (r) => {
+    try {
+      return r.allocator.contains(ip);
+    } catch {
+      return false; // a port is no IP text, and an IP no port
+    }
+  };
+  return ranges.find(holds) ?? selected();
 }
 
 function act(fn) {
