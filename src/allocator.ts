@@ -10,7 +10,7 @@ import { KERNEL_DRAW_MODEL, KERNEL_STRATEGY, TRACE_FAIL, TRACE_OP, drawsRunning 
 import { readRandomSource, type RandomInt } from './random-source.js';
 import { rangeGeometry, rangeInfoOf, readRangeOptions, type RangeGeometry, type RangeInfo, type RangeOptions } from './range.js';
 import { checkSnapshotShape, type CheckedSnapshot, type RangeSnapshot } from './snapshot-input.js';
-import { DENSE_LIMIT, OffsetStore } from './offset-store.js';
+import { DENSE_LIMIT, OffsetStore, dynamicFailure } from './offset-store.js';
 import { canonicalIPText, codecFor, parsedOffset, type AddressCodec } from './address-codec.js';
 import { decodeRuns, encodeRuns } from './run-encoding.js';
 import { STORE } from './internal.js';
@@ -503,13 +503,11 @@ export class ClusterIPAllocator {
     this.#dynamicAllocations++;
   }
 
-  // A dynamic allocation found nothing: the range is full (a counted dynamic error, as in
-  // Kubernetes), or uniform rejection gave up with free addresses left (not counted: like a
-  // broken randomInt, it is not an allocation Kubernetes would have refused).
+  // See dynamicFailure: only a full range counts as a dynamic error.
   #takeNextFailed(store: OffsetStore): AllocatorError {
-    if (store.used() < this.#size) return drawsExhaustedError();
-    this.#dynamicErrors++;
-    return rangeFullError();
+    const error = dynamicFailure(store, this.#size);
+    if (error.code === 'ERR_FULL') this.#dynamicErrors++;
+    return error;
   }
 
   /** store.takeMany, with uniform rejection giving up (nothing taken) as ERR_DRAWS_EXHAUSTED. */

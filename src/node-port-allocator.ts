@@ -6,11 +6,11 @@ import {
   portAlreadyAllocatedError, portNotInRangeError, rangeFullError, reentrantError,
 } from './errors.js';
 import { drawsRunning } from './kernel.js';
-import { OffsetStore } from './offset-store.js';
+import { OffsetStore, dynamicFailure } from './offset-store.js';
 import { readDrawModel, readStrategy, type AllocatorStats, type BandStats, type DrawModel, type Strategy } from './allocator.js';
 import { readRandomSource, type RandomInt } from './random-source.js';
 import { nodePortBandOffset, parsePortRange, portRangeInfoOf, type PortRange, type PortRangeInfo } from './port-range.js';
-import type { RangeSnapshot } from './snapshot-input.js';
+import { checkSnapshotFields, type RangeSnapshot } from './snapshot-input.js';
 import { STORE } from './internal.js';
 
 export interface NodePortAllocatorOptions {
@@ -205,22 +205,9 @@ export class NodePortAllocator {
    */
   restore(snapshot: RangeSnapshot): void {
     this.#live();
-    if (snapshot === null || typeof snapshot !== 'object') throw invalidSnapshotError('expected an object { range, data }');
-    const { range, data } = snapshot as Partial<RangeSnapshot>;
-    if (typeof range !== 'string') throw invalidSnapshotError('range must be a port range string');
-    if (!(data instanceof Uint8Array)) throw invalidSnapshotError('data must be a Uint8Array');
-    let parsed: PortRange;
-    try {
-      parsed = parsePortRange(range);
-    } catch (error) {
-      if (error instanceof AllocatorError) throw invalidSnapshotError(`range: ${error.message}`);
-      throw error;
-    }
+    const { range, significant } = checkSnapshotFields(snapshot, 'port range', parsePortRange);
     const store = this.#live();
-    if (parsed.text !== this.portRange) throw mismatchedPortRangeError();
-    let first = 0;
-    while (first < data.length && data[first] === 0) first++;
-    const significant = data.subarray(first);
+    if (range.text !== this.portRange) throw mismatchedPortRangeError();
     if (significant.length > store.bitmapBytesNeeded() || !store.restoreBitmap(significant)) {
       throw invalidSnapshotError(`data has bits beyond the ${this.#range.size} ports of ${this.portRange}`);
     }
@@ -240,10 +227,9 @@ export class NodePortAllocator {
     this.#store = null;
   }
 
-  // As for IPs: a full range is a counted dynamic error; uniform rejection giving up is not.
   #takeNextFailed(store: OffsetStore): AllocatorError {
-    if (store.used() < this.#range.size) return drawsExhaustedError();
-    this.#dynamicErrors++;
-    return rangeFullError();
+    const error = dynamicFailure(store, this.#range.size);
+    if (error.code === 'ERR_FULL') this.#dynamicErrors++;
+    return error;
   }
 }

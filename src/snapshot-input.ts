@@ -16,14 +16,18 @@ export interface CheckedSnapshot {
   readonly significant: Uint8Array;
 }
 
-export function checkSnapshotShape(snapshot: unknown): CheckedSnapshot {
+/**
+ * The fields of a snapshot: `range` parsed by `parseRange` (a CIDR, or a node port range) and the
+ * data without its leading zero bytes. Any failure is ERR_INVALID_SNAPSHOT.
+ */
+export function checkSnapshotFields<R>(snapshot: unknown, rangeWord: string, parseRange: (text: string) => R): { range: R; significant: Uint8Array } {
   if (snapshot === null || typeof snapshot !== 'object') throw invalidSnapshotError('expected an object { range, data }');
   const { range, data } = snapshot as Partial<RangeSnapshot>;
-  if (typeof range !== 'string') throw invalidSnapshotError('range must be a CIDR string');
+  if (typeof range !== 'string') throw invalidSnapshotError(`range must be a ${rangeWord} string`);
   if (!(data instanceof Uint8Array)) throw invalidSnapshotError('data must be a Uint8Array');
-  let parsed: ParsedCIDR;
+  let parsed: R;
   try {
-    parsed = parseCIDR(range);
+    parsed = parseRange(range);
   } catch (error) {
     if (error instanceof AllocatorError) throw invalidSnapshotError(`range: ${error.message}`);
     throw error;
@@ -31,4 +35,8 @@ export function checkSnapshotShape(snapshot: unknown): CheckedSnapshot {
   let first = 0;
   while (first < data.length && data[first] === 0) first++;
   return { range: parsed, significant: data.subarray(first) };
+}
+
+export function checkSnapshotShape(snapshot: unknown): CheckedSnapshot {
+  return checkSnapshotFields<ParsedCIDR>(snapshot, 'CIDR', parseCIDR);
 }

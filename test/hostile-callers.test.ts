@@ -2,7 +2,7 @@
 // neighbouring cases of each: crafted snapshots, disposal from caller code, re-entrant randomInt,
 // randomInt that never names a free address. Each asserts the typed error and an unchanged state.
 import { describe, expect, it } from 'vitest';
-import { ClusterIPAllocator, TraceOp } from '../src/index.js';
+import { ClusterIPAllocator, NodePortAllocator, TraceOp } from '../src/index.js';
 import { allocationState, expectAllocatorError } from './helpers.js';
 
 const hex = (text: string) => Uint8Array.from(text.match(/../g)!.map((b) => parseInt(b, 16)));
@@ -185,5 +185,55 @@ describe('4. uniform rejection is bounded', () => {
   it('a seeded uniform range keeps allocating (the bound is far above what a fair generator needs)', () => {
     const a = new ClusterIPAllocator('10.0.0.0/7', { strategy: 'uniform', seed: 3 });
     expect(new Set(a.allocateMany(20000)).size).toBe(20000);
+  });
+});
+
+describe('5. the node port allocator shares the same guards', () => {
+  const portState = (a: NodePortAllocator) => ({ ports: [...a], data: Array.from(a.snapshot().data) });
+
+  it('a randomInt that enters the allocator gets ERR_REENTRANT; the outer call fails and nothing changed', () => {
+    let inner: unknown;
+    const a: NodePortAllocator = new NodePortAllocator('30000-30127', {
+      randomInt: (n) => {
+        try {
+          a.allocate(30000);
+        } catch (error) {
+          inner = error;
+        }
+        return a.has(30001) ? 0n : n - 1n; // uncaught: re-enters again, throws ERR_REENTRANT
+      },
+    });
+    a.allocate(30005);
+    const before = portState(a);
+    expectAllocatorError(() => a.allocateNext(), 'ERR_REENTRANT');
+    expect((inner as { code?: string }).code).toBe('ERR_REENTRANT');
+    expect(portState(a)).toEqual(before);
+    a.dispose();
+  });
+
+  it('releaseMany whose iterable disposes the allocator: ERR_DISPOSED, no kernel write through the freed block', () => {
+    const a = new NodePortAllocator('30000-30127', { seed: 1 });
+    a.allocate(30010);
+    let other: NodePortAllocator | undefined;
+    function* ports() {
+      yield 30010;
+      a.dispose();
+      other = new NodePortAllocator('30000-30127', { seed: 2 });
+      other.allocate(30010);
+    }
+    expectAllocatorError(() => a.releaseMany(ports()), 'ERR_DISPOSED');
+    expect(other!.has(30010)).toBe(true);
+    other!.dispose();
+  });
+
+  it('a snapshot of another range, or with bits past the range, changes nothing', () => {
+    const a = new NodePortAllocator('30000-30009', { seed: 3 });
+    a.allocateMany(4);
+    const before = portState(a);
+    expectAllocatorError(() => a.restore({ range: '30000-30010', data: new Uint8Array([1]) }), 'ERR_MISMATCHED_NETWORK');
+    expectAllocatorError(() => a.restore({ range: '30000-30009', data: new Uint8Array([0x04, 0x00]) }), 'ERR_INVALID_SNAPSHOT');
+    expectAllocatorError(() => a.restore({ range: 'thirty', data: new Uint8Array() }), 'ERR_INVALID_SNAPSHOT');
+    expect(portState(a)).toEqual(before);
+    a.dispose();
   });
 });

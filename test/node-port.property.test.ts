@@ -7,7 +7,7 @@ import { NodePortAllocator } from '../src/index.js';
 import { STORE } from '../src/internal.js';
 import { kernelDebug } from '../src/kernel.js';
 import { ReferenceAllocator, type ModelStrategy } from './reference-model.js';
-import { outcome } from './helpers.js';
+import { outcome, scriptedRandomInt } from './helpers.js';
 
 /** 1/32 of the range, at least 16, at most 128; none for 16 ports or fewer. */
 function modelPortBand(size: number): number {
@@ -47,12 +47,6 @@ function opArbitrary(size: number): fc.Arbitrary<Op> {
   );
 }
 
-function loggedSource(draws: number[]) {
-  let cursor = 0;
-  const calls: bigint[] = [];
-  return { calls, randomInt: (n: bigint) => { calls.push(n); return BigInt(draws[cursor++ % draws.length]) % n; } };
-}
-
 const observable = (a: NodePortAllocator) => JSON.stringify({ ports: [...a], stats: a.stats(), data: Array.from(a.snapshot().data) }, (_, v) => (typeof v === 'bigint' ? String(v) : v));
 
 describe.each(cases)('NodePortAllocator matches the reference model on $range ($strategy)', (tc) => {
@@ -62,8 +56,8 @@ describe.each(cases)('NodePortAllocator matches the reference model on $range ($
         fc.oneof(fc.array(fc.nat(), { minLength: 1, maxLength: 16 }), fc.array(fc.nat(3), { minLength: 1, maxLength: 4 })),
         fc.array(opArbitrary(tc.size), { minLength: 1, maxLength: 60 }),
         (draws, ops) => {
-          const realSource = loggedSource(draws);
-          const modelSource = loggedSource(draws);
+          const realSource = scriptedRandomInt(draws);
+          const modelSource = scriptedRandomInt(draws);
           const options = { randomInt: realSource.randomInt, strategy: tc.strategy };
           let real = new NodePortAllocator(tc.range, options);
           const model = new ReferenceAllocator(tc.size, modelPortBand(tc.size), modelSource.randomInt, tc.strategy);

@@ -3,7 +3,7 @@
 // freed on the third consecutive applied pass that finds them, as for IPs.
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { NodePortAllocator } from '../node-port-allocator.js';
-import { REPAIRS_BEFORE_LEAK_CLEANUP, type RepairOptions } from './repair.js';
+import { countLeaks, type RepairOptions } from './repair.js';
 import { heldNodePorts } from './node-ports.js';
 import { serviceKey } from './service-fields.js';
 
@@ -46,19 +46,7 @@ export function repairNodePorts(
       if (options.apply) allocator.allocate(port);
     }
   }
-  const stillLeaked = new Set<number>();
-  for (const port of [...allocator].filter((p) => !holders.has(p))) {
-    const passes = (leakPasses.get(port) ?? 0) + 1;
-    const released = options.apply === true && passes >= REPAIRS_BEFORE_LEAK_CLEANUP;
-    if (options.apply) {
-      if (released) allocator.release(port);
-      else {
-        leakPasses.set(port, passes);
-        stillLeaked.add(port);
-      }
-    }
-    report.leaked.push({ port, passes, released });
-  }
-  if (options.apply) for (const port of [...leakPasses.keys()]) if (!stillLeaked.has(port)) leakPasses.delete(port);
+  const leaks = [...allocator].filter((port) => !holders.has(port)).map((port) => ({ key: port, release: () => allocator.release(port) }));
+  for (const { key, passes, released } of countLeaks(leaks, options, leakPasses)) report.leaked.push({ port: key, passes, released });
   return report;
 }

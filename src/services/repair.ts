@@ -66,23 +66,34 @@ export function repairBitmaps(
       if (options.apply) allocator.allocate(ip);
     }
   }
-  const stillLeaked = new Set<string>();
-  for (const allocator of allocators.values()) {
-    const leakedHere = [...allocator].filter((ip) => !claims.has(ip));
-    for (const ip of leakedHere) {
-      const passes = (leakPasses.get(ip) ?? 0) + 1;
-      const released = options.apply === true && passes >= REPAIRS_BEFORE_LEAK_CLEANUP;
-      if (options.apply) {
-        if (released) allocator.release(ip);
-        else {
-          leakPasses.set(ip, passes);
-          stillLeaked.add(ip);
-        }
-      }
-      report.leaked.push({ ip, passes, released });
-    }
-  }
-  // A report without apply changes nothing, the pass counts included.
-  if (options.apply) for (const ip of [...leakPasses.keys()]) if (!stillLeaked.has(ip)) leakPasses.delete(ip);
+  const leaks = [...allocators.values()].flatMap((allocator) =>
+    [...allocator].filter((ip) => !claims.has(ip)).map((ip) => ({ key: ip, release: () => allocator.release(ip) })));
+  for (const { key, passes, released } of countLeaks(leaks, options, leakPasses)) report.leaked.push({ ip: key, passes, released });
   return report;
+}
+
+/**
+ * The leak bookkeeping both repair controllers share: a leak is freed on the third consecutive
+ * applied pass that finds it; a pass that no longer finds it forgets its count. A report without
+ * apply changes nothing, the pass counts included.
+ */
+export function countLeaks<K>(
+  leaks: ReadonlyArray<{ key: K; release: () => unknown }>, options: RepairOptions, leakPasses: Map<K, number>,
+): Array<{ key: K; passes: number; released: boolean }> {
+  const found: Array<{ key: K; passes: number; released: boolean }> = [];
+  const stillLeaked = new Set<K>();
+  for (const { key, release } of leaks) {
+    const passes = (leakPasses.get(key) ?? 0) + 1;
+    const released = options.apply === true && passes >= REPAIRS_BEFORE_LEAK_CLEANUP;
+    if (options.apply) {
+      if (released) release();
+      else {
+        leakPasses.set(key, passes);
+        stillLeaked.add(key);
+      }
+    }
+    found.push({ key, passes, released });
+  }
+  if (options.apply) for (const key of [...leakPasses.keys()]) if (!stillLeaked.has(key)) leakPasses.delete(key);
+  return found;
 }
