@@ -16,7 +16,7 @@ const propertyTests = ['test/**/*.property.test.ts'];
 const allocatorTables = [
   'test/kubernetes-behaviour.test.ts', 'test/strategies.test.ts', 'test/snapshot.test.ts', 'test/offsets.test.ts',
   'test/bad-input.test.ts', 'test/random-sources.test.ts', 'test/large-ranges.test.ts', 'test/replay.test.ts',
-  'test/trace.test.ts', 'test/upstream/ipallocator.test.ts', 'test/hostile-callers.test.ts',
+  'test/trace.test.ts', 'test/upstream/ipallocator.test.ts', 'test/upstream/portallocator.test.ts', 'test/hostile-callers.test.ts',
 ];
 
 export default defineConfig({

@@ -11,8 +11,13 @@ try {
   process.exit(1);
 }
 const passed = results.numPassedTests ?? 0;
+// A test file whose worker died (out of memory, a crash) leaves its tests "pending" without
+// counting them as failed, and vitest may still report success: those did not pass.
+const unfinished = (results.testResults ?? []).flatMap((file) => (file.assertionResults ?? [])
+  .filter((test) => test.status === 'pending').map((test) => `${file.name}: ${test.fullName ?? test.title}`));
+for (const name of unfinished) console.error(`did not finish: ${name}`);
 // A file that fails to load has no failed tests of its own; count it so the line never reads clean.
-const failed = (results.numFailedTests ?? 0) || (results.numFailedTestSuites ?? 0);
+const failed = ((results.numFailedTests ?? 0) || (results.numFailedTestSuites ?? 0)) + unfinished.length;
 const skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
 console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 || results.success === false ? 1 : 0);

@@ -131,10 +131,14 @@ export class NodePortAllocator {
       this.#dynamicErrors++;
       throw rangeFullError();
     }
+    // Node port ranges are dense; only this package's tests force the sparse store, which hands
+    // its offsets back as u64s instead of filling `offsets`.
     const offsets = new Uint32Array(count);
-    if (store.takeMany(count, offsets) === undefined) throw drawsExhaustedError();
+    const wide = store.takeMany(count, offsets);
+    if (wide === undefined) throw drawsExhaustedError();
     this.#dynamicAllocations += count;
-    return Array.from(offsets, (offset) => this.#range.base + offset);
+    const base = this.#range.base;
+    return store.kind === 'dense' ? Array.from(offsets, (offset) => base + offset) : Array.from(wide, (offset) => base + Number(offset));
   }
 
   /** Frees a port. Returns true if it was allocated; out of range or free -> false (no error, as upstream). */
@@ -191,6 +195,10 @@ export class NodePortAllocator {
   /** Allocated ports in ascending order. */
   *[Symbol.iterator](): IterableIterator<number> {
     const store = this.#live();
+    if (store.kind === 'sparse') {
+      for (const offset of store.sortedOffsets()) yield this.#range.base + Number(offset);
+      return;
+    }
     for (const chunk of store.denseChunks()) for (let i = 0; i < chunk.length; i++) yield this.#range.base + chunk[i];
   }
 
