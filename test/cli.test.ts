@@ -101,7 +101,7 @@ describe('clusterip allocate', () => {
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['simulate', '--range', '10.96.0.0/24', '--services', 'many', '--static', '1'], '--services must be an integer'],
   ])('usage error %j exits 2', (args, message) => {
-    const run = cli(args as string[], '');
+    const run = cli(args as string[], serviceManifest(['a']));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
   });

@@ -2,15 +2,16 @@
 // version would (cluster IPs, and node ports for NodePort and LoadBalancer Services). ServiceCIDR and IPAddress objects in the input configure the ranges and reserve
 // addresses (1.33+); other objects pass through unchanged. With --state, Services already
 // recorded keep their IPs.
-import { readFileSync } from 'node:fs';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import {
   ServiceIPAM, ServiceExistsError, ServiceInternalError, ResourceValidationError, formatFieldError, serviceKey, AllocatorError,
-  DEFAULT_SERVICE_CIDR_NAME, type IPAddress, type ServiceCIDR,
+  DEFAULT_SERVICE_CIDR_NAME, type FieldError, type IPAddress, type ServiceCIDR,
 } from '../index.js';
+import { parseIPSloppy } from '../ip-sloppy.js';
 import { parseCIDRSloppy } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
-import { readManifests, writeManifests } from './manifests.js';
+import { writeManifests } from './manifests.js';
+import { isListDocument, readInputs } from './inputs.js';
 import { loadState, saveState } from './state-file.js';
 
 export interface AllocateOptions {
@@ -18,7 +19,10 @@ export interface AllocateOptions {
   range?: string;
   /** --service-node-port-range (default 30000-32767). */
   nodePortRange?: string;
-  file: string;
+  /** -f, in order: files, directories, or "-" for stdin. */
+  files: string[];
+  /** -R: read directories' subdirectories too. */
+  recursive?: boolean;
   state?: string;
   /** etcd://host:port[/key]: keep the state in etcd instead of a file. */
   store?: string;
@@ -52,8 +56,7 @@ function kindOf(doc: unknown): Kind | undefined {
 function flatten(docs: unknown[]): Array<{ doc: unknown; kind: Kind | undefined }> {
   const out: Array<{ doc: unknown; kind: Kind | undefined }> = [];
   const visit = (doc: unknown) => {
-    const list = doc as { kind?: unknown; items?: unknown };
-    if (list && typeof list === 'object' && list.kind === 'List' && Array.isArray(list.items)) list.items.forEach(visit);
+    if (isListDocument(doc)) doc.items.forEach(visit);
     else out.push({ doc, kind: kindOf(doc) });
   };
   docs.forEach(visit);
@@ -93,10 +96,31 @@ function newIPAM(options: AllocateOptions, range: string): ServiceIPAM {
   }
 }
 
-function describeError(error: unknown, doc: unknown): string | undefined {
+// Who holds a taken IP or node port, for the line after the API server's own error text.
+function holderOf(ipam: ServiceIPAM, error: FieldError): string | undefined {
+  const ip = /^failed to allocate IP (\S+): provided IP is already allocated$/.exec(error.detail)?.[1];
+  if (ip !== undefined) {
+    const service = ipam.list().find((s) => (s.spec?.clusterIPs ?? []).includes(ip));
+    if (service) return `${ip} is held by ${serviceKey(service)}`;
+    const parsed = parseIPSloppy(ip);
+    const address = parsed && ipamAddresses(ipam).find((a) => a.metadata.name === parsed.canonical);
+    const ref = address?.spec?.parentRef;
+    return ref ? `${ip} is held by the IPAddress of ${ref.resource}${ref.namespace ? ` ${ref.namespace}/` : ' '}${ref.name}` : undefined;
+  }
+  if (error.detail === 'provided port is already allocated' && typeof error.value === 'number') {
+    const port = error.value;
+    const service = ipam.list().find((s) => (s.spec?.ports ?? []).some((p) => p.nodePort === port) || s.spec?.healthCheckNodePort === port);
+    return service ? `node port ${port} is held by ${serviceKey(service)}` : undefined;
+  }
+  return undefined;
+}
+
+function describeError(error: unknown, doc: unknown, ipam: ServiceIPAM): string | undefined {
   if (error instanceof ResourceValidationError) {
     const kind = (doc as { kind?: string }).kind ?? 'object';
-    return `The ${kind} "${error.objectName}" is invalid:\n${error.errors.map((e) => `* ${formatFieldError(e)}`).join('\n')}`;
+    const holders = error.errors.map((e) => holderOf(ipam, e)).filter((h): h is string => h !== undefined);
+    return `The ${kind} "${error.objectName}" is invalid:\n${error.errors.map((e) => `* ${formatFieldError(e)}`).join('\n')}`
+      + holders.map((h) => `\n  (${h})`).join('');
   }
   if (error instanceof ServiceInternalError) return `Service "${(doc as Service).metadata?.name ?? ''}": ${error.message}`;
   if (error instanceof ServiceExistsError) return `Service ${serviceKey(doc as Service)} appears twice in the input`;
@@ -119,7 +143,7 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[]): { filled: unknown[];
     try {
       fn();
     } catch (error) {
-      const text = describeError(error, doc);
+      const text = describeError(error, doc, ipam);
       if (text === undefined) throw error;
       errors.push(text);
     }
@@ -140,8 +164,7 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[]): { filled: unknown[];
   // What this run creates for its Services (the input's own IPAddresses are not repeated).
   const before = new Set(ipamAddresses(ipam).map((a) => a.metadata.name));
   const fill = (doc: unknown): unknown => {
-    const list = doc as { kind?: unknown; items?: unknown };
-    if (list && typeof list === 'object' && list.kind === 'List' && Array.isArray(list.items)) return { ...list, items: list.items.map(fill) };
+    if (isListDocument(doc)) return { ...doc, items: doc.items.map(fill) };
     if (kindOf(doc) !== 'Service') return doc;
     const service = doc as Service;
     let out: unknown = doc;
@@ -180,13 +203,7 @@ export function parseStoreURL(url: string): { endpoint: string; key: string } {
 
 export async function allocateCommand(options: AllocateOptions, readStdin: () => string): Promise<AllocateResult> {
   if (options.state && options.store) throw new UsageError('use either --state or --store, not both');
-  let text: string;
-  try {
-    text = options.file === '-' ? readStdin() : readFileSync(options.file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read ${options.file}: ${(error as Error).message}`);
-  }
-  const docs = readManifests(text, options.file === '-' ? 'stdin' : options.file);
+  const docs = readInputs(options.files, options.recursive === true, readStdin);
   const serviceCIDRs = flatten(docs).filter(({ kind }) => kind === 'ServiceCIDR').map(({ doc }) => doc as ServiceCIDR);
   const range = resolveRange(options.range, serviceCIDRs);
   if (options.store) return allocateWithStore(options, range, docs);

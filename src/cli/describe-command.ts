@@ -1,9 +1,8 @@
 // `clusterip describe <cidr>[,<cidr>]`: the band layout of each range, with the formula worked out.
-import { readFileSync } from 'node:fs';
 import { describePortRange, describeRange, type PortRangeInfo, type RangeInfo } from '../index.js';
 import { splitBar } from './terminal.js';
 import { InputError } from './cli-errors.js';
-import { readManifests } from './manifests.js';
+import { isListDocument, readInputs } from './inputs.js';
 
 export interface DescribeOptions { legacy: boolean; json: boolean }
 
@@ -33,20 +32,13 @@ function percent(part: bigint, whole: bigint): string {
 
 /** Every ServiceCIDR object of a manifest file, described CIDR by CIDR under its name. */
 export function describeServiceCIDRs(file: string, readStdin: () => string, options: DescribeOptions): string {
-  let text: string;
-  try {
-    text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read ${file}: ${(error as Error).message}`);
-  }
   const found: Array<{ name: string; cidrs: string[] }> = [];
   const visit = (doc: unknown) => {
-    const d = doc as { kind?: unknown; items?: unknown[]; metadata?: { name?: string }; spec?: { cidrs?: string[] } } | null;
-    if (!d || typeof d !== 'object') return;
-    if (d.kind === 'List' && Array.isArray(d.items)) d.items.forEach(visit);
+    const d = doc as { kind?: unknown; metadata?: { name?: string }; spec?: { cidrs?: string[] } };
+    if (isListDocument(doc)) doc.items.forEach(visit);
     else if (d.kind === 'ServiceCIDR') found.push({ name: d.metadata?.name ?? '', cidrs: d.spec?.cidrs ?? [] });
   };
-  readManifests(text, file === '-' ? 'stdin' : file).forEach(visit);
+  readInputs([file], false, readStdin).forEach(visit);
   if (found.length === 0) throw new InputError(`${file === '-' ? 'stdin' : file} holds no ServiceCIDR objects`);
   if (options.json) {
     return JSON.stringify(found.map(({ name, cidrs }) => ({ name, ranges: JSON.parse(describeCommand(cidrs.join(','), options)) })), null, 2) + '\n';

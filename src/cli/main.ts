@@ -34,21 +34,27 @@ described.
   --json                 machine-readable output
   --legacy               the legacy bitmap allocator's rules (IPv6 capped at 65,535 addresses)
 `,
-  allocate: `Usage: clusterip allocate [--range <cidr>[,<cidr>]] -f <file|-> [options]
+  allocate: `Usage: clusterip allocate [--range <cidr>[,<cidr>]] -f <file|dir|-> [-f …] [options]
 
-Reads YAML (1.1, multi-document) or JSON, fills spec.clusterIP(s), ipFamilies and ipFamilyPolicy,
+Reads every -f in order, as kubectl does (files; directories' .yaml, .yml and .json files, with -R
+their subdirectories too; - for stdin), as YAML (1.1, multi-document) or JSON. Lists are opened:
+List, and the API's typed lists (ServiceList, IPAddressList, ServiceCIDRList, as kubectl get -o yaml
+prints them) whose items get their kind from the list. An object without kind or apiVersion is an
+error. It fills spec.clusterIP(s), ipFamilies and ipFamilyPolicy,
 and for NodePort and LoadBalancer Services spec.ports[*].nodePort and healthCheckNodePort, of every
 v1 Service as kube-apiserver of the chosen version would (defaults included), and prints
 the result; warnings go to stderr. ServiceCIDR objects add ranges and IPAddress objects reserve
-addresses (1.33+); other objects pass through. Invalid Services print the API server's field
+addresses (1.33+); every other kind (Deployment, ConfigMap, …) passes through unchanged, on purpose. Invalid Services print the API server's field
 errors and exit 1; nothing is saved then.
 
-  --range <cidrs>        --service-cluster-ip-range (first CIDR is the primary family); may be
+  --range <cidrs>        --service-cluster-ip-range (also accepted under that name; first CIDR
+                         is the primary family); may be
                          left out when the input holds the default ServiceCIDR "kubernetes"
   --service-node-port-range <base-max>  node ports (default 30000-32767)
   --kubernetes-version <v>  1.29 … 1.36 (default 1.36)
   --print-ipaddresses    also print the IPAddress objects the run's Services got (1.33+)
-  -f, --filename <path>  manifest file, or - for stdin
+  -f, --filename <path>  manifest file, directory, or - for stdin; repeatable (also -f=path)
+  -R, --recursive        read the subdirectories of directories given with -f
   --state <path>         load and save the allocation state, so repeated runs never hand out an
                          IP or node port twice (saved atomically; a corrupt file is refused and
                          left as is)
@@ -90,11 +96,16 @@ function nonNegative(value: string | undefined, flag: string, fallback?: number)
   return n;
 }
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+// kubectl accepts "-f=path"; node's parser would read "=path" as the value.
+function splitShortEquals(args: string[]): string[] {
+  return args.flatMap((arg) => (/^-[a-zA-Z]=/.test(arg) ? [arg.slice(0, 2), arg.slice(3)] : [arg]));
+}
 
 function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>): { values: Values; positionals: string[] } {
   try {
-    const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: splitShortEquals(args), options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     return { values: parsed.values as Values, positionals: parsed.positionals };
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -127,14 +138,18 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
     }
     if (command === 'allocate') {
       const { values, positionals } = parse(rest, {
-        range: { type: 'string' }, 'service-node-port-range': { type: 'string' },
-        filename: { type: 'string', short: 'f' }, state: { type: 'string' }, store: { type: 'string' },
+        range: { type: 'string' }, 'service-cluster-ip-range': { type: 'string' }, 'service-node-port-range': { type: 'string' },
+        filename: { type: 'string', short: 'f', multiple: true }, recursive: { type: 'boolean', short: 'R' },
+        state: { type: 'string' }, store: { type: 'string' },
         seed: { type: 'string' }, output: { type: 'string', short: 'o' }, legacy: { type: 'boolean' },
         'kubernetes-version': { type: 'string' }, 'print-ipaddresses': { type: 'boolean' },
       });
       if (values.help) return io.stdout(HELP.allocate), 0;
       if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
       if (!values.filename) throw new UsageError('-f/--filename is required (use - for stdin)');
+      if (values.range !== undefined && values['service-cluster-ip-range'] !== undefined) {
+        throw new UsageError('--range and --service-cluster-ip-range are the same option: give one');
+      }
       if (values.legacy && values['kubernetes-version']) throw new UsageError('use either --legacy or --kubernetes-version, not both');
       const output = values.output ?? 'yaml';
       if (output !== 'yaml' && output !== 'json') throw new UsageError(`--output must be yaml or json, got "${output}"`);
@@ -142,8 +157,9 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
         throw new UsageError(`--kubernetes-version: unsupported Kubernetes version "${values['kubernetes-version']}"; supported: ${SUPPORTED_VERSIONS.join(', ')}`);
       }
       const result = await allocateCommand({
-        range: values.range as string | undefined, nodePortRange: values['service-node-port-range'] as string | undefined,
-        file: values.filename as string, state: values.state as string | undefined,
+        range: (values.range ?? values['service-cluster-ip-range']) as string | undefined,
+        nodePortRange: values['service-node-port-range'] as string | undefined,
+        files: values.filename as unknown as string[], recursive: values.recursive === true, state: values.state as string | undefined,
         store: values.store as string | undefined,
         seed: values.seed === undefined ? undefined : integer(values.seed as string, '--seed'),
         kubernetesVersion: values.legacy ? '1.32' : values['kubernetes-version'] as string | undefined,

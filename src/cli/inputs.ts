@@ -1,0 +1,115 @@
+// The -f inputs of a command, as kubectl takes them: -f repeatable, in order; a file, "-" (stdin,
+// once), or a directory (its .yaml/.yml/.json files in name order; -R descends into
+// subdirectories). Every document is read (JSON with JSON.parse, anything else as YAML 1.1
+// multi-document) and lists are opened up: `List` and the API's typed lists (`ServiceList`,
+// `IPAddressList`, `ServiceCIDRList`, … as `kubectl get -o yaml` prints them), whose items carry no
+// kind or apiVersion of their own, get them from the list.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from './cli-errors.js';
+import { readManifests } from './manifests.js';
+
+export interface InputDocument {
+  doc: Record<string, unknown>;
+  /** "file.yaml#2" (the third document) or "file.yaml#0.items[4]", for messages. */
+  where: string;
+}
+
+const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
+
+function expandPath(path: string, recursive: boolean, top: boolean): string[] {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw new InputError(`the path "${path}" does not exist`);
+  }
+  if (!stats.isDirectory()) return [path];
+  let names: string[];
+  try {
+    names = readdirSync(path).sort();
+  } catch (error) {
+    throw new InputError(`cannot read directory ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const out: string[] = [];
+  for (const name of names) {
+    const full = join(path, name);
+    if (statSync(full).isDirectory()) {
+      if (recursive) out.push(...expandPath(full, recursive, false));
+    } else if (MANIFEST_EXTENSIONS.test(name)) {
+      out.push(full);
+    }
+  }
+  if (top && out.length === 0) throw new InputError(`the directory "${path}" holds no .yaml, .yml or .json files${recursive ? '' : ' (use -R to read its subdirectories)'}`);
+  return out;
+}
+
+/** JSON when it looks like JSON (a fraction of the YAML parser's cost), YAML 1.1 otherwise. */
+export function parseDocuments(text: string, source: string): unknown[] {
+  const start = text.trimStart()[0];
+  if (start === '{' || start === '[') {
+    try {
+      const value: unknown = JSON.parse(text);
+      return Array.isArray(value) ? value : [value];
+    } catch (error) {
+      // Not JSON after all (YAML flow style can start with "{"): the YAML parser decides.
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+  }
+  return readManifests(text, source);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** A list document: `List`, or a typed API list such as `ServiceList`. */
+export function isListDocument(doc: unknown): doc is Record<string, unknown> & { items: unknown[] } {
+  return isObject(doc) && typeof doc.kind === 'string' && doc.kind.endsWith('List') && Array.isArray(doc.items);
+}
+
+/**
+ * Gives the items of typed lists their kind and apiVersion (in place) and checks that every
+ * document and item names both: an object without them is reported, never passed by.
+ */
+export function normalizeDocuments(docs: unknown[], source: string): void {
+  const check = (doc: unknown, where: string) => {
+    if (!isObject(doc)) throw new InputError(`${where}: expected a Kubernetes object, found ${Array.isArray(doc) ? 'a list' : typeof doc}`);
+    if (isListDocument(doc)) {
+      const itemKind = doc.kind === 'List' ? undefined : (doc.kind as string).slice(0, -'List'.length);
+      doc.items.forEach((item, i) => {
+        if (isObject(item) && itemKind !== undefined) {
+          item.kind ??= itemKind;
+          item.apiVersion ??= doc.apiVersion;
+        }
+        check(item, `${where}.items[${i}]`);
+      });
+      return;
+    }
+    if (typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string' || doc.kind === '' || doc.apiVersion === '') {
+      throw new InputError(`${where}: the object has no ${typeof doc.kind === 'string' && doc.kind !== '' ? 'apiVersion' : 'kind'}; every object needs apiVersion and kind (a list's items get them from a typed list such as ServiceList)`);
+    }
+  };
+  docs.forEach((doc, i) => check(doc, `${source}#${i}`));
+}
+
+/** Every document of every input, in order. Throws InputError for missing paths and bad input. */
+export function readInputs(paths: readonly string[], recursive: boolean, readStdin: () => string): unknown[] {
+  if (paths.filter((p) => p === '-').length > 1) throw new InputError('-f - (stdin) may be given once');
+  const docs: unknown[] = [];
+  for (const path of paths) {
+    const files = path === '-' ? ['-'] : expandPath(path, recursive, true);
+    for (const file of files) {
+      let text: string;
+      try {
+        text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new InputError(`cannot read ${file === '-' ? 'stdin' : file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      const source = file === '-' ? 'stdin' : file;
+      const parsed = parseDocuments(text, source);
+      normalizeDocuments(parsed, source);
+      docs.push(...parsed);
+    }
+  }
+  if (docs.length === 0) throw new InputError(`no objects in ${paths.map((p) => (p === '-' ? 'stdin' : p)).join(', ')}`);
+  return docs;
+}
