@@ -12,7 +12,7 @@ import { parseCIDRSloppy } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
 import { writeManifests } from './manifests.js';
 import { isListDocument, readInputs } from './inputs.js';
-import { loadState, saveState } from './state-file.js';
+import { loadState, saveState, withStateLock } from './state-file.js';
 
 export interface AllocateOptions {
   /** --service-cluster-ip-range; may be left out when the input holds the default ServiceCIDR. */
@@ -207,13 +207,17 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
   const serviceCIDRs = flatten(docs).filter(({ kind }) => kind === 'ServiceCIDR').map(({ doc }) => doc as ServiceCIDR);
   const range = resolveRange(options.range, serviceCIDRs);
   if (options.store) return allocateWithStore(options, range, docs);
-  const ipam = newIPAM(options, range);
-  checkVersionSupportsInput(ipam, docs);
-  if (options.state) loadState(options.state, ipam);
-  const { filled, errors, warnings, created } = fillManifests(ipam, docs);
-  if (errors.length > 0) return { stdout: '', errors, warnings };
-  if (options.state) saveState(options.state, ipam);
-  return { stdout: render(options, filled, created), errors, warnings };
+  const run = (): AllocateResult => {
+    const ipam = newIPAM(options, range);
+    checkVersionSupportsInput(ipam, docs);
+    if (options.state) loadState(options.state, ipam);
+    const { filled, errors, warnings, created } = fillManifests(ipam, docs);
+    if (errors.length > 0) return { stdout: '', errors, warnings };
+    if (options.state) saveState(options.state, ipam);
+    return { stdout: render(options, filled, created), errors, warnings };
+  };
+  // Load, allocate and save under the state file's lock: concurrent runs take turns.
+  return options.state ? withStateLock(options.state, run) : run();
 }
 
 // The whole run is one compare-and-swap of the state key: a concurrent run makes it start over
