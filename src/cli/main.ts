@@ -9,6 +9,11 @@ import { allocateCommand } from './allocate-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { AllocatorError } from '../index.js';
 import { SUPPORTED_VERSIONS, isSupportedVersion } from '../services/versions.js';
+import { stringify } from 'yaml';
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 const HELP: Record<string, string> = {
   main: `Usage: clusterip <command> [options]
@@ -31,7 +36,7 @@ own bands: min(max(16, size/32), 128) ports. With -f, every ServiceCIDR object o
 described.
 
   -f, --filename <path>  manifests holding ServiceCIDR objects, or - for stdin
-  --json                 machine-readable output
+  -o, --output <fmt>     text (default), json or yaml (--json is -o json)
   --legacy               the legacy bitmap allocator's rules (IPv6 capped at 65,535 addresses)
 `,
   allocate: `Usage: clusterip allocate [--range <cidr>[,<cidr>]] -f <file|dir|-> [-f …] [options]
@@ -77,9 +82,18 @@ requested.
   --trials <t>         trials (default 100)
   --seed <s>           first trial's seed (default 1); trial i uses s+i
   --strategy <name>    random-scan (default), sequential or uniform
-  --json               machine-readable output
+  -o, --output <fmt>   text (default), json or yaml (--json is -o json)
+  -q, --quiet          no progress bar (it is drawn only when stderr is a terminal anyway)
 `,
 };
+
+/** -o text|json|yaml, with --json as an alias of -o json. */
+function textOutput(values: Values): 'text' | 'json' | 'yaml' {
+  const output = (values.output as string | undefined) ?? (values.json ? 'json' : 'text');
+  if (values.json && output !== 'json') throw new UsageError('--json and -o disagree: give one');
+  if (output !== 'text' && output !== 'json' && output !== 'yaml') throw new UsageError(`--output must be text, json or yaml, got "${output}"`);
+  return output;
+}
 
 function integer(value: string | undefined, flag: string, fallback?: number): number {
   if (value === undefined) {
@@ -108,8 +122,36 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>)
     const parsed = parseArgs({ args: splitShortEquals(args), options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     return { values: parsed.values as Values, positionals: parsed.positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    const message = (error as Error).message;
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
+    const suggestion = unknown && closestOption(unknown, Object.keys(options));
+    throw new UsageError(suggestion ? `${message.split('. ')[0]}. Did you mean --${suggestion}?` : message);
   }
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known option nearest to a mistyped one, if it is near enough to be a typo. */
+function closestOption(typed: string, names: string[]): string | undefined {
+  const bare = typed.replace(/^-+/, '').split('=')[0];
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    const distance = editDistance(bare, name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(bare.length / 3)) ? best.name : undefined;
 }
 
 export async function run(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; stdin: () => string }): Promise<number> {
@@ -119,21 +161,29 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
       io.stderr(HELP.main);
       return 2;
     }
+    if (command === '--version' || command === '-v' || command === 'version') {
+      io.stdout(`clusterip ${packageVersion()}\n`);
+      return 0;
+    }
     if (command === '--help' || command === '-h' || command === 'help') {
       io.stdout(HELP.main);
       return 0;
     }
     if (command === 'describe') {
-      const { values, positionals } = parse(rest, { json: { type: 'boolean' }, legacy: { type: 'boolean' }, filename: { type: 'string', short: 'f' } });
+      const { values, positionals } = parse(rest, {
+        json: { type: 'boolean' }, output: { type: 'string', short: 'o' }, legacy: { type: 'boolean' }, filename: { type: 'string', short: 'f' },
+      });
       if (values.help) return io.stdout(HELP.describe), 0;
-      const describeOptions = { json: values.json === true, legacy: values.legacy === true };
+      const format = textOutput(values);
+      const describeOptions = { json: format !== 'text', legacy: values.legacy === true };
+      const emit = (text: string) => io.stdout(format === 'yaml' ? stringify(JSON.parse(text)) : text);
       if (values.filename !== undefined) {
         if (positionals.length > 0) throw new UsageError('describe takes either <cidr>[,<cidr>] or -f, not both');
-        io.stdout(describeServiceCIDRs(values.filename as string, io.stdin, describeOptions));
+        emit(describeServiceCIDRs(values.filename as string, io.stdin, describeOptions));
         return 0;
       }
       if (positionals.length !== 1) throw new UsageError('describe takes one argument: <cidr>[,<cidr>] (or -f <file>)');
-      io.stdout(describeCommand(positionals[0], describeOptions));
+      emit(describeCommand(positionals[0], describeOptions));
       return 0;
     }
     if (command === 'allocate') {
@@ -176,22 +226,26 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
     if (command === 'simulate') {
       const { values, positionals } = parse(rest, {
         range: { type: 'string' }, services: { type: 'string' }, static: { type: 'string' }, trials: { type: 'string' },
-        seed: { type: 'string' }, strategy: { type: 'string' }, json: { type: 'boolean' },
+        seed: { type: 'string' }, strategy: { type: 'string' }, json: { type: 'boolean' }, output: { type: 'string', short: 'o' },
+        quiet: { type: 'boolean', short: 'q' },
       });
       if (values.help) return io.stdout(HELP.simulate), 0;
       if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
       if (!values.range) throw new UsageError('--range is required');
       const strategy = (values.strategy ?? 'random-scan') as string;
       if (!['random-scan', 'sequential', 'uniform'].includes(strategy)) throw new UsageError(`--strategy must be random-scan, sequential or uniform`);
-      io.stdout(simulateCommand({
+      const format = textOutput(values);
+      const result = simulateCommand({
         range: values.range as string,
         services: nonNegative(values.services as string | undefined, '--services'),
         staticRequests: nonNegative(values.static as string | undefined, '--static'),
         trials: Math.max(1, nonNegative(values.trials as string | undefined, '--trials', 100)),
         seed: integer(values.seed as string | undefined, '--seed', 1),
         strategy: strategy as 'random-scan',
-        json: values.json === true,
-      }));
+        json: format !== 'text',
+        progress: values.quiet !== true && process.stderr.isTTY === true,
+      });
+      io.stdout(format === 'yaml' ? stringify(JSON.parse(result)) : result);
       return 0;
     }
     throw new UsageError(`unknown command "${command}" (try clusterip --help)`);
@@ -211,6 +265,11 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
 // Run when executed directly (not when imported by tests).
 const invokedAs = process.argv[1] ?? '';
 if (invokedAs.endsWith('main.js') || invokedAs.endsWith('clusterip')) {
+  // `clusterip … | head`: the reader went away; that ends the run, quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   process.exitCode = await run(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

@@ -18,6 +18,8 @@ export interface SimulateOptions {
   seed: number;
   strategy: Strategy;
   json: boolean;
+  /** Draw a progress bar on stderr (main.ts: only when stderr is a terminal and not --quiet). */
+  progress?: boolean;
 }
 
 interface Outcome { conflicts: number; trialsWithConflict: number }
@@ -79,7 +81,7 @@ export function simulateCommand(options: SimulateOptions): string {
   }
   const info = { cidr: plan.range, bandOffset: plan.bandOffset };
   const targets = plan.targetTexts;
-  const progress = new Progress('simulating', options.trials);
+  const progress = new Progress('simulating', options.trials, process.stderr, 1000, options.progress === true);
   const results: Record<'withBand' | 'withoutBand', Outcome> = {
     withBand: { conflicts: 0, trialsWithConflict: 0 },
     withoutBand: { conflicts: 0, trialsWithConflict: 0 },

@@ -15,15 +15,19 @@ export function meterBar(fraction: number, width = 40): string {
   return '█'.repeat(cells) + '·'.repeat(width - cells);
 }
 
-/** Progress on stderr, shown only once a run has taken more than `delayMs`. */
+/** Progress on stderr (a terminal, unless told otherwise), shown only once a run has taken more than `delayMs`. */
 export class Progress {
   readonly #started = Date.now();
   #lastDraw = 0;
   #shown = false;
 
-  constructor(readonly label: string, readonly total: number, readonly stream: NodeJS.WriteStream = process.stderr, readonly delayMs = 1000) {}
+  constructor(
+    readonly label: string, readonly total: number, readonly stream: NodeJS.WriteStream = process.stderr, readonly delayMs = 1000,
+    readonly enabled = stream.isTTY === true,
+  ) {}
 
   update(done: number): void {
+    if (!this.enabled) return;
     const now = Date.now();
     if (now - this.#started < this.delayMs || now - this.#lastDraw < 100) return;
     this.#lastDraw = now;
