@@ -7,6 +7,7 @@ import { UsageError, InputError } from './cli-errors.js';
 import { describeCommand, describeServiceCIDRs } from './describe-command.js';
 import { allocateCommand } from './allocate-command.js';
 import { simulateCommand } from './simulate-command.js';
+import { checkCommand } from './check-command.js';
 import { AllocatorError } from '../index.js';
 import { SUPPORTED_VERSIONS, isSupportedVersion } from '../services/versions.js';
 import { stringify } from 'yaml';
@@ -24,9 +25,10 @@ Commands:
   describe <cidr>[,<cidr>]   the band layout of a service CIDR (or of a node port range: 30000-32767)
   allocate                   fill Services in manifests with cluster IPs and node ports
   simulate                   Monte Carlo of static IP (or node port) conflicts with and without the static band
+  check                      what the repair controllers would report on a cluster dump or manifests
 
 Run 'clusterip <command> --help' for a command's options.
-Exit codes: 0 success, 1 input rejected, 2 usage error.
+Exit codes: 0 success, 1 input rejected (check: findings), 2 usage error.
 `,
   describe: `Usage: clusterip describe <cidr>[,<cidr>] | <base-max> | -f <file|-> [--json] [--legacy]
 
@@ -68,6 +70,25 @@ errors and exit 1; nothing is saved then.
   --seed <n>             repeatable dynamic allocations
   -o, --output <fmt>     yaml (default) or json
   --legacy               same as --kubernetes-version 1.32 (the bitmap allocator)
+`,
+  check: `Usage: clusterip check -f <file|dir|-> [-f …] [-R] [--range <cidrs>] [options]
+
+Reads a cluster dump (kubectl get svc,servicecidrs,ipaddresses -A -o yaml) or manifests, and
+reports what the API server's repair controllers would, allocating nothing:
+  duplicate-ip, ip-out-of-range, invalid-ip          cluster IPs held twice, outside every range, not IPs
+  missing-ipaddress, orphan-ipaddress                (when the input has IPAddress objects, 1.33+)
+  duplicate-node-port, node-port-out-of-range        node ports held twice or outside the range
+  static-ip-in-dynamic-band, static-node-port-in-dynamic-band
+                                                     a manifest (no metadata.uid) naming an IP or node
+                                                     port in the dynamic band: a dynamic allocation may
+                                                     take it first — the reason the static band exists
+Inputs are read as for allocate. Exit 0 when clean, 1 with findings, 2 for usage errors.
+
+  --range <cidrs>        service CIDRs (--service-cluster-ip-range); added to the input's ServiceCIDRs
+  --service-node-port-range <base-max>  node ports (default 30000-32767)
+  -f, --filename <path>  file, directory, or - for stdin; repeatable
+  -R, --recursive        read subdirectories of directories
+  -o, --output <fmt>     text (default, a table), json or yaml
 `,
   simulate: `Usage: clusterip simulate --range <cidr|base-max> --services <n> --static <k> [options]
 
@@ -222,6 +243,23 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
       }
       io.stdout(result.stdout);
       return 0;
+    }
+    if (command === 'check') {
+      const { values, positionals } = parse(rest, {
+        range: { type: 'string' }, 'service-cluster-ip-range': { type: 'string' }, 'service-node-port-range': { type: 'string' },
+        filename: { type: 'string', short: 'f', multiple: true }, recursive: { type: 'boolean', short: 'R' },
+        output: { type: 'string', short: 'o' }, json: { type: 'boolean' },
+      });
+      if (values.help) return io.stdout(HELP.check), 0;
+      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      if (!values.filename) throw new UsageError('-f/--filename is required (use - for stdin)');
+      const { text, findings } = checkCommand({
+        files: values.filename as unknown as string[], recursive: values.recursive === true,
+        range: (values.range ?? values['service-cluster-ip-range']) as string | undefined,
+        nodePortRange: values['service-node-port-range'] as string | undefined, output: textOutput(values),
+      }, io.stdin);
+      io.stdout(text);
+      return findings.length === 0 ? 0 : 1;
     }
     if (command === 'simulate') {
       const { values, positionals } = parse(rest, {

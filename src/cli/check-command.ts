@@ -1,0 +1,155 @@
+// `clusterip check`: reads a cluster dump (`kubectl get svc,servicecidrs,ipaddresses -A -o yaml`)
+// or manifests and reports what the repair controllers would, plus the collision risk the static
+// band exists for. Read-only: it allocates nothing.
+import type { Service } from 'kubernetes-types/core/v1.js';
+import { stringify } from 'yaml';
+import { AllocatorError, describePortRange, describeRange, serviceKey, type IPAddress, type ServiceCIDR } from '../index.js';
+import { parseCIDRSloppy, type ParsedCIDR } from '../cidr.js';
+import { parseIPSloppy } from '../ip-sloppy.js';
+import { addressValue } from '../services/meta-allocator.js';
+import { heldNodePorts } from '../services/node-ports.js';
+import { isExternalName, isHeadless } from '../services/service-fields.js';
+import { InputError, UsageError } from './cli-errors.js';
+import { isListDocument, readInputs } from './inputs.js';
+
+export type FindingKind =
+  | 'duplicate-ip' | 'ip-out-of-range' | 'invalid-ip' | 'missing-ipaddress' | 'orphan-ipaddress' | 'static-ip-in-dynamic-band'
+  | 'duplicate-node-port' | 'node-port-out-of-range' | 'static-node-port-in-dynamic-band';
+
+export interface Finding { kind: FindingKind; object: string; detail: string }
+
+export interface CheckOptions {
+  files: string[];
+  recursive: boolean;
+  /** --service-cluster-ip-range; optional when the input holds ServiceCIDR objects. */
+  range?: string;
+  nodePortRange?: string;
+  output: 'text' | 'json' | 'yaml';
+}
+
+interface Band { cidr: ParsedCIDR; size: bigint; bandOffset: bigint }
+
+function bandsOf(cidrs: string[]): Band[] {
+  return cidrs.map((text) => {
+    try {
+      const cidr = parseCIDRSloppy(text);
+      const info = describeRange(cidr.cidr);
+      return { cidr, size: info.size, bandOffset: BigInt(info.bandOffset) };
+    } catch (error) {
+      if (error instanceof AllocatorError) throw new InputError(error.message);
+      throw error;
+    }
+  });
+}
+
+/** The offset of an address in the first range holding it, or undefined. */
+function placeOf(bands: Band[], family: 4 | 6, value: bigint): { band: Band; offset: bigint } | undefined {
+  for (const band of bands) {
+    if (band.cidr.family !== family) continue;
+    const offset = value - band.cidr.network - 1n;
+    if (offset >= 0n && offset < band.size) return { band, offset };
+  }
+  return undefined;
+}
+
+// A manifest as written (no uid from the API server) that names its clusterIP or nodePort makes a
+// static request: in the dynamic band, a dynamic allocation may take it first.
+const isManifest = (s: Service) => !s.metadata?.uid;
+
+export function checkCommand(options: CheckOptions, readStdin: () => string): { text: string; findings: Finding[] } {
+  const services: Service[] = [];
+  const cidrObjects: ServiceCIDR[] = [];
+  const addresses: IPAddress[] = [];
+  const visit = (doc: unknown) => {
+    if (isListDocument(doc)) return doc.items.forEach(visit);
+    const d = doc as { apiVersion?: string; kind?: string };
+    if (d.kind === 'Service' && d.apiVersion === 'v1') services.push(doc as Service);
+    else if (d.kind === 'ServiceCIDR' && d.apiVersion?.startsWith('networking.k8s.io/')) cidrObjects.push(doc as ServiceCIDR);
+    else if (d.kind === 'IPAddress' && d.apiVersion?.startsWith('networking.k8s.io/')) addresses.push(doc as IPAddress);
+  };
+  readInputs(options.files, options.recursive, readStdin).forEach(visit);
+  const cidrs = [...new Set([...(options.range?.split(',') ?? []), ...cidrObjects.flatMap((c) => c.spec?.cidrs ?? [])])];
+  if (cidrs.length === 0) throw new UsageError('check needs --range, or ServiceCIDR objects in the input');
+  const bands = bandsOf(cidrs);
+  let ports;
+  try {
+    ports = describePortRange(options.nodePortRange ?? '30000-32767');
+  } catch (error) {
+    if (error instanceof AllocatorError) throw new InputError(error.message);
+    throw error;
+  }
+  const findings: Finding[] = [];
+  const add = (kind: FindingKind, object: string, detail: string) => findings.push({ kind, object, detail });
+
+  // Cluster IPs.
+  const ipHolders = new Map<string, string[]>();
+  for (const service of services) {
+    if (isExternalName(service) || isHeadless(service)) continue;
+    const key = serviceKey(service);
+    const texts = service.spec?.clusterIPs?.length ? service.spec.clusterIPs : service.spec?.clusterIP ? [service.spec.clusterIP] : [];
+    for (const text of texts) {
+      if (text === '' || text === 'None') continue;
+      const ip = parseIPSloppy(text);
+      if (ip === null) {
+        add('invalid-ip', `service ${key}`, `${JSON.stringify(text)} is not an IP address`);
+        continue;
+      }
+      const place = placeOf(bands, ip.family, addressValue(ip));
+      if (!place) {
+        add('ip-out-of-range', `service ${key}`, `${ip.canonical} is outside every service CIDR (${bands.map((b) => b.cidr.cidr).join(', ')})`);
+        continue;
+      }
+      ipHolders.set(ip.canonical, [...(ipHolders.get(ip.canonical) ?? []), key]);
+      if (isManifest(service) && place.offset >= place.band.bandOffset) {
+        add('static-ip-in-dynamic-band', `service ${key}`, `${ip.canonical} is a static request in the dynamic band of ${place.band.cidr.cidr}; a dynamically allocated Service may take it first (the static band is the lowest ${place.band.bandOffset} addresses)`);
+      }
+    }
+  }
+  for (const [ip, holders] of ipHolders) {
+    if (holders.length > 1) add('duplicate-ip', `service ${holders[0]}`, `${ip} is held by ${holders.join(' and ')}`);
+  }
+
+  // IPAddress objects (1.33+): checked when the input has any, as the IPAddress repair does.
+  if (addresses.length > 0) {
+    const byName = new Map(addresses.map((a) => [a.metadata?.name ?? '', a]));
+    for (const [ip, holders] of ipHolders) {
+      const address = byName.get(ip);
+      if (!address) add('missing-ipaddress', `service ${holders[0]}`, `${ip} has no IPAddress object`);
+    }
+    for (const address of addresses) {
+      const ref = address.spec?.parentRef;
+      if (ref?.resource !== 'services' || ref.group) continue; // held by something else: fine
+      const key = `${ref.namespace || 'default'}/${ref.name}`;
+      if (!(ipHolders.get(address.metadata?.name ?? '') ?? []).includes(key)) {
+        add('orphan-ipaddress', `ipaddress ${address.metadata?.name}`, `points to service ${key}, which does not hold ${address.metadata?.name}`);
+      }
+    }
+  }
+
+  // Node ports.
+  const portHolders = new Map<number, string[]>();
+  for (const service of services) {
+    const key = serviceKey(service);
+    for (const port of heldNodePorts(service)) {
+      if (!Number.isInteger(port) || port < ports.rangeStart || port > ports.rangeEnd) {
+        add('node-port-out-of-range', `service ${key}`, `node port ${port} is outside ${ports.range}`);
+        continue;
+      }
+      portHolders.set(port, [...(portHolders.get(port) ?? []), key]);
+      if (isManifest(service) && port >= ports.dynamicStart) {
+        add('static-node-port-in-dynamic-band', `service ${key}`, `node port ${port} is a static request in the dynamic band ${ports.dynamicStart}-${ports.dynamicEnd}; request ports in ${ports.staticStart ?? ports.rangeStart}-${ports.staticEnd ?? ports.rangeStart} to be safe`);
+      }
+    }
+  }
+  for (const [port, holders] of portHolders) {
+    if (holders.length > 1) add('duplicate-node-port', `service ${holders[0]}`, `node port ${port} is held by ${holders.join(' and ')}`);
+  }
+
+  const summary = { services: services.length, serviceCIDRs: cidrs, nodePortRange: ports.range, ipAddresses: addresses.length, findings: findings.length };
+  if (options.output === 'json') return { text: JSON.stringify({ summary, findings }, null, 2) + '\n', findings };
+  if (options.output === 'yaml') return { text: stringify({ summary, findings }), findings };
+  const head = `checked ${services.length} Services against ${cidrs.join(', ')} and node ports ${ports.range}${addresses.length ? `, ${addresses.length} IPAddresses` : ''}`;
+  if (findings.length === 0) return { text: `${head}: no findings\n`, findings };
+  const rows = findings.map((f) => `| ${f.kind} | ${f.object} | ${f.detail} |`);
+  return { text: [`${head}: ${findings.length} finding${findings.length === 1 ? '' : 's'}`, '', '| finding | object | detail |', '|---|---|---|', ...rows, ''].join('\n'), findings };
+}
