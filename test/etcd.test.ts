@@ -19,11 +19,24 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-interface WorkerRun { ips: string[]; errors: string[]; okAfterLastError: number; done: boolean; exit: Promise<number | null>; kill: () => void }
+interface WorkerRun {
+  ips: string[]; errors: string[]; okAfterLastError: number; done: boolean; exit: Promise<number | null>; kill: () => void;
+  /** Resolves once the worker has reported `count` successful calls (an observable point in its run, not a delay). */
+  reported: (count: number) => Promise<void>;
+}
 
 function startWorker(key: string, cidr: string, count: number, mode: string): WorkerRun {
   const child = spawn(process.execPath, [worker, etcd.endpoint, cidr, String(count), mode, key], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const run: WorkerRun = { ips: [], errors: [], okAfterLastError: 0, done: false, exit: new Promise((resolve) => child.on('exit', resolve)), kill: () => child.kill('SIGKILL') };
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  let oks = 0;
+  const run: WorkerRun = {
+    ips: [], errors: [], okAfterLastError: 0, done: false, exit: new Promise((resolve) => child.on('exit', resolve)), kill: () => child.kill('SIGKILL'),
+    reported: (count) => new Promise<void>((resolve, reject) => {
+      if (oks >= count) return resolve();
+      waiters.push({ count, resolve });
+      void run.exit.then(() => reject(new Error(`the worker exited after ${oks} successful calls, before ${count}`)));
+    }),
+  };
   let buffer = '';
   child.stdout!.on('data', (chunk) => {
     buffer += chunk;
@@ -34,6 +47,8 @@ function startWorker(key: string, cidr: string, count: number, mode: string): Wo
       if (line.startsWith('ok ')) {
         run.ips.push(...line.slice(3).split(' '));
         run.okAfterLastError++;
+        oks++;
+        for (const waiter of waiters.filter((w) => oks >= w.count)) waiter.resolve();
       } else if (line.startsWith('err ')) {
         run.errors.push(line.slice(4));
         run.okAfterLastError = 0;
@@ -118,7 +133,8 @@ describe('SharedClusterIPAllocator on a real etcd', () => {
     const key = '/test/kill';
     const victim = startWorker(key, '10.96.0.0/16', 5000, 'next');
     const others = [startWorker(key, '10.96.0.0/16', 600, 'many:3'), startWorker(key, '10.96.0.0/16', 1500, 'next')];
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Kill it mid-run: once it has reported 50 of its 5000 allocations.
+    await victim.reported(50);
     victim.kill();
     await Promise.all([victim.exit, ...others.map((w) => w.exit)]);
     expect(victim.done).toBe(false);
@@ -135,7 +151,8 @@ describe('SharedClusterIPAllocator on a real etcd', () => {
   it('etcd restarted mid-run: calls fail with a typed error or succeed, never corrupting the range', async () => {
     const key = '/test/restart';
     const workers = [startWorker(key, '10.96.0.0/16', 1500, 'next'), startWorker(key, '10.96.0.0/16', 500, 'many:2')];
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Restart once both workers are connected and working: after their 20th successful call.
+    await Promise.all(workers.map((w) => w.reported(20)));
     await etcd.restart();
     await Promise.all(workers.map((w) => w.exit));
     for (const w of workers) {
