@@ -129,7 +129,7 @@ function describeError(error: unknown, doc: unknown, ipam: ServiceIPAM): string 
 }
 
 // Configures (ServiceCIDRs), reserves (IPAddresses) and fills (Services) the input on the IPAM.
-function fillManifests(ipam: ServiceIPAM, docs: unknown[]): { filled: unknown[]; errors: string[]; warnings: string[]; created: IPAddress[] } {
+function fillManifests(ipam: ServiceIPAM, docs: unknown[], wantCreated: boolean): { filled: unknown[]; errors: string[]; warnings: string[]; created: IPAddress[] } {
   const errors: string[] = [];
   const warnings: string[] = [];
   const items = flatten(docs);
@@ -161,8 +161,9 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[]): { filled: unknown[];
     if (ref?.resource === 'services' && serviceIPs.has(`${ref.namespace || 'default'}/${ref.name}=${address.metadata?.name}`)) continue;
     attempt(doc, () => ipam.applyIPAddress(address));
   }
-  // What this run creates for its Services (the input's own IPAddresses are not repeated).
-  const before = new Set(ipamAddresses(ipam).map((a) => a.metadata.name));
+  // What this run creates for its Services (the input's own IPAddresses are not repeated); listed
+  // only when asked for: copying every IPAddress twice cost a large run a quarter of its time.
+  const before = wantCreated ? new Set(ipamAddresses(ipam).map((a) => a.metadata.name)) : new Set<string | undefined>();
   const fill = (doc: unknown): unknown => {
     if (isListDocument(doc)) return { ...doc, items: doc.items.map(fill) };
     if (kindOf(doc) !== 'Service') return doc;
@@ -175,7 +176,7 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[]): { filled: unknown[];
     return out;
   };
   const filled = docs.map(fill);
-  const created = ipamAddresses(ipam).filter((a) => !before.has(a.metadata.name));
+  const created = wantCreated ? ipamAddresses(ipam).filter((a) => !before.has(a.metadata.name)) : [];
   return { filled, errors, warnings, created };
 }
 
@@ -211,7 +212,7 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
     const ipam = newIPAM(options, range);
     checkVersionSupportsInput(ipam, docs);
     if (options.state) loadState(options.state, ipam);
-    const { filled, errors, warnings, created } = fillManifests(ipam, docs);
+    const { filled, errors, warnings, created } = fillManifests(ipam, docs, options.printIPAddresses);
     if (errors.length > 0) return { stdout: '', errors, warnings };
     if (options.state) saveState(options.state, ipam);
     return { stdout: render(options, filled, created), errors, warnings };
@@ -238,7 +239,7 @@ async function allocateWithStore(options: AllocateOptions, range: string, docs: 
           throw new InputError(`the state in etcd at ${key} is corrupt or belongs to another --range, --service-node-port-range or version (${(error as Error).message})`);
         }
       }
-      const { filled, errors, warnings, created } = fillManifests(ipam, docs);
+      const { filled, errors, warnings, created } = fillManifests(ipam, docs, options.printIPAddresses);
       if (errors.length > 0) return { stdout: '', errors, warnings };
       const value = Buffer.from(JSON.stringify(ipam.snapshot()));
       const landed = current ? (await store.compareAndSwap(current.revision, value)).swapped : (await store.createIfAbsent(value)).created;

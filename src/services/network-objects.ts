@@ -54,6 +54,33 @@ export function serviceParentRef(namespace: string, name: string): ParentReferen
   return { resource: 'services', namespace, name };
 }
 
+/**
+ * A deep copy with JSON's meaning (properties holding undefined dropped, undefined array slots
+ * null, objects with toJSON serialised), written out because JSON.parse(JSON.stringify(x)) cost
+ * half the CPU of a 20,000-Service CLI run. Objects handed in are API objects: plain data.
+ */
 export function clone<T>(value: T): T {
-  return value === undefined ? value : JSON.parse(JSON.stringify(value)) as T;
+  return value === undefined ? value : copyJSON(value) as T;
+}
+
+function copyJSON(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) return null;
+    return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.parse(JSON.stringify(value));
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = copyJSON(value[i]);
+      out[i] = item === undefined ? null : item;
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyJSON((value as Record<string, unknown>)[key]);
+    if (item !== undefined) out[key] = item;
+  }
+  return out;
 }
