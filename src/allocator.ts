@@ -14,6 +14,7 @@ import { DENSE_LIMIT, OffsetStore, dynamicFailure } from './offset-store.js';
 import { canonicalIPText, codecFor, parsedOffset, type AddressCodec } from './address-codec.js';
 import { decodeRuns, encodeRuns } from './run-encoding.js';
 import { STORE } from './internal.js';
+import { withJSON } from './json-view.js';
 
 export type Strategy = keyof typeof KERNEL_STRATEGY;
 export type DrawModel = keyof typeof KERNEL_DRAW_MODEL;
@@ -293,13 +294,13 @@ export class ClusterIPAllocator {
     const band = BigInt(this.#bandAndFlags >>> 2);
     const used = store.used();
     const usedStatic = store.usedStatic();
-    return {
+    return withJSON({
       ...bandStats(size, used),
       static: bandStats(band, usedStatic),
       dynamic: bandStats(size - band, used - usedStatic),
       allocations: { static: this.#staticAllocations, dynamic: this.#dynamicAllocations },
       errors: { static: this.#staticErrors, dynamic: this.#dynamicErrors },
-    };
+    });
   }
 
   /** Allocated IPs in ascending order (dense ranges are read in chunks, so iteration sees later changes). */
@@ -464,6 +465,11 @@ export class ClusterIPAllocator {
   /** For this package's tests (src/internal.ts): the offset store behind the allocator. */
   [STORE](): OffsetStore | null {
     return this.#store;
+  }
+
+  /** `using a = new ClusterIPAllocator(…)`: dispose() at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /** Frees the kernel memory. Every later call (but dispose) throws ERR_DISPOSED. */

@@ -12,6 +12,7 @@ import { readRandomSource, type RandomInt } from './random-source.js';
 import { nodePortBandOffset, parsePortRange, portRangeInfoOf, type PortRange, type PortRangeInfo } from './port-range.js';
 import { checkSnapshotFields, type RangeSnapshot } from './snapshot-input.js';
 import { STORE } from './internal.js';
+import { withJSON } from './json-view.js';
 
 export interface NodePortAllocatorOptions {
   /** Seed of the built-in SplitMix64 generator: same seed, same calls -> same ports. */
@@ -183,13 +184,13 @@ export class NodePortAllocator {
     const store = this.#live();
     const used = store.used();
     const usedStatic = store.usedStatic();
-    return {
+    return withJSON({
       ...bandStats(this.#range.size, used),
       static: bandStats(this.#bandOffset, usedStatic),
       dynamic: bandStats(this.#range.size - this.#bandOffset, used - usedStatic),
       allocations: { static: this.#staticAllocations, dynamic: this.#dynamicAllocations },
       errors: { static: this.#staticErrors, dynamic: this.#dynamicErrors },
-    };
+    });
   }
 
   /** Allocated ports in ascending order. */
@@ -224,6 +225,11 @@ export class NodePortAllocator {
   /** For this package's tests (src/internal.ts): the offset store behind the allocator. */
   [STORE](): OffsetStore | null {
     return this.#store;
+  }
+
+  /** `using ports = new NodePortAllocator(…)`: dispose() at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /** Frees the kernel memory. Every later call (but dispose) throws ERR_DISPOSED. */

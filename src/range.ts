@@ -3,6 +3,7 @@
 import { invalidCIDRError } from './errors.js';
 import { parseCIDR } from './cidr.js';
 import { formatAddress } from './ip-format.js';
+import { withJSON } from './json-view.js';
 
 export type IPFamilyName = 'IPv4' | 'IPv6';
 
@@ -97,7 +98,7 @@ export function rangeInfoOf(geometry: RangeGeometry): RangeInfo {
   const { family, network, usable, bandOffset } = geometry;
   const band = BigInt(bandOffset);
   const at = (offset: bigint) => formatAddress(family, network + 1n + offset);
-  return {
+  return withJSON({
     cidr: geometry.cidr,
     family: family === 4 ? 'IPv4' : 'IPv6',
     size: usable,
@@ -110,7 +111,7 @@ export function rangeInfoOf(geometry: RangeGeometry): RangeInfo {
     dynamicEnd: at(usable - 1n),
     staticSize: band,
     dynamicSize: usable - band,
-  };
+  });
 }
 
 /** The band layout Kubernetes uses for a service CIDR. Throws ERR_INVALID_CIDR. */

@@ -676,6 +676,11 @@ export class ServiceIPAM {
     }
   }
 
+  /** `using ipam = new ServiceIPAM(…)`: dispose() at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Frees the allocators' kernel memory; the ServiceIPAM must not be used afterwards. */
   dispose(): void {
     for (const bitmap of this.#bitmaps.values()) bitmap.dispose();

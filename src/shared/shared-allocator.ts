@@ -164,6 +164,11 @@ export class SharedClusterIPAllocator {
     return { reloads: this.#reloads, conflicts: this.#conflicts, revision: this.#revision };
   }
 
+  /** `using shared = await SharedClusterIPAllocator.open(…)`: close() at the end of the block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   close(): void {
     this.#cache.dispose();
     this.#store.close();
