@@ -3,8 +3,8 @@
 // address codec), allocation counters, the choice of error, offset checks, batches, traces,
 // snapshots and disposal. Band order, strategies and draws live in the kernel (assembly/).
 import {
-  AllocatorError, alreadyAllocatedError, disposedError, invalidSnapshotError, mismatchedNetworkError, notInRangeError,
-  offsetNotInRangeError, offsetsTooLargeError, rangeFullError, reentrantError, drawsExhaustedError,
+  AllocatorError, alreadyAllocatedError, invalidSnapshotError, mismatchedNetworkError, notInRangeError,
+  offsetNotInRangeError, offsetsTooLargeError, rangeFullError, drawsExhaustedError,
 } from './errors.js';
 import { KERNEL_DRAW_MODEL, KERNEL_STRATEGY, TRACE_FAIL, TRACE_OP, drawsRunning } from './kernel.js';
 import { readRandomSource, type RandomInt } from './random-source.js';
@@ -14,21 +14,12 @@ import { DENSE_LIMIT, OffsetStore, dynamicFailure } from './offset-store.js';
 import { canonicalIPText, codecFor, parsedOffset, type AddressCodec } from './address-codec.js';
 import { decodeRuns, encodeRuns } from './run-encoding.js';
 import { STORE } from './internal.js';
-import { withJSON } from './json-view.js';
+import { disposeStore, freeWhenDropped, liveStore, readCount, statsOf, type AllocatorStats } from './allocator-support.js';
 
 export type Strategy = keyof typeof KERNEL_STRATEGY;
 export type DrawModel = keyof typeof KERNEL_DRAW_MODEL;
 
-export interface BandStats { size: bigint; used: number; free: bigint }
-
-export interface AllocatorStats extends BandStats {
-  static: BandStats;
-  dynamic: BandStats;
-  /** Successful allocations, like kube_apiserver_clusterip_allocator_allocation_total. */
-  allocations: { static: number; dynamic: number };
-  /** Failed allocations, like kube_apiserver_clusterip_allocator_allocation_errors_total. */
-  errors: { static: number; dynamic: number };
-}
+export type { AllocatorStats, BandStats } from './allocator-support.js';
 
 export interface AllocatorOptions extends RangeOptions {
   /** Seed of the built-in SplitMix64 generator: same seed, same calls -> same results everywhere. */
@@ -67,13 +58,6 @@ export const TraceOp = Object.freeze({
   RELEASE_RECENT: TRACE_OP.RELEASE_RECENT,
 });
 
-// Frees the kernel memory of an allocator that was dropped without dispose(). Registered without
-// an unregister token (a token costs a table entry per allocator): dispose() leaves the entry, and
-// the finalizer's destroy() of an already destroyed store does nothing.
-const leakedStores = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<OffsetStore>((store) => store.destroy())
-  : undefined;
-
 /** The kernel counts allocations in a u32. */
 const MAX_ALLOCATIONS = 0xffffffff;
 /**
@@ -109,15 +93,6 @@ export function readStrategy(strategy: unknown): number {
   }
   throw new TypeError(`options.strategy must be one of ${Object.keys(KERNEL_STRATEGY).map((s) => `'${s}'`).join(', ')}`);
 }
-
-function readCount(count: unknown): number {
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-    throw new RangeError(`count must be a non-negative integer, got ${String(count)}`);
-  }
-  return count;
-}
-
-const bandStats = (size: bigint, used: number): BandStats => ({ size, used, free: size - BigInt(used) });
 
 export class ClusterIPAllocator {
   readonly cidr: string;
@@ -155,7 +130,7 @@ export class ClusterIPAllocator {
       strategy, drawModel, seedLow: source.seedLow, seedHigh: source.seedHigh, randomInt: source.randomInt,
     });
     this.#store = store;
-    leakedStores?.register(this, store);
+    freeWhenDropped(this, store);
   }
 
   /** A new allocator for the snapshot's range, holding its allocations. */
@@ -192,13 +167,9 @@ export class ClusterIPAllocator {
     return rangeGeometry(this.cidr, (this.#bandAndFlags & 1) !== 0, (this.#bandAndFlags & 2) === 0);
   }
 
-  // Every entry point takes the store through here (or repeats its test on a hot path) only after
-  // any caller code of its own — iterables, getters — has run: so a call that disposes this
-  // allocator, or enters it from a randomInt draw, is seen before any kernel state is read.
+  // See liveStore: every entry point takes the store through here (or repeats its test on a hot path).
   #live(): OffsetStore {
-    const store = this.#store;
-    if (store === null || drawsRunning !== 0) throw drawsRunning !== 0 ? reentrantError() : disposedError();
-    return store;
+    return liveStore(this.#store);
   }
 
   // ---- string API ----
@@ -289,18 +260,8 @@ export class ClusterIPAllocator {
   get memoryBytes(): number { return this.#live().memoryBytes(); }
 
   stats(): AllocatorStats {
-    const store = this.#live();
-    const size = this.#bigSize();
-    const band = BigInt(this.#bandAndFlags >>> 2);
-    const used = store.used();
-    const usedStatic = store.usedStatic();
-    return withJSON({
-      ...bandStats(size, used),
-      static: bandStats(band, usedStatic),
-      dynamic: bandStats(size - band, used - usedStatic),
-      allocations: { static: this.#staticAllocations, dynamic: this.#dynamicAllocations },
-      errors: { static: this.#staticErrors, dynamic: this.#dynamicErrors },
-    });
+    return statsOf(this.#live(), this.#bigSize(), BigInt(this.#bandAndFlags >>> 2),
+      { static: this.#staticAllocations, dynamic: this.#dynamicAllocations }, { static: this.#staticErrors, dynamic: this.#dynamicErrors });
   }
 
   /** Allocated IPs in ascending order (dense ranges are read in chunks, so iteration sees later changes). */
@@ -332,7 +293,7 @@ export class ClusterIPAllocator {
   }
 
   #restoreBitmap(store: OffsetStore, { significant }: CheckedSnapshot): void {
-    if (significant.length > store.bitmapBytesNeeded() || !store.restoreBitmap(significant)) {
+    if (!store.restoreBitmap(significant)) {
       throw invalidSnapshotError(`data has bits beyond the ${this.#size} usable addresses of ${this.cidr}`);
     }
   }
@@ -350,7 +311,7 @@ export class ClusterIPAllocator {
       built.destroy();
       throw error;
     }
-    leakedStores?.register(this, built);
+    freeWhenDropped(this, built);
     this.#store = built;
     store.destroy();
   }
@@ -474,11 +435,7 @@ export class ClusterIPAllocator {
 
   /** Frees the kernel memory. Every later call (but dispose) throws ERR_DISPOSED. */
   dispose(): void {
-    if (drawsRunning !== 0) throw reentrantError();
-    const store = this.#store;
-    if (store === null) return;
-    store.destroy();
-    this.#store = null;
+    this.#store = disposeStore(this.#store);
   }
 
   // ---- internals ----

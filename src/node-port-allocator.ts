@@ -2,17 +2,16 @@
 // kube-apiserver's portallocator does — the same banded random scan as cluster IPs (KEP-3668), on
 // the same kernel. A port is an offset (port − base); the kernel never learns about ports.
 import {
-  AllocatorError, disposedError, drawsExhaustedError, invalidPortError, invalidSnapshotError, mismatchedPortRangeError,
-  portAlreadyAllocatedError, portNotInRangeError, rangeFullError, reentrantError,
+  AllocatorError, drawsExhaustedError, invalidPortError, invalidSnapshotError, mismatchedPortRangeError,
+  portAlreadyAllocatedError, portNotInRangeError, rangeFullError,
 } from './errors.js';
-import { drawsRunning } from './kernel.js';
 import { OffsetStore, dynamicFailure } from './offset-store.js';
-import { readDrawModel, readStrategy, type AllocatorStats, type BandStats, type DrawModel, type Strategy } from './allocator.js';
+import { readDrawModel, readStrategy, type DrawModel, type Strategy } from './allocator.js';
 import { readRandomSource, type RandomInt } from './random-source.js';
 import { nodePortBandOffset, parsePortRange, portRangeInfoOf, type PortRange, type PortRangeInfo } from './port-range.js';
 import { checkSnapshotFields, type RangeSnapshot } from './snapshot-input.js';
 import { STORE } from './internal.js';
-import { withJSON } from './json-view.js';
+import { disposeStore, freeWhenDropped, liveStore, readCount, statsOf, type AllocatorStats } from './allocator-support.js';
 
 export interface NodePortAllocatorOptions {
   /** Seed of the built-in SplitMix64 generator: same seed, same calls -> same ports. */
@@ -26,12 +25,6 @@ export interface NodePortAllocatorOptions {
   /** false: no static band, as before KEP-3668 (for comparisons such as `clusterip simulate`). */
   staticBand?: boolean;
 }
-
-const leakedStores = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<OffsetStore>((store) => store.destroy())
-  : undefined;
-
-const bandStats = (size: number, used: number): BandStats => ({ size: BigInt(size), used, free: BigInt(size - used) });
 
 export class NodePortAllocator {
   /** The canonical range, "base-max". */
@@ -58,7 +51,7 @@ export class NodePortAllocator {
       seedLow: source.seedLow, seedHigh: source.seedHigh, randomInt: source.randomInt,
     });
     this.#store = store;
-    leakedStores?.register(this, store);
+    freeWhenDropped(this, store);
   }
 
   /** A new allocator for the snapshot's range ("30000-32767"), holding its ports. */
@@ -86,9 +79,7 @@ export class NodePortAllocator {
   }
 
   #live(): OffsetStore {
-    const store = this.#store;
-    if (store === null || drawsRunning !== 0) throw drawsRunning !== 0 ? reentrantError() : disposedError();
-    return store;
+    return liveStore(this.#store);
   }
 
   // The offset of an integer port, or -1 outside the range. Anything but an integer is refused:
@@ -127,8 +118,7 @@ export class NodePortAllocator {
   /** count dynamic allocations, all or nothing: equal to count calls of allocateNext(). */
   allocateMany(count: number): number[] {
     const store = this.#live();
-    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${String(count)}`);
-    if (count > this.#range.size - store.used()) {
+    if (readCount(count) > this.#range.size - store.used()) {
       this.#dynamicErrors++;
       throw rangeFullError();
     }
@@ -181,26 +171,14 @@ export class NodePortAllocator {
   get memoryBytes(): number { return this.#live().memoryBytes(); }
 
   stats(): AllocatorStats {
-    const store = this.#live();
-    const used = store.used();
-    const usedStatic = store.usedStatic();
-    return withJSON({
-      ...bandStats(this.#range.size, used),
-      static: bandStats(this.#bandOffset, usedStatic),
-      dynamic: bandStats(this.#range.size - this.#bandOffset, used - usedStatic),
-      allocations: { static: this.#staticAllocations, dynamic: this.#dynamicAllocations },
-      errors: { static: this.#staticErrors, dynamic: this.#dynamicErrors },
-    });
+    return statsOf(this.#live(), BigInt(this.#range.size), BigInt(this.#bandOffset),
+      { static: this.#staticAllocations, dynamic: this.#dynamicAllocations }, { static: this.#staticErrors, dynamic: this.#dynamicErrors });
   }
 
   /** Allocated ports in ascending order. */
   *[Symbol.iterator](): IterableIterator<number> {
-    const store = this.#live();
-    if (store.kind === 'sparse') {
-      for (const offset of store.sortedOffsets()) yield this.#range.base + Number(offset);
-      return;
-    }
-    for (const chunk of store.denseChunks()) for (let i = 0; i < chunk.length; i++) yield this.#range.base + chunk[i];
+    const base = this.#range.base;
+    for (const offset of this.#live().smallOffsets()) yield base + offset;
   }
 
   /** RangeAllocation: range "30000-32767", data the bitmap of port − base (big-endian, no leading zeros). */
@@ -217,7 +195,7 @@ export class NodePortAllocator {
     const { range, significant } = checkSnapshotFields(snapshot, 'port range', parsePortRange);
     const store = this.#live();
     if (range.text !== this.portRange) throw mismatchedPortRangeError();
-    if (significant.length > store.bitmapBytesNeeded() || !store.restoreBitmap(significant)) {
+    if (!store.restoreBitmap(significant)) {
       throw invalidSnapshotError(`data has bits beyond the ${this.#range.size} ports of ${this.portRange}`);
     }
   }
@@ -234,11 +212,7 @@ export class NodePortAllocator {
 
   /** Frees the kernel memory. Every later call (but dispose) throws ERR_DISPOSED. */
   dispose(): void {
-    if (drawsRunning !== 0) throw reentrantError();
-    const store = this.#store;
-    if (store === null) return;
-    store.destroy();
-    this.#store = null;
+    this.#store = disposeStore(this.#store);
   }
 
   #takeNextFailed(store: OffsetStore): AllocatorError {

@@ -195,6 +195,15 @@ export class OffsetStore {
     }
   }
 
+  /** Allocated offsets ascending, as numbers: for stores of at most 2^32 offsets, either kind. */
+  *smallOffsets(): Generator<number> {
+    if (this.kind === 'sparse') {
+      for (const offset of this.sortedOffsets()) yield Number(offset);
+      return;
+    }
+    for (const chunk of this.denseChunks()) for (let i = 0; i < chunk.length; i++) yield chunk[i];
+  }
+
   /** Every allocated offset, ascending, as u64s (the sparse form; read all at once). */
   sortedOffsets(): BigUint64Array {
     const used = this.used();
@@ -217,10 +226,12 @@ export class OffsetStore {
     return new Uint8Array(kernel.memory.buffer, pointer, length).slice();
   }
 
-  bitmapBytesNeeded(): number { return kernel.snapshotBytesNeeded(this.#handle) >>> 0; }
-
-  /** Replaces the state with bitmap bytes; false (nothing changed) when a bit lies beyond the size. */
+  /**
+   * Replaces the state with bitmap bytes (no leading zeros); false (nothing changed) when there
+   * are more bytes than the bitmap holds or a bit lies beyond the size.
+   */
   restoreBitmap(significant: Uint8Array): boolean {
+    if (significant.length > kernel.snapshotBytesNeeded(this.#handle) >>> 0) return false;
     const pointer = scratch(significant.length);
     new Uint8Array(kernel.memory.buffer, pointer, significant.length).set(significant);
     return kernel.snapshotRead(this.#handle, pointer, significant.length) === 0;

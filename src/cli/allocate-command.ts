@@ -8,10 +8,11 @@ import {
   DEFAULT_SERVICE_CIDR_NAME, type FieldError, type IPAddress, type ServiceCIDR,
 } from '../index.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
+import { heldNodePorts } from '../services/node-ports.js';
 import { parseCIDRSloppy } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
 import { writeManifests } from './manifests.js';
-import { isListDocument, readInputs } from './inputs.js';
+import { flatten, isListDocument, kindOf, readInputs } from './inputs.js';
 import { loadState, saveState, withStateLock } from './state-file.js';
 
 export interface AllocateOptions {
@@ -38,30 +39,6 @@ export interface AllocateResult { stdout: string; errors: string[]; warnings: st
 /** Key of the ServiceIPAM state in etcd when --store names none. */
 export const DEFAULT_STATE_KEY = '/registry/clusterip/state';
 const STORE_RETRIES = 20;
-
-type Kind = 'Service' | 'ServiceCIDR' | 'IPAddress';
-
-function kindOf(doc: unknown): Kind | undefined {
-  const d = doc as { apiVersion?: unknown; kind?: unknown } | null;
-  if (d === null || typeof d !== 'object') return undefined;
-  if (d.apiVersion === 'v1' && d.kind === 'Service') return 'Service';
-  if (typeof d.apiVersion === 'string' && /^networking\.k8s\.io\/v1(beta1|alpha1)?$/.test(d.apiVersion)) {
-    if (d.kind === 'ServiceCIDR') return 'ServiceCIDR';
-    if (d.kind === 'IPAddress') return 'IPAddress';
-  }
-  return undefined;
-}
-
-/** Every document, List items flattened, with its kind. */
-function flatten(docs: unknown[]): Array<{ doc: unknown; kind: Kind | undefined }> {
-  const out: Array<{ doc: unknown; kind: Kind | undefined }> = [];
-  const visit = (doc: unknown) => {
-    if (isListDocument(doc)) doc.items.forEach(visit);
-    else out.push({ doc, kind: kindOf(doc) });
-  };
-  docs.forEach(visit);
-  return out;
-}
 
 /** The flag: --range, or the default ServiceCIDR of the input; both given must agree. */
 export function resolveRange(option: string | undefined, serviceCIDRs: ServiceCIDR[]): string {
@@ -109,7 +86,7 @@ function holderOf(ipam: ServiceIPAM, error: FieldError): string | undefined {
   }
   if (error.detail === 'provided port is already allocated' && typeof error.value === 'number') {
     const port = error.value;
-    const service = ipam.list().find((s) => (s.spec?.ports ?? []).some((p) => p.nodePort === port) || s.spec?.healthCheckNodePort === port);
+    const service = ipam.list().find((s) => heldNodePorts(s).includes(port));
     return service ? `node port ${port} is held by ${serviceKey(service)}` : undefined;
   }
   return undefined;

@@ -2,15 +2,15 @@
 // or manifests and reports what the repair controllers would, plus the collision risk the static
 // band exists for. Read-only: it allocates nothing.
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { stringify } from 'yaml';
 import { AllocatorError, describePortRange, describeRange, serviceKey, type IPAddress, type ServiceCIDR } from '../index.js';
 import { parseCIDRSloppy, type ParsedCIDR } from '../cidr.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
 import { addressValue } from '../services/meta-allocator.js';
-import { heldNodePorts } from '../services/node-ports.js';
+import { heldNodePorts, nodePortHolders } from '../services/node-ports.js';
 import { isExternalName, isHeadless } from '../services/service-fields.js';
 import { InputError, UsageError } from './cli-errors.js';
-import { isListDocument, readInputs } from './inputs.js';
+import { flatten, readInputs } from './inputs.js';
+import { renderData, type OutputFormat } from './manifests.js';
 
 export type FindingKind =
   | 'duplicate-ip' | 'ip-out-of-range' | 'invalid-ip' | 'missing-ipaddress' | 'orphan-ipaddress' | 'static-ip-in-dynamic-band'
@@ -24,7 +24,7 @@ export interface CheckOptions {
   /** --service-cluster-ip-range; optional when the input holds ServiceCIDR objects. */
   range?: string;
   nodePortRange?: string;
-  output: 'text' | 'json' | 'yaml';
+  output: OutputFormat;
 }
 
 interface Band { cidr: ParsedCIDR; size: bigint; bandOffset: bigint }
@@ -60,14 +60,11 @@ export function checkCommand(options: CheckOptions, readStdin: () => string): { 
   const services: Service[] = [];
   const cidrObjects: ServiceCIDR[] = [];
   const addresses: IPAddress[] = [];
-  const visit = (doc: unknown) => {
-    if (isListDocument(doc)) return doc.items.forEach(visit);
-    const d = doc as { apiVersion?: string; kind?: string };
-    if (d.kind === 'Service' && d.apiVersion === 'v1') services.push(doc as Service);
-    else if (d.kind === 'ServiceCIDR' && d.apiVersion?.startsWith('networking.k8s.io/')) cidrObjects.push(doc as ServiceCIDR);
-    else if (d.kind === 'IPAddress' && d.apiVersion?.startsWith('networking.k8s.io/')) addresses.push(doc as IPAddress);
-  };
-  readInputs(options.files, options.recursive, readStdin).forEach(visit);
+  for (const { doc, kind } of flatten(readInputs(options.files, options.recursive, readStdin))) {
+    if (kind === 'Service') services.push(doc as Service);
+    else if (kind === 'ServiceCIDR') cidrObjects.push(doc as ServiceCIDR);
+    else if (kind === 'IPAddress') addresses.push(doc as IPAddress);
+  }
   const cidrs = [...new Set([...(options.range?.split(',') ?? []), ...cidrObjects.flatMap((c) => c.spec?.cidrs ?? [])])];
   if (cidrs.length === 0) throw new UsageError('check needs --range, or ServiceCIDR objects in the input');
   const bands = bandsOf(cidrs);
@@ -127,27 +124,23 @@ export function checkCommand(options: CheckOptions, readStdin: () => string): { 
   }
 
   // Node ports.
-  const portHolders = new Map<number, string[]>();
+  const inPortRange = (port: number) => Number.isInteger(port) && port >= ports.rangeStart && port <= ports.rangeEnd;
   for (const service of services) {
     const key = serviceKey(service);
     for (const port of heldNodePorts(service)) {
-      if (!Number.isInteger(port) || port < ports.rangeStart || port > ports.rangeEnd) {
+      if (!inPortRange(port)) {
         add('node-port-out-of-range', `service ${key}`, `node port ${port} is outside ${ports.range}`);
-        continue;
-      }
-      portHolders.set(port, [...(portHolders.get(port) ?? []), key]);
-      if (isManifest(service) && port >= ports.dynamicStart) {
+      } else if (isManifest(service) && port >= ports.dynamicStart) {
         add('static-node-port-in-dynamic-band', `service ${key}`, `node port ${port} is a static request in the dynamic band ${ports.dynamicStart}-${ports.dynamicEnd}; request ports in ${ports.staticStart ?? ports.rangeStart}-${ports.staticEnd ?? ports.rangeStart} to be safe`);
       }
     }
   }
-  for (const [port, holders] of portHolders) {
-    if (holders.length > 1) add('duplicate-node-port', `service ${holders[0]}`, `node port ${port} is held by ${holders.join(' and ')}`);
+  for (const [port, holders] of nodePortHolders(services)) {
+    if (inPortRange(port) && holders.length > 1) add('duplicate-node-port', `service ${holders[0]}`, `node port ${port} is held by ${holders.join(' and ')}`);
   }
 
   const summary = { services: services.length, serviceCIDRs: cidrs, nodePortRange: ports.range, ipAddresses: addresses.length, findings: findings.length };
-  if (options.output === 'json') return { text: JSON.stringify({ summary, findings }, null, 2) + '\n', findings };
-  if (options.output === 'yaml') return { text: stringify({ summary, findings }), findings };
+  if (options.output !== 'text') return { text: renderData({ summary, findings }, options.output), findings };
   const head = `checked ${services.length} Services against ${cidrs.join(', ')} and node ports ${ports.range}${addresses.length ? `, ${addresses.length} IPAddresses` : ''}`;
   if (findings.length === 0) return { text: `${head}: no findings\n`, findings };
   const rows = findings.map((f) => `| ${f.kind} | ${f.object} | ${f.detail} |`);

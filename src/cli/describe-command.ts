@@ -1,10 +1,11 @@
 // `clusterip describe <cidr>[,<cidr>]`: the band layout of each range, with the formula worked out.
-import { describePortRange, describeRange, type PortRangeInfo, type RangeInfo } from '../index.js';
+import { describePortRange, describeRange, type PortRangeInfo, type RangeInfo, type ServiceCIDR } from '../index.js';
 import { splitBar } from './terminal.js';
 import { InputError } from './cli-errors.js';
-import { isListDocument, readInputs } from './inputs.js';
+import { flatten, readInputs } from './inputs.js';
+import { renderData, type OutputFormat } from './manifests.js';
 
-export interface DescribeOptions { legacy: boolean; json: boolean }
+export interface DescribeOptions { legacy: boolean; output: OutputFormat }
 
 function sizeText(n: bigint): string {
   if (n > 1n << 32n) {
@@ -32,16 +33,11 @@ function percent(part: bigint, whole: bigint): string {
 
 /** Every ServiceCIDR object of a manifest file, described CIDR by CIDR under its name. */
 export function describeServiceCIDRs(file: string, readStdin: () => string, options: DescribeOptions): string {
-  const found: Array<{ name: string; cidrs: string[] }> = [];
-  const visit = (doc: unknown) => {
-    const d = doc as { kind?: unknown; metadata?: { name?: string }; spec?: { cidrs?: string[] } };
-    if (isListDocument(doc)) doc.items.forEach(visit);
-    else if (d.kind === 'ServiceCIDR') found.push({ name: d.metadata?.name ?? '', cidrs: d.spec?.cidrs ?? [] });
-  };
-  readInputs([file], false, readStdin).forEach(visit);
+  const found = flatten(readInputs([file], false, readStdin)).filter(({ kind }) => kind === 'ServiceCIDR')
+    .map(({ doc }) => ({ name: (doc as ServiceCIDR).metadata?.name ?? '', cidrs: (doc as ServiceCIDR).spec?.cidrs ?? [] }));
   if (found.length === 0) throw new InputError(`${file === '-' ? 'stdin' : file} holds no ServiceCIDR objects`);
-  if (options.json) {
-    return JSON.stringify(found.map(({ name, cidrs }) => ({ name, ranges: JSON.parse(describeCommand(cidrs.join(','), options)) })), null, 2) + '\n';
+  if (options.output !== 'text') {
+    return renderData(found.map(({ name, cidrs }) => ({ name, ranges: describeData(cidrs.join(','), options.legacy) })), options.output);
   }
   return found.map(({ name, cidrs }) => `ServiceCIDR ${name}\n\n${describeCommand(cidrs.join(','), options)}`).join('\n');
 }
@@ -56,10 +52,28 @@ export function portBandFormula(info: PortRangeInfo): string {
   return `min(max(16, ${info.size.toLocaleString('en-US')}/32), 128) = ${info.bandOffset}`;
 }
 
+/** What -o json|yaml print: a port range's bands, or each CIDR's (sizes as decimal strings). */
+function describeData(text: string, legacy: boolean): unknown {
+  if (isPortRangeText(text)) {
+    const info = describePortRange(text);
+    return { ...info, bandFormula: portBandFormula(info) };
+  }
+  return text.split(',').map((cidr) => {
+    const info = describeRange(cidr, { legacy });
+    return {
+      ...info,
+      size: info.size.toString(),
+      staticSize: info.staticSize.toString(),
+      dynamicSize: info.dynamicSize.toString(),
+      cidrSize: cidrSizeOf(info).toString(),
+      bandFormula: bandFormula(info),
+    };
+  });
+}
+
 /** `describe 30000-32767`: the node port bands (--service-node-port-range, KEP-3668). */
-export function describePortRangeCommand(range: string, options: Pick<DescribeOptions, 'json'>): string {
+function describePortRangeText(range: string): string {
   const info = describePortRange(range);
-  if (options.json) return JSON.stringify({ ...info, bandFormula: portBandFormula(info) }, null, 2) + '\n';
   const share = (n: number) => percent(BigInt(n), BigInt(info.size));
   return [
     `${info.range} (node ports)`,
@@ -74,20 +88,10 @@ export function describePortRangeCommand(range: string, options: Pick<DescribeOp
   ].join('\n');
 }
 
-export function describeCommand(cidrs: string, options: DescribeOptions): string {
-  if (isPortRangeText(cidrs)) return describePortRangeCommand(cidrs, options);
-  const infos = cidrs.split(',').map((cidr) => describeRange(cidr, { legacy: options.legacy }));
-  if (options.json) {
-    const plain = infos.map((info) => ({
-      ...info,
-      size: info.size.toString(),
-      staticSize: info.staticSize.toString(),
-      dynamicSize: info.dynamicSize.toString(),
-      cidrSize: cidrSizeOf(info).toString(),
-      bandFormula: bandFormula(info),
-    }));
-    return JSON.stringify(plain, null, 2) + '\n';
-  }
+export function describeCommand(text: string, options: DescribeOptions): string {
+  if (options.output !== 'text') return renderData(describeData(text, options.legacy), options.output);
+  if (isPortRangeText(text)) return describePortRangeText(text);
+  const infos = text.split(',').map((cidr) => describeRange(cidr, { legacy: options.legacy }));
   const blocks = infos.map((info) => {
     const lines = [
       `${info.cidr} (${info.family}${options.legacy ? ', legacy' : ''})`,

@@ -91,6 +91,31 @@ export function normalizeDocuments(docs: unknown[], source: string): void {
   docs.forEach((doc, i) => check(doc, `${source}#${i}`));
 }
 
+/** The kinds clusterip acts on; every other kind passes through. */
+export type Kind = 'Service' | 'ServiceCIDR' | 'IPAddress';
+
+export function kindOf(doc: unknown): Kind | undefined {
+  const d = doc as { apiVersion?: unknown; kind?: unknown } | null;
+  if (d === null || typeof d !== 'object') return undefined;
+  if (d.apiVersion === 'v1' && d.kind === 'Service') return 'Service';
+  if (typeof d.apiVersion === 'string' && /^networking\.k8s\.io\/v1(beta1|alpha1)?$/.test(d.apiVersion)) {
+    if (d.kind === 'ServiceCIDR') return 'ServiceCIDR';
+    if (d.kind === 'IPAddress') return 'IPAddress';
+  }
+  return undefined;
+}
+
+/** Every object, lists opened, with its kind (undefined: a kind that passes through). */
+export function flatten(docs: readonly unknown[]): Array<{ doc: unknown; kind: Kind | undefined }> {
+  const out: Array<{ doc: unknown; kind: Kind | undefined }> = [];
+  const visit = (doc: unknown) => {
+    if (isListDocument(doc)) doc.items.forEach(visit);
+    else out.push({ doc, kind: kindOf(doc) });
+  };
+  docs.forEach(visit);
+  return out;
+}
+
 /** Every document of every input, in order. Throws InputError for missing paths and bad input. */
 export function readInputs(paths: readonly string[], recursive: boolean, readStdin: () => string): unknown[] {
   if (paths.filter((p) => p === '-').length > 1) throw new InputError('-f - (stdin) may be given once');

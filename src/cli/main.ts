@@ -8,9 +8,9 @@ import { describeCommand, describeServiceCIDRs } from './describe-command.js';
 import { allocateCommand } from './allocate-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { checkCommand } from './check-command.js';
+import type { OutputFormat } from './manifests.js';
 import { AllocatorError } from '../index.js';
 import { SUPPORTED_VERSIONS, isSupportedVersion } from '../services/versions.js';
-import { stringify } from 'yaml';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -109,7 +109,7 @@ requested.
 };
 
 /** -o text|json|yaml, with --json as an alias of -o json. */
-function textOutput(values: Values): 'text' | 'json' | 'yaml' {
+function textOutput(values: Values): OutputFormat {
   const output = (values.output as string | undefined) ?? (values.json ? 'json' : 'text');
   if (values.json && output !== 'json') throw new UsageError('--json and -o disagree: give one');
   if (output !== 'text' && output !== 'json' && output !== 'yaml') throw new UsageError(`--output must be text, json or yaml, got "${output}"`);
@@ -195,16 +195,14 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
         json: { type: 'boolean' }, output: { type: 'string', short: 'o' }, legacy: { type: 'boolean' }, filename: { type: 'string', short: 'f' },
       });
       if (values.help) return io.stdout(HELP.describe), 0;
-      const format = textOutput(values);
-      const describeOptions = { json: format !== 'text', legacy: values.legacy === true };
-      const emit = (text: string) => io.stdout(format === 'yaml' ? stringify(JSON.parse(text)) : text);
+      const describeOptions = { output: textOutput(values), legacy: values.legacy === true };
       if (values.filename !== undefined) {
         if (positionals.length > 0) throw new UsageError('describe takes either <cidr>[,<cidr>] or -f, not both');
-        emit(describeServiceCIDRs(values.filename as string, io.stdin, describeOptions));
+        io.stdout(describeServiceCIDRs(values.filename as string, io.stdin, describeOptions));
         return 0;
       }
       if (positionals.length !== 1) throw new UsageError('describe takes one argument: <cidr>[,<cidr>] (or -f <file>)');
-      emit(describeCommand(positionals[0], describeOptions));
+      io.stdout(describeCommand(positionals[0], describeOptions));
       return 0;
     }
     if (command === 'allocate') {
@@ -272,18 +270,16 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
       if (!values.range) throw new UsageError('--range is required');
       const strategy = (values.strategy ?? 'random-scan') as string;
       if (!['random-scan', 'sequential', 'uniform'].includes(strategy)) throw new UsageError(`--strategy must be random-scan, sequential or uniform`);
-      const format = textOutput(values);
-      const result = simulateCommand({
+      io.stdout(simulateCommand({
         range: values.range as string,
         services: nonNegative(values.services as string | undefined, '--services'),
         staticRequests: nonNegative(values.static as string | undefined, '--static'),
         trials: Math.max(1, nonNegative(values.trials as string | undefined, '--trials', 100)),
         seed: integer(values.seed as string | undefined, '--seed', 1),
         strategy: strategy as 'random-scan',
-        json: format !== 'text',
+        output: textOutput(values),
         progress: values.quiet !== true && process.stderr.isTTY === true,
-      });
-      io.stdout(format === 'yaml' ? stringify(JSON.parse(result)) : result);
+      }));
       return 0;
     }
     throw new UsageError(`unknown command "${command}" (try clusterip --help)`);

@@ -13,6 +13,13 @@ export function readManifests(text: string, source: string): unknown[] {
   return out;
 }
 
+export type OutputFormat = 'text' | 'json' | 'yaml';
+
+/** A command's result as data: indented JSON, or YAML 1.1 (the same data, for -o yaml). */
+export function renderData(data: unknown, format: 'json' | 'yaml'): string {
+  return format === 'json' ? JSON.stringify(data, null, 2) + '\n' : stringify(data, { version: '1.1' });
+}
+
 export function writeManifests(docs: unknown[], format: 'yaml' | 'json'): string {
   if (format === 'json') {
     const value = docs.length === 1 ? docs[0] : { apiVersion: 'v1', kind: 'List', items: docs };

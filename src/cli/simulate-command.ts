@@ -9,6 +9,7 @@ import { formatAddress } from '../ip-format.js';
 import { parseCIDR } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
 import { Progress, meterBar } from './terminal.js';
+import { renderData, type OutputFormat } from './manifests.js';
 
 export interface SimulateOptions {
   range: string;
@@ -17,7 +18,7 @@ export interface SimulateOptions {
   trials: number;
   seed: number;
   strategy: Strategy;
-  json: boolean;
+  output: OutputFormat;
   /** Draw a progress bar on stderr (main.ts: only when stderr is a terminal and not --quiet). */
   progress?: boolean;
 }
@@ -109,7 +110,7 @@ export function simulateCommand(options: SimulateOptions): string {
     withBand: { ...results.withBand, conflictRate: rate(results.withBand), trialConflictRate: results.withBand.trialsWithConflict / options.trials },
     withoutBand: { ...results.withoutBand, conflictRate: rate(results.withoutBand), trialConflictRate: results.withoutBand.trialsWithConflict / options.trials },
   };
-  if (options.json) return JSON.stringify(summary, null, 2) + '\n';
+  if (options.output !== 'text') return renderData(summary, options.output);
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const row = (label: string, o: typeof summary.withBand) =>
     `| ${label} | ${o.conflicts} | ${pct(o.conflictRate)} | ${pct(o.trialConflictRate)} |`;

@@ -6,7 +6,7 @@ import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { AllocatorError } from '../errors.js';
 import type { NodePortAllocator } from '../node-port-allocator.js';
 import { ServiceInternalError, ServiceValidationError, invalid } from './field-errors.js';
-import { needsHealthCheck, needsNodePort } from './service-fields.js';
+import { needsHealthCheck, needsNodePort, serviceKey } from './service-fields.js';
 
 export class NodePortOperation {
   readonly #allocator: NodePortAllocator;
@@ -61,18 +61,25 @@ export function collectServiceNodePorts(service: Service): number[] {
   return (service.spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n !== 0);
 }
 
-function nodePortField(index: number): string {
-  return `spec.ports[${index}].nodePort`;
+/** A named port: taken, or the field error at spec.ports[index].nodePort with the allocator's text. */
+function takeRequested(op: NodePortOperation, service: Service, index: number, port: number): number {
+  try {
+    op.allocate(port);
+  } catch (error) {
+    if (!(error instanceof AllocatorError)) throw error;
+    throw new ServiceValidationError(service.metadata?.name ?? '', [invalid(`spec.ports[${index}].nodePort`, port, error.message)]);
+  }
+  return port;
 }
 
-function rejected(service: Service, index: number, port: number, error: unknown): never {
-  if (!(error instanceof AllocatorError)) throw error;
-  throw new ServiceValidationError(service.metadata?.name ?? '', [invalid(nodePortField(index), port, error.message)]);
-}
-
-function dynamicFailed(error: unknown): never {
-  if (!(error instanceof AllocatorError)) throw error;
-  throw new ServiceInternalError(`failed to allocate a nodePort: ${error.message}`);
+/** A dynamic port, or the internal error a full range gives. */
+function takeDynamic(op: NodePortOperation): number {
+  try {
+    return op.allocateNext();
+  } catch (error) {
+    if (!(error instanceof AllocatorError)) throw error;
+    throw new ServiceInternalError(`failed to allocate a nodePort: ${error.message}`);
+  }
 }
 
 /**
@@ -88,37 +95,16 @@ export function initNodePorts(service: Service, op: NodePortOperation): void {
   ports.forEach((servicePort, i) => {
     const requested = servicePort.nodePort ?? 0;
     if (requested === 0 && !allocate) return;
-    const shared = byPortNumber.get(servicePort.port) ?? 0;
-    if (shared === 0) {
+    const shared = byPortNumber.get(servicePort.port);
+    if (shared === undefined) {
       const wanted = ports.find((p) => p.port === servicePort.port && (p.nodePort ?? 0) !== 0)?.nodePort ?? 0;
-      if (wanted !== 0) {
-        try {
-          op.allocate(wanted);
-        } catch (error) {
-          rejected(service, i, wanted, error);
-        }
-        servicePort.nodePort = wanted;
-        byPortNumber.set(servicePort.port, wanted);
-      } else {
-        let port: number;
-        try {
-          port = op.allocateNext();
-        } catch (error) {
-          dynamicFailed(error);
-        }
-        servicePort.nodePort = port;
-        byPortNumber.set(servicePort.port, port);
-      }
+      const port = wanted !== 0 ? takeRequested(op, service, i, wanted) : takeDynamic(op);
+      servicePort.nodePort = port;
+      byPortNumber.set(servicePort.port, port);
+    } else if (requested === 0) {
+      servicePort.nodePort = shared;
     } else if (requested !== shared) {
-      if (requested === 0) {
-        servicePort.nodePort = shared;
-      } else {
-        try {
-          op.allocate(requested);
-        } catch (error) {
-          rejected(service, i, requested, error);
-        }
-      }
+      takeRequested(op, service, i, requested);
     }
   });
 }
@@ -136,22 +122,10 @@ export function updateNodePorts(service: Service, old: Service, op: NodePortOper
   (service.spec?.ports ?? []).forEach((servicePort, i) => {
     let port = servicePort.nodePort ?? 0;
     if (port === 0 && !allocate) return;
-    if (port !== 0) {
-      if (!oldPorts.includes(port) && !allocatedHere.has(port)) {
-        try {
-          op.allocate(port);
-        } catch (error) {
-          rejected(service, i, port, error);
-        }
-        allocatedHere.add(port);
-      }
-    } else {
-      try {
-        port = op.allocateNext();
-      } catch (error) {
-        dynamicFailed(error);
-      }
-      servicePort.nodePort = port;
+    if (port === 0) {
+      port = servicePort.nodePort = takeDynamic(op);
+    } else if (!oldPorts.includes(port) && !allocatedHere.has(port)) {
+      allocatedHere.add(takeRequested(op, service, i, port));
     }
     const protocol = servicePort.protocol ?? 'TCP';
     const key = `${protocol}/${port}`;
@@ -189,6 +163,23 @@ export function updateHealthCheckNodePort(service: Service, old: Service, op: No
   const needs = needsHealthCheck(service);
   if (!needed && needs) allocHealthCheckNodePort(service, op);
   else if (needed && !needs) op.releaseDeferred(old.spec?.healthCheckNodePort ?? 0);
+}
+
+/**
+ * Who holds which node port: each port with the Services (namespace/name, in order) holding it.
+ * The repair controller, restore and `clusterip check` all start from this.
+ */
+export function nodePortHolders(services: Iterable<Service>): Map<number, string[]> {
+  const holders = new Map<number, string[]>();
+  for (const service of services) {
+    const key = serviceKey(service);
+    for (const port of heldNodePorts(service)) {
+      const list = holders.get(port);
+      if (list) list.push(key);
+      else holders.set(port, [key]);
+    }
+  }
+  return holders;
 }
 
 /** Every node port a stored Service holds (its nodePorts once each, and its health-check port). */

@@ -4,8 +4,7 @@
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { NodePortAllocator } from '../node-port-allocator.js';
 import { countLeaks, type RepairOptions } from './repair.js';
-import { heldNodePorts } from './node-ports.js';
-import { serviceKey } from './service-fields.js';
+import { nodePortHolders } from './node-ports.js';
 
 export interface ServicePortClaim { service: string; port: number }
 
@@ -25,21 +24,14 @@ export function repairNodePorts(
   allocator: NodePortAllocator, services: readonly Service[], options: RepairOptions, leakPasses: Map<number, number>,
 ): NodePortRepairReport {
   const report: NodePortRepairReport = { range: allocator.portRange, notAllocated: [], duplicates: [], outOfRange: [], leaked: [] };
-  const holders = new Map<number, string[]>();
-  for (const service of services) {
-    const key = serviceKey(service);
-    // A Service holds a port once however many of its entries share it (53/TCP and 53/UDP).
-    for (const port of heldNodePorts(service)) {
-      if (!Number.isInteger(port) || !allocator.contains(port)) {
-        report.outOfRange.push({ service: key, port });
-        continue;
-      }
-      const list = holders.get(port);
-      if (list) list.push(key);
-      else holders.set(port, [key]);
-    }
-  }
+  // A Service holds a port once however many of its entries share it (53/TCP and 53/UDP).
+  const holders = nodePortHolders(services);
   for (const [port, keys] of holders) {
+    if (!Number.isInteger(port) || !allocator.contains(port)) {
+      for (const key of keys) report.outOfRange.push({ service: key, port });
+      holders.delete(port);
+      continue;
+    }
     if (keys.length > 1) report.duplicates.push({ port, services: keys });
     if (!allocator.has(port)) {
       report.notAllocated.push({ service: keys[0], port });

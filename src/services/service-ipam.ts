@@ -37,7 +37,8 @@ import { IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, clone, type IP
 import { prefixContainsIP, addressValue } from './meta-allocator.js';
 import { NodePortAllocator } from '../node-port-allocator.js';
 import {
-  NodePortOperation, allocHealthCheckNodePort, heldNodePorts, initNodePorts, releaseNodePorts, updateHealthCheckNodePort, updateNodePorts,
+  NodePortOperation, allocHealthCheckNodePort, heldNodePorts, initNodePorts, nodePortHolders, releaseNodePorts, updateHealthCheckNodePort,
+  updateNodePorts,
 } from './node-ports.js';
 import { repairNodePorts, type NodePortRepairReport } from './repair-node-ports.js';
 
@@ -650,23 +651,19 @@ export class ServiceIPAM {
   // The port bitmap from the state, or (states written before node ports existed) rebuilt from the
   // Services; either way every port a Service holds must be allocated, and by one Service only.
   #loadNodePorts(checked: ReturnType<typeof checkState>): void {
-    const holders = new Map<number, string>();
-    for (const [key, service] of checked.services) {
-      for (const port of heldNodePorts(service)) {
-        if (!Number.isInteger(port)) throw invalidSnapshotError(`service ${key} holds node port ${JSON.stringify(port)}, which is not a port`);
-        const other = holders.get(port);
-        if (other) throw invalidSnapshotError(`node port ${port} is held by two services (${other} and ${key})`);
-        holders.set(port, key);
-      }
+    const holders = nodePortHolders(checked.services.values());
+    for (const [port, [key, other]] of holders) {
+      if (!Number.isInteger(port)) throw invalidSnapshotError(`service ${key} holds node port ${JSON.stringify(port)}, which is not a port`);
+      if (other) throw invalidSnapshotError(`node port ${port} is held by two services (${key} and ${other})`);
     }
     if (checked.nodePorts !== undefined) {
       this.#nodePorts.restore({ range: this.serviceNodePortRange, data: checked.nodePorts });
-      for (const [port, key] of holders) {
+      for (const [port, [key]] of holders) {
         if (!this.#nodePorts.has(port)) throw invalidSnapshotError(`service ${key} holds node port ${port}, which the port range does not have allocated`);
       }
       return;
     }
-    for (const [port, key] of holders) {
+    for (const [port, [key]] of holders) {
       try {
         this.#nodePorts.allocate(port);
       } catch (error) {
