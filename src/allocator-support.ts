@@ -2,7 +2,7 @@
 // offset store: keep it alive or refuse (disposed, or entered from a randomInt draw), free it,
 // free a forgotten one, check a count, and shape its stats. The classes keep their own private
 // fields (an idle allocator's heap size is one of this package's measured costs).
-import { disposedError, reentrantError } from './errors.js';
+import { disposedError, drawsExhaustedError, rangeFullError, reentrantError, type AllocatorError } from './errors.js';
 import { drawsRunning } from './kernel.js';
 import type { OffsetStore } from './offset-store.js';
 import { withJSON } from './json-view.js';
@@ -43,6 +43,15 @@ export function disposeStore(store: OffsetStore | null): null {
   if (drawsRunning !== 0) throw reentrantError();
   store?.destroy();
   return null;
+}
+
+/**
+ * Why a dynamic allocation found nothing: the range is full (ERR_FULL, which callers count as a
+ * dynamic error, as Kubernetes does), or uniform rejection gave up with addresses still free
+ * (ERR_DRAWS_EXHAUSTED, not counted: like a broken randomInt, not an allocation Kubernetes refuses).
+ */
+export function dynamicFailure(store: OffsetStore, size: number): AllocatorError {
+  return store.used() < size ? drawsExhaustedError() : rangeFullError();
 }
 
 export function readCount(count: unknown): number {

@@ -10,11 +10,11 @@ import { KERNEL_DRAW_MODEL, KERNEL_STRATEGY, TRACE_FAIL, TRACE_OP, drawsRunning 
 import { readRandomSource, type RandomInt } from './random-source.js';
 import { rangeGeometry, rangeInfoOf, readRangeOptions, type RangeGeometry, type RangeInfo, type RangeOptions } from './range.js';
 import { checkSnapshotShape, type CheckedSnapshot, type RangeSnapshot } from './snapshot-input.js';
-import { DENSE_LIMIT, OffsetStore, dynamicFailure } from './offset-store.js';
+import { DENSE_LIMIT, OffsetStore } from './offset-store.js';
 import { canonicalIPText, codecFor, parsedOffset, type AddressCodec } from './address-codec.js';
 import { decodeRuns, encodeRuns } from './run-encoding.js';
 import { STORE } from './internal.js';
-import { disposeStore, freeWhenDropped, liveStore, readCount, statsOf, type AllocatorStats } from './allocator-support.js';
+import { disposeStore, dynamicFailure, freeWhenDropped, liveStore, readCount, statsOf, type AllocatorStats } from './allocator-support.js';
 
 export type Strategy = keyof typeof KERNEL_STRATEGY;
 export type DrawModel = keyof typeof KERNEL_DRAW_MODEL;

@@ -5,13 +5,13 @@ import {
   AllocatorError, drawsExhaustedError, invalidPortError, invalidSnapshotError, mismatchedPortRangeError,
   portAlreadyAllocatedError, portNotInRangeError, rangeFullError,
 } from './errors.js';
-import { OffsetStore, dynamicFailure } from './offset-store.js';
+import { OffsetStore } from './offset-store.js';
 import { readDrawModel, readStrategy, type DrawModel, type Strategy } from './allocator.js';
 import { readRandomSource, type RandomInt } from './random-source.js';
 import { nodePortBandOffset, parsePortRange, portRangeInfoOf, type PortRange, type PortRangeInfo } from './port-range.js';
 import { checkSnapshotFields, type RangeSnapshot } from './snapshot-input.js';
 import { STORE } from './internal.js';
-import { disposeStore, freeWhenDropped, liveStore, readCount, statsOf, type AllocatorStats } from './allocator-support.js';
+import { disposeStore, dynamicFailure, freeWhenDropped, liveStore, readCount, statsOf, type AllocatorStats } from './allocator-support.js';
 
 export interface NodePortAllocatorOptions {
   /** Seed of the built-in SplitMix64 generator: same seed, same calls -> same ports. */

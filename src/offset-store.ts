@@ -10,7 +10,6 @@ import {
   kernel, kernelDebug, FLAG_EXTERNAL_DRAWS, KERNEL_KIND, RESULT_SLOT, memoryU32, memoryU64, readU32, scratch, withDraws,
 } from './kernel.js';
 import type { RandomInt } from './random-source.js';
-import { drawsExhaustedError, rangeFullError, type AllocatorError } from './errors.js';
 
 /** Ranges above this many offsets use the sparse representation. */
 export const DENSE_LIMIT = 2 ** 24;
@@ -273,13 +272,4 @@ export class OffsetStore {
     out.set(new Uint32Array(kernel.memory.buffer, outPointer, count));
     return { dynamic: this.resultLow(), static: this.resultHigh() };
   }
-}
-
-/**
- * Why a dynamic allocation found nothing: the range is full (ERR_FULL, which callers count as a
- * dynamic error, as Kubernetes does), or uniform rejection gave up with addresses still free
- * (ERR_DRAWS_EXHAUSTED, not counted: like a broken randomInt, not an allocation Kubernetes refuses).
- */
-export function dynamicFailure(store: OffsetStore, size: number): AllocatorError {
-  return store.used() < size ? drawsExhaustedError() : rangeFullError();
 }
