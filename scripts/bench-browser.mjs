@@ -15,7 +15,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const out = mkdtempSync(join(tmpdir(), 'clusterip-bench-'));
 await build({ entryPoints: [join(root, 'bench/browser.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(out, 'bench.js'), logLevel: 'error' });
 writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><title>clusterip bench</title><script type="module" src="./bench.js"></script>');
-const server = await startServer(0, out);
+const server = await startServer(0, out, ['/']);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 import { runSuite } from './browser/shared-suite.js';
 import { requireBinary } from './setup/required-binary.js';
-// @ts-expect-error plain JS helper without types
-import { startServer } from '../scripts/serve.mjs';
+import { DEMO_PATHS, startServer } from '../scripts/serve.mjs';
 
 const root = join(import.meta.dirname, '..');
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -42,7 +41,7 @@ async function suiteAt(url: string): Promise<any> {
 beforeAll(async () => {
   if (!haveChromium) return;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  server = await startServer(0, root);
+  server = await startServer(0, root, [...DEMO_PATHS, '/test/browser/']);
 }, 60_000);
 
 afterAll(async () => {
@@ -63,7 +62,7 @@ describe.skipIf(!haveChromium)('in Chromium', () => {
     const { build } = await import('vite');
     const outDir = mkdtempSync(join(tmpdir(), 'clusterip-vite-'));
     await build({ root: join(root, 'test/fixtures/vite-app'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
-    const built: Server = await startServer(0, outDir);
+    const built: Server = await startServer(0, outDir, ['/']);
     try {
       const outcome = await suiteAt(`${built.url}/index.html`);
       expect(outcome.failures).toEqual([]);
