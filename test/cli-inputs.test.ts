@@ -132,3 +132,43 @@ describe('conflicts name the holder', () => {
     expect(run.stderr).toContain('spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated\n  (node port 30080 is held by default/web)');
   });
 });
+
+describe('YAML output keeps the input text', () => {
+  it('comments, key order and untouched documents survive; only allocated fields are added', () => {
+    const input = [
+      '# shared config, not ours to touch',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: settings}   # flow style stays',
+      'data:',
+      '  z: "1"',
+      '  a: |',
+      '    text',
+      '---',
+      '# the web service',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: web  # public',
+      'spec:',
+      '  selector:',
+      '    app: web',
+      '  ports:',
+      '  - port: 80   # http',
+      '',
+    ].join('\n');
+    const run = cli(['allocate', '--range', '10.96.0.0/24', '--seed', '1', '-f', '-'], input);
+    expect(run.code).toBe(0);
+    const [configMap, web] = run.stdout.split('---\n');
+    expect(configMap).toBe(input.split('---\n')[0]);
+    // Every line of the Service as written, in order, with the allocated fields among them.
+    const lines = web.split('\n');
+    let at = 0;
+    for (const line of input.split('---\n')[1].split('\n').filter((l) => l !== '')) {
+      at = lines.indexOf(line, at);
+      expect(at, line).toBeGreaterThanOrEqual(0);
+    }
+    expect(web).toContain('  - port: 80   # http\n    protocol: TCP\n    targetPort: 80\n');
+    expect(clusterIPs(run.stdout).get('web')).toMatch(/^10\.96\.0\.\d+$/);
+  });
+});

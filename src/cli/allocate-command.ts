@@ -8,11 +8,12 @@ import {
   DEFAULT_SERVICE_CIDR_NAME, type FieldError, type IPAddress, type ServiceCIDR,
 } from '../index.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
+import { STORED_WRITE } from '../internal.js';
 import { heldNodePorts } from '../services/node-ports.js';
 import { parseCIDRSloppy } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
 import { writeManifests } from './manifests.js';
-import { flatten, isListDocument, kindOf, readInputs } from './inputs.js';
+import { addedOnRead, flatten, isListDocument, kindOf, readInputs } from './inputs.js';
 import { loadState, saveState, withStateLock } from './state-file.js';
 
 export interface AllocateOptions {
@@ -148,7 +149,8 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[], wantCreated: boolean)
     let out: unknown = doc;
     attempt(doc, () => {
       const existing = ipam.get(service.metadata?.namespace ?? 'default', service.metadata?.name ?? '');
-      out = existing ? ipam.update(existing, service, { warnings }) : ipam.create(service, { warnings });
+      // The stored objects themselves: this run only prints them.
+      out = existing ? ipam[STORED_WRITE]('update', service, { warnings }, existing) : ipam[STORED_WRITE]('create', service, { warnings });
     });
     return out;
   };
@@ -161,8 +163,9 @@ function ipamAddresses(ipam: ServiceIPAM): IPAddress[] {
   return ipam.profile.allocatorModel === 'ipaddress' ? ipam.ipAddresses() : [];
 }
 
-function render(options: AllocateOptions, filled: unknown[], created: IPAddress[]): string {
-  return writeManifests(options.printIPAddresses ? [...filled, ...created] : filled, options.output);
+// YAML documents keep their text: only what the run changed is rewritten.
+function render(options: AllocateOptions, docs: unknown[], filled: unknown[], created: IPAddress[]): string {
+  return writeManifests(options.printIPAddresses ? [...filled, ...created] : filled, options.output, docs, addedOnRead);
 }
 
 function checkVersionSupportsInput(ipam: ServiceIPAM, docs: unknown[]): void {
@@ -192,7 +195,7 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
     const { filled, errors, warnings, created } = fillManifests(ipam, docs, options.printIPAddresses);
     if (errors.length > 0) return { stdout: '', errors, warnings };
     if (options.state) saveState(options.state, ipam);
-    return { stdout: render(options, filled, created), errors, warnings };
+    return { stdout: render(options, docs, filled, created), errors, warnings };
   };
   // Load, allocate and save under the state file's lock: concurrent runs take turns.
   return options.state ? withStateLock(options.state, run) : run();
@@ -220,7 +223,7 @@ async function allocateWithStore(options: AllocateOptions, range: string, docs: 
       if (errors.length > 0) return { stdout: '', errors, warnings };
       const value = Buffer.from(JSON.stringify(ipam.snapshot()));
       const landed = current ? (await store.compareAndSwap(current.revision, value)).swapped : (await store.createIfAbsent(value)).created;
-      if (landed) return { stdout: render(options, filled, created), errors, warnings };
+      if (landed) return { stdout: render(options, docs, filled, created), errors, warnings };
     }
     throw new InputError(`gave up after ${STORE_RETRIES} concurrent changes to ${key}`);
   } catch (error) {

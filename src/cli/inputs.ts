@@ -66,6 +66,13 @@ export function isListDocument(doc: unknown): doc is Record<string, unknown> & {
   return isObject(doc) && typeof doc.kind === 'string' && doc.kind.endsWith('List') && Array.isArray(doc.items);
 }
 
+const keysAddedOnRead = new WeakMap<object, ReadonlySet<string>>();
+
+/** The keys normalizeDocuments gave an object (a typed list item's kind and apiVersion), which its text lacks. */
+export function addedOnRead(object: object): ReadonlySet<string> | undefined {
+  return keysAddedOnRead.get(object);
+}
+
 /**
  * Gives the items of typed lists their kind and apiVersion (in place) and checks that every
  * document and item names both: an object without them is reported, never passed by.
@@ -77,8 +84,12 @@ export function normalizeDocuments(docs: unknown[], source: string): void {
       const itemKind = doc.kind === 'List' ? undefined : (doc.kind as string).slice(0, -'List'.length);
       doc.items.forEach((item, i) => {
         if (isObject(item) && itemKind !== undefined) {
+          const added = new Set<string>();
+          if (item.kind === undefined) added.add('kind');
+          if (item.apiVersion === undefined) added.add('apiVersion');
           item.kind ??= itemKind;
           item.apiVersion ??= doc.apiVersion;
+          if (added.size > 0) keysAddedOnRead.set(item, added);
         }
         check(item, `${where}.items[${i}]`);
       });

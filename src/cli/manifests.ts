@@ -1,16 +1,75 @@
-// Reading and writing manifests: multi-document YAML (1.1, as kubectl reads it) or JSON.
-import { parseAllDocuments, stringify } from 'yaml';
+// Reading and writing manifests: multi-document YAML read as kubectl reads it (yaml-schema.ts),
+// or JSON. Each YAML document remembers its own text, so `allocate -o yaml` can give it back
+// unchanged, or with only the allocated fields added (yaml-edit.ts).
+import { load, loadAll, YAMLException } from 'js-yaml';
+import { stringify } from 'yaml';
 import { InputError } from './cli-errors.js';
+import { printDocument, rewriteDocument, type AddedKeys } from './yaml-edit.js';
+import { KUBECTL_SCHEMA } from './yaml-schema.js';
 
-export function readManifests(text: string, source: string): unknown[] {
-  const docs = parseAllDocuments(text, { version: '1.1' });
-  const out: unknown[] = [];
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    if (doc.errors.length > 0) throw new InputError(`${source}: ${doc.errors[0].message}`);
-    const value = doc.toJS();
-    if (value !== null && value !== undefined) out.push(value);
+interface DocumentSource {
+  /** The document's text, with the comments and markers of empty documents before it. */
+  text: string;
+}
+
+const sources = new WeakMap<object, DocumentSource>();
+
+const DOCUMENT_START = /^---(?=[ \t]|$)/gm;
+// Directives and "..." end markers change how the next document reads, and "\r" how lines split:
+// such files are read whole, and their documents printed afresh when written.
+const WHOLE_FILE_ONLY = /^%|^\.\.\.(?:[ \t]|$)|\r/m;
+
+function loadOne(text: string, source: string, firstLine: number): unknown {
+  try {
+    return load(text, { schema: KUBECTL_SCHEMA });
+  } catch (error) {
+    if (!(error instanceof YAMLException)) throw error;
+    const mark = (error as YAMLException & { mark?: { line: number; column: number } }).mark;
+    const where = mark ? `:${firstLine + mark.line + 1}:${mark.column + 1}` : '';
+    throw new InputError(`${source}${where}: ${error.reason}`);
   }
-  return out;
+}
+
+/** The documents of a YAML text, in order; empty documents are left out. */
+export function readManifests(text: string, source: string): unknown[] {
+  if (WHOLE_FILE_ONLY.test(text)) {
+    const docs: unknown[] = [];
+    try {
+      for (const doc of loadAll(text, undefined, { schema: KUBECTL_SCHEMA })) if (doc !== null && doc !== undefined) docs.push(doc);
+    } catch (error) {
+      if (error instanceof YAMLException) throw new InputError(`${source}: ${error.message}`);
+      throw error;
+    }
+    return docs;
+  }
+  const starts = [0];
+  for (const match of text.matchAll(DOCUMENT_START)) if (match.index !== 0) starts.push(match.index);
+  const docs: unknown[] = [];
+  let pending = '';
+  let line = 0;
+  for (let i = 0; i < starts.length; i++) {
+    const chunk = text.slice(starts[i], starts[i + 1] ?? text.length);
+    const value = loadOne(chunk, source, line);
+    line += countLines(chunk);
+    if (value === null || value === undefined) {
+      pending += chunk;
+      continue;
+    }
+    docs.push(value);
+    if (typeof value === 'object') sources.set(value, { text: pending + chunk });
+    pending = '';
+  }
+  // Comments after the last document stay with it.
+  const last = docs[docs.length - 1];
+  const lastSource = typeof last === 'object' && last !== null ? sources.get(last) : undefined;
+  if (pending !== '' && lastSource) lastSource.text += pending;
+  return docs;
+}
+
+function countLines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  return count;
 }
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
@@ -20,10 +79,38 @@ export function renderData(data: unknown, format: 'json' | 'yaml'): string {
   return format === 'json' ? JSON.stringify(data, null, 2) + '\n' : stringify(data, { version: '1.1' });
 }
 
-export function writeManifests(docs: unknown[], format: 'yaml' | 'json'): string {
+// Whether a document's text opens with "---" before its content.
+function opensWithMarker(text: string): boolean {
+  let at = 0;
+  while (at < text.length) {
+    let c = at;
+    while (text.charCodeAt(c) === 32 || text.charCodeAt(c) === 9) c++;
+    const code = text.charCodeAt(c);
+    if (code !== 10 && code !== 35 && c < text.length) return /^---(?:[ \t]|\n|$)/.test(text.slice(at, at + 4));
+    const end = text.indexOf('\n', c);
+    if (end === -1) return false;
+    at = end + 1;
+  }
+  return false;
+}
+
+/**
+ * The documents as JSON (one object, or a List of them) or as YAML. In YAML, a document read from
+ * YAML (`inputs[i]` is what was read for `docs[i]`) keeps its text: unchanged, or with only the
+ * changed fields rewritten; others are printed afresh.
+ */
+export function writeManifests(docs: readonly unknown[], format: 'yaml' | 'json', inputs: readonly unknown[] = [], addedKeys: AddedKeys = () => undefined): string {
   if (format === 'json') {
     const value = docs.length === 1 ? docs[0] : { apiVersion: 'v1', kind: 'List', items: docs };
     return JSON.stringify(value, null, 2) + '\n';
   }
-  return docs.map((doc) => stringify(doc, { version: '1.1' })).join('---\n');
+  let out = '';
+  docs.forEach((doc, i) => {
+    const input = inputs[i];
+    const source = typeof input === 'object' && input !== null ? sources.get(input) : undefined;
+    let text = source ? rewriteDocument(source.text, input, doc, addedKeys) : printDocument(doc);
+    if (!text.endsWith('\n')) text += '\n';
+    out += i > 0 && !opensWithMarker(text) ? `---\n${text}` : text;
+  });
+  return out;
 }

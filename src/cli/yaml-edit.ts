@@ -1,0 +1,312 @@
+// Writes a changed document back into its own YAML text: the fields the run added or changed
+// are spliced in at the outline's positions and every other line (comments, key order, quoting,
+// blank lines) stays byte for byte. Documents the outline cannot read go through the `yaml`
+// library's Document API, which also keeps comments but is ten times slower; what that route
+// prints is read back and compared, and printed plain when it would not read back the same.
+import { dump, loadAll } from 'js-yaml';
+import { parseAllDocuments, isMap, isSeq, type Document } from 'yaml';
+import { outlineDocument, type LineIndex, type MapEntry, type Outline, type OutlineNode, type SeqItem } from './yaml-outline.js';
+import { KUBECTL_SCHEMA, isPlainSafe } from './yaml-schema.js';
+
+/** Keys a reader added to an object that its text does not hold (a typed list item's kind). */
+export type AddedKeys = (object: object) => ReadonlySet<string> | undefined;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  for (const key of aKeys) {
+    if (!Object.hasOwn(b, key) || !sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+// ---- rendering new values ----
+
+function scalarText(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return '.nan';
+    if (!Number.isFinite(value)) return value > 0 ? '.inf' : '-.inf';
+    return String(value);
+  }
+  const text = String(value);
+  // A JSON string is a YAML double-quoted scalar with the same value.
+  return isPlainSafe(text) ? text : JSON.stringify(text);
+}
+
+const keyText = (key: string) => (isPlainSafe(key) ? key : JSON.stringify(key));
+const isEmptyCollection = (value: unknown) => (Array.isArray(value) ? value.length === 0 : isPlainObject(value) && Object.keys(value).length === 0);
+
+interface Style { indentStep: number; compactSequences: boolean }
+
+const PADS = Array.from({ length: 33 }, (_, n) => ' '.repeat(n));
+const padOf = (indent: number) => PADS[indent] ?? ' '.repeat(indent);
+
+function appendEntryLines(out: string[], key: string, value: unknown, indent: number, style: Style): void {
+  const pad = padOf(indent);
+  if (value === null || typeof value !== 'object' || isEmptyCollection(value)) {
+    const text = Array.isArray(value) ? '[]' : isPlainObject(value) ? '{}' : scalarText(value);
+    out.push(`${pad}${keyText(key)}: ${text}`);
+  } else if (Array.isArray(value)) {
+    out.push(`${pad}${keyText(key)}:`);
+    appendItemLines(out, value, style.compactSequences ? indent : indent + style.indentStep, style);
+  } else {
+    out.push(`${pad}${keyText(key)}:`);
+    for (const inner in value) appendEntryLines(out, inner, (value as Record<string, unknown>)[inner], indent + style.indentStep, style);
+  }
+}
+
+function appendItemLines(out: string[], items: readonly unknown[], indent: number, style: Style): void {
+  const pad = padOf(indent);
+  for (const item of items) {
+    if (item === null || typeof item !== 'object' || isEmptyCollection(item)) {
+      out.push(`${pad}- ${Array.isArray(item) ? '[]' : isPlainObject(item) ? '{}' : scalarText(item)}`);
+      continue;
+    }
+    // The item's first line shares the dash: "- name: http", continued two columns in.
+    const first = out.length;
+    if (Array.isArray(item)) appendItemLines(out, item, indent + 2, style);
+    else for (const key in item) appendEntryLines(out, key, (item as Record<string, unknown>)[key], indent + 2, style);
+    out[first] = `${pad}- ${out[first].slice(indent + 2)}`;
+  }
+}
+
+const entryLines = (key: string, value: unknown, indent: number, style: Style) => {
+  const out: string[] = [];
+  appendEntryLines(out, key, value, indent, style);
+  return out;
+};
+const itemLines = (items: readonly unknown[], indent: number, style: Style) => {
+  const out: string[] = [];
+  appendItemLines(out, items, indent, style);
+  return out;
+};
+
+// ---- planning edits on the outline ----
+
+interface Edit {
+  /** Replace lines first..last (from `column` on the first line), or insert after `first` when last is -1. */
+  first: number;
+  column: number;
+  last: number;
+  lines: string[];
+  depth: number;
+}
+
+class CannotEdit extends Error {}
+
+// The outline agrees with the parsed document everywhere: same keys in every mapping, same length
+// of every list, null where the text holds nothing. Positions can then be trusted.
+function sameShape(node: OutlineNode, value: unknown, addedKeys: AddedKeys): boolean {
+  switch (node.kind) {
+    case 'empty':
+      return value === null;
+    case 'leaf':
+      return true;
+    case 'seq':
+      return Array.isArray(value) && value.length === node.items.length && node.items.every((item, i) => sameShape(item.value, value[i], addedKeys));
+    case 'map': {
+      if (!isPlainObject(value)) return false;
+      const added = addedKeys(value);
+      let keyCount = 0;
+      for (const key in value) if (Object.hasOwn(value, key) && !added?.has(key)) keyCount++;
+      const { entries } = node;
+      if (keyCount !== entries.length) return false;
+      for (let i = 0; i < entries.length; i++) {
+        const { key } = entries[i];
+        if (!Object.hasOwn(value, key) || added?.has(key)) return false;
+        // Same count and every key present: a repeated outline key would hide a missing one.
+        for (let j = 0; j < i; j++) if (entries[j].key === key) return false;
+        if (!sameShape(entries[i].value, value[key], addedKeys)) return false;
+      }
+      return true;
+    }
+  }
+}
+
+class EditPlanner {
+  readonly edits: Edit[] = [];
+  constructor(private readonly outline: Outline, private readonly addedKeys: AddedKeys) {}
+
+  // Edits turning `before` (what `node` holds) into `after`; false when this node cannot be
+  // edited in place and its parent must replace it whole.
+  plan(node: OutlineNode, before: unknown, after: unknown, depth: number): boolean {
+    if (sameValue(before, after)) return true;
+    if (node.kind === 'map' && isPlainObject(before) && isPlainObject(after)) {
+      // A mapping that gives up is replaced whole by its parent: drop what it planned inside.
+      const planned = this.edits.length;
+      if (this.planMap(node, before, after, depth)) return true;
+      this.edits.length = planned;
+      return false;
+    }
+    if (node.kind === 'seq' && Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+      node.items.forEach((item, i) => {
+        if (!this.plan(item.value, before[i], after[i], depth + 1)) this.replaceItem(item, after[i], depth + 1);
+      });
+      return true;
+    }
+    return false;
+  }
+
+  private planMap(node: Extract<OutlineNode, { kind: 'map' }>, before: Record<string, unknown>, after: Record<string, unknown>, depth: number): boolean {
+    const added = this.addedKeys(before);
+    let additions: string[] | undefined;
+    for (const key in after) {
+      if (Object.hasOwn(after, key) && !Object.hasOwn(before, key) && !added?.has(key)) (additions ??= []).push(key);
+    }
+    const { entries } = node;
+    let lastKept: MapEntry | undefined;
+    for (const entry of entries) {
+      if (Object.hasOwn(after, entry.key)) {
+        lastKept = entry;
+        if (!this.plan(entry.value, before[entry.key], after[entry.key], depth + 1)) this.replaceEntry(entry, node.indent, after[entry.key], depth + 1);
+        continue;
+      }
+      // A list item's first key shares the "- " line: removing it needs the item rewritten.
+      if (entry.column !== this.indentAt(entry.line)) return false;
+      this.edits.push({ first: entry.line, column: 0, last: entry.endLine, lines: [], depth });
+    }
+    // Removing every entry would leave "key:" (null), not an empty mapping; the parent rewrites it.
+    if (lastKept === undefined) return false;
+    if (additions !== undefined) {
+      // After the last entry that stays: what follows a removed one goes with it.
+      const last = lastKept;
+      // Lines after a keep-chomped block scalar (|+) belong to it.
+      if (last.value.kind === 'leaf' && last.value.keepsTrailingLines) throw new CannotEdit();
+      const lines: string[] = [];
+      for (const key of additions) appendEntryLines(lines, key, after[key], node.indent, this.outline);
+      this.edits.push({ first: last.endLine, column: 0, last: -1, lines, depth });
+    }
+    return true;
+  }
+
+  private indentAt(line: number): number {
+    return this.outline.text.indent(line);
+  }
+
+  replaceEntry(entry: MapEntry, indent: number, value: unknown, depth: number): void {
+    const lines = entryLines(entry.key, value, indent, this.outline);
+    lines[0] = lines[0].slice(indent);
+    this.edits.push({ first: entry.line, column: entry.column, last: entry.endLine, lines, depth });
+  }
+
+  private replaceItem(item: SeqItem, value: unknown, depth: number): void {
+    const lines = itemLines([value], item.column, this.outline);
+    lines[0] = lines[0].slice(item.column);
+    this.edits.push({ first: item.line, column: item.column, last: item.endLine, lines, depth });
+  }
+}
+
+// The text with the edits applied, left to right. Two additions at one place (a list item's
+// mapping ending where its parent mapping ends) go inner first: they belong inside it.
+function applyEdits(text: LineIndex, edits: Edit[]): string {
+  const spans = edits.map((edit) => {
+    if (edit.last === -1) return { from: text.end(edit.first), to: text.end(edit.first), insert: `\n${edit.lines.join('\n')}`, depth: edit.depth };
+    if (edit.lines.length > 0) return { from: text.start(edit.first) + edit.column, to: text.end(edit.last), insert: edit.lines.join('\n'), depth: edit.depth };
+    // Removed lines take their line break along (the one before them on the last line).
+    return edit.last + 1 < text.lineCount
+      ? { from: text.start(edit.first), to: text.start(edit.last + 1), insert: '', depth: edit.depth }
+      : { from: Math.max(0, text.start(edit.first) - 1), to: text.end(edit.last), insert: '', depth: edit.depth };
+  });
+  if (spans.length > 1) spans.sort((a, b) => a.from - b.from || b.depth - a.depth);
+  let out = '';
+  let at = 0;
+  for (const span of spans) {
+    out += text.text.slice(at, span.from) + span.insert;
+    at = span.to;
+  }
+  return out + text.text.slice(at);
+}
+
+/** The document's text with `after`'s changes from `before` spliced in, or undefined when the outline route cannot do it. */
+export function spliceChanges(text: string, before: unknown, after: unknown, addedKeys: AddedKeys): string | undefined {
+  const outline = outlineDocument(text);
+  if (!outline || !sameShape(outline.root, before, addedKeys)) return undefined;
+  const planner = new EditPlanner(outline, addedKeys);
+  try {
+    if (!planner.plan(outline.root, before, after, 0)) return undefined;
+  } catch (error) {
+    if (error instanceof CannotEdit) return undefined;
+    throw error;
+  }
+  return applyEdits(outline.text, planner.edits);
+}
+
+// ---- the Document API route ----
+
+type Path = Array<string | number>;
+type Change = { path: Path; value: unknown } | { path: Path; remove: true };
+
+function changesBetween(before: unknown, after: unknown, path: Path, out: Change[]): void {
+  if (sameValue(before, after)) return;
+  if (isPlainObject(before) && isPlainObject(after)) {
+    for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) out.push({ path: [...path, key], remove: true });
+    for (const key of Object.keys(after)) changesBetween(before[key], after[key], [...path, key], out);
+    return;
+  }
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+    after.forEach((item, i) => changesBetween(before[i], item, [...path, i], out));
+    return;
+  }
+  out.push({ path, value: after });
+}
+
+function readsBackAs(text: string, expected: unknown): boolean {
+  try {
+    const docs = loadAll(text, undefined, { schema: KUBECTL_SCHEMA }).filter((doc) => doc !== null && doc !== undefined);
+    return docs.length === 1 && sameValue(docs[0], expected);
+  } catch {
+    return false;
+  }
+}
+
+/** The document printed on its own: block style, strings quoted where kubectl would misread them. */
+export function printDocument(value: unknown): string {
+  return dump(value, { schema: KUBECTL_SCHEMA, lineWidth: -1, noRefs: true });
+}
+
+function editWithDocumentAPI(text: string, before: unknown, after: unknown): string | undefined {
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { version: '1.1' }) as Document.Parsed[];
+  } catch {
+    return undefined;
+  }
+  const content = docs.filter((doc) => doc.contents !== null);
+  if (!Array.isArray(docs) || content.length !== 1 || docs.some((doc) => doc.errors.length > 0)) return undefined;
+  const doc = content[0];
+  if (!isMap(doc.contents) && !isSeq(doc.contents)) return undefined;
+  const changes: Change[] = [];
+  changesBetween(before, after, [], changes);
+  for (const change of changes) {
+    if (change.path.length === 0) return undefined;
+    if ('remove' in change) doc.deleteIn(change.path);
+    else doc.setIn(change.path, doc.createNode(change.value));
+  }
+  return docs.map((d) => d.toString({ lineWidth: 0 })).join('');
+}
+
+/**
+ * `after` written in `text`'s style: unchanged text when nothing changed, the spliced text when the
+ * outline can be read, the Document API's edit when that reads back as `after`, else `after`
+ * printed on its own (comments lost).
+ */
+export function rewriteDocument(text: string, before: unknown, after: unknown, addedKeys: AddedKeys): string {
+  if (sameValue(before, after)) return text;
+  const spliced = spliceChanges(text, before, after, addedKeys);
+  if (spliced !== undefined) return spliced;
+  const edited = editWithDocumentAPI(text, before, after);
+  if (edited !== undefined && readsBackAs(edited, after)) return edited;
+  return printDocument(after);
+}

@@ -1,0 +1,108 @@
+// How the CLI reads YAML scalars: as kubectl does. kubectl decodes manifests with go-yaml v2
+// (through sigs.k8s.io/yaml), which keeps YAML 1.1's booleans and integers:
+// - yes/no/on/off/y/n (three casings) are booleans, as are true/false;
+// - integers go through Go's strconv.ParseInt with base 0 after every "_" is dropped, so 010 is 8,
+//   0o10 is 8, 0x1F is 31, 0b101 is 5 and 1_000 is 1000;
+// - there are no base-60 numbers (12:30:45 is a string) and, decoded into untyped maps, no
+//   timestamps (2001-12-14 stays a string).
+// Floats, nulls and merge keys (<<) follow js-yaml's core types, which agree with go-yaml v2 on
+// everything a Kubernetes object holds.
+import * as jsYaml from 'js-yaml';
+import { FAILSAFE_SCHEMA, Type, type Schema } from 'js-yaml';
+
+// js-yaml exports its built-in types at run time; @types/js-yaml does not declare them.
+const types = (jsYaml as unknown as { types: Record<'null' | 'float' | 'merge' | 'binary' | 'omap' | 'pairs' | 'set', Type> }).types;
+
+const TRUE_WORDS = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
+const FALSE_WORDS = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
+
+const yaml11Bool = new Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && (TRUE_WORDS.has(data) || FALSE_WORDS.has(data)),
+  construct: (data: string) => TRUE_WORDS.has(data),
+  predicate: (value: unknown) => typeof value === 'boolean',
+  represent: (value: object) => (value ? 'true' : 'false'),
+});
+
+// strconv.ParseInt(s, 0, 64) after dropping underscores; go-yaml only tries numbers for scalars
+// that start with a sign or a digit (checked first: every plain scalar of a manifest comes here).
+const GO_INT = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|0([0-7]*)|([1-9][0-9]*))$/;
+
+function startsLikeNumber(data: string): boolean {
+  const c = data.charCodeAt(0);
+  return (c >= 48 && c <= 57) || c === 43 || c === 45;
+}
+
+function goInt(data: string): number | undefined {
+  if (!startsLikeNumber(data)) return undefined;
+  const match = GO_INT.exec(data.includes('_') ? data.replaceAll('_', '') : data);
+  if (!match) return undefined;
+  const [, sign, hex, octal, binary, leadingZeroOctal, decimal] = match;
+  const magnitude = hex !== undefined ? parseInt(hex, 16)
+    : octal !== undefined ? parseInt(octal, 8)
+      : binary !== undefined ? parseInt(binary, 2)
+        : leadingZeroOctal !== undefined ? (leadingZeroOctal === '' ? 0 : parseInt(leadingZeroOctal, 8))
+          : parseInt(decimal!, 10);
+  return sign === '-' ? -magnitude : magnitude;
+}
+
+const goYamlInt = new Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && goInt(data) !== undefined,
+  construct: (data: string) => goInt(data),
+  predicate: (value: unknown) => typeof value === 'number' && Number.isInteger(value) && !Object.is(value, -0),
+  represent: (value: object) => String(value),
+});
+
+// js-yaml's float, asked only about scalars that can be floats (".inf", "-1.5", "1e3").
+const float = new Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: (data: string | null) => {
+    if (data === null) return false;
+    const c = data.charCodeAt(0);
+    return (startsLikeNumber(data) || c === 46) && types.float.resolve(data);
+  },
+  construct: (data: string) => types.float.construct(data) as number,
+  predicate: (value: unknown) => typeof value === 'number' && !(goYamlInt.predicate as (v: unknown) => boolean)(value),
+  represent: (value: object, style?: string) => (types.float.represent as (v: object, s?: string) => string)(value, style),
+});
+
+/** The implicit scalar types, in the order they are tried. */
+const IMPLICIT_TYPES = [types.null, yaml11Bool, goYamlInt, float, types.merge];
+
+/** js-yaml schema that reads scalars as kubectl does. */
+export const KUBECTL_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({ implicit: IMPLICIT_TYPES, explicit: [types.binary, types.omap, types.pairs, types.set] });
+
+const PLAIN_SAFE = /^[A-Za-z0-9][A-Za-z0-9._/:-]*$/;
+
+/**
+ * Whether a string can be written unquoted and still read back as the same string: only
+ * characters that never start or break a plain scalar, and no implicit type claiming it
+ * ("yes", "010", "1e3", "null" are quoted).
+ */
+export function isPlainSafe(text: string): boolean {
+  if (isDottedQuad(text)) return true;
+  let known = plainSafeCache.get(text);
+  if (known === undefined) {
+    known = PLAIN_SAFE.test(text) && !text.endsWith(':') && !IMPLICIT_TYPES.some((type) => type.resolve(text));
+    // Field names and enum values repeat in every object; addresses do not, and are not kept.
+    if (text.length <= 24 && plainSafeCache.size < 4096) plainSafeCache.set(text, known);
+  }
+  return known;
+}
+const plainSafeCache = new Map<string, boolean>();
+
+// An IPv4 address: digits and three dots never read as anything but a string.
+function isDottedQuad(text: string): boolean {
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (i === 0 || text.charCodeAt(i - 1) === 46) return false;
+      dots++;
+    } else if (c < 48 || c > 57) {
+      return false;
+    }
+  }
+  return dots === 3 && text.charCodeAt(text.length - 1) !== 46;
+}
