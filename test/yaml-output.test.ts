@@ -243,3 +243,4 @@ describe('property: the rewrite reads back as the changed object', () => {
     }), { numRuns: 400 });
   });
 });
+

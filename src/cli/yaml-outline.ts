@@ -31,7 +31,7 @@ export type OutlineNode =
   | { kind: 'map'; indent: number; entries: MapEntry[] }
   | { kind: 'seq'; indent: number; items: SeqItem[] }
   /** A scalar, flow collection or block scalar: not looked into. */
-  | { kind: 'leaf'; keepsTrailingLines: boolean }
+  | { kind: 'leaf'; endLine: number; keepsTrailingLines: boolean }
   /** `key:` with nothing after it (null). */
   | { kind: 'empty' };
 
@@ -45,6 +45,9 @@ export interface Outline {
 }
 
 class NotOutlined extends Error {}
+
+// What code() gives past a line's last character.
+const isLineEnd = (c: number) => c !== c || c === 10;
 
 /** A text and where its lines start and end ("\n" separated; the end is exclusive). */
 export class LineIndex {
@@ -65,10 +68,9 @@ export class LineIndex {
     return line + 1 < this.starts.length ? this.starts[line + 1] - 1 : this.text.length;
   }
 
-  /** The character code at a column of a line; NaN past its end. */
+  /** The character code at a column of a line: 10 (its line break) or NaN (the text's end) past it. */
   code(line: number, column: number): number {
-    const at = this.starts[line] + column;
-    return at < this.end(line) ? this.text.charCodeAt(at) : Number.NaN;
+    return this.text.charCodeAt(this.starts[line] + column);
   }
 
   /** Leading spaces; the line's length when it is blank. */
@@ -76,6 +78,7 @@ export class LineIndex {
     let i = 0;
     while (this.code(line, i) === 32) i++;
     const c = this.code(line, i);
+    if (isLineEnd(c)) return i;
     if (c === 9) {
       // Only whitespace: a blank line. Otherwise a tab indents content, which YAML forbids.
       if (this.text.slice(this.starts[line] + i, this.end(line)).trim() === '') return this.end(line) - this.starts[line];
@@ -89,7 +92,7 @@ export class LineIndex {
     let i = 0;
     let c = this.code(line, 0);
     while (c === 32 || c === 9) c = this.code(line, ++i);
-    return Number.isNaN(c) || c === 35;
+    return isLineEnd(c) || c === 35;
   }
 
   /** Nothing but blanks and maybe a comment from the column on. */
@@ -97,14 +100,14 @@ export class LineIndex {
     let i = column;
     let c = this.code(line, i);
     while (c === 32 || c === 9) c = this.code(line, ++i);
-    return Number.isNaN(c) || c === 35;
+    return isLineEnd(c) || c === 35;
   }
 
   /** "- " (or a lone "-") at the column: a list item. */
   dashAt(line: number, column: number): boolean {
     if (this.code(line, column) !== 45) return false;
     const next = this.code(line, column + 1);
-    return Number.isNaN(next) || next === 32 || next === 9;
+    return isLineEnd(next) || next === 32 || next === 9;
   }
 
   slice(line: number, column: number): string {
@@ -131,7 +134,7 @@ function keyAt(text: LineIndex, line: number, column: number): KeyMatch | null {
     while (text.code(line, i) === 32) i++;
     if (text.code(line, i) !== 58) return null;
     const after = text.code(line, i + 1);
-    if (!Number.isNaN(after) && after !== 32) return null;
+    if (!isLineEnd(after) && after !== 32) return null;
     const start = text.start(line);
     return { key: text.text.slice(start + column, start + keyEnd), end: i + 1 };
   }
@@ -139,8 +142,27 @@ function keyAt(text: LineIndex, line: number, column: number): KeyMatch | null {
   QUOTED_KEY.lastIndex = text.start(line) + column;
   const match = QUOTED_KEY.exec(text.text);
   if (!match) return null;
-  const key = match[1] !== undefined ? JSON.parse(`"${match[1]}"`) as string : match[2]!.replaceAll("''", "'");
+  let key: string;
+  try {
+    key = match[1] !== undefined ? JSON.parse(`"${match[1]}"`) as string : match[2]!.replaceAll("''", "'");
+  } catch {
+    throw new NotOutlined('a quoted key JSON cannot decode');
+  }
   return { key, end: column + match[0].length };
+}
+
+// The last line of a node that holds something (an empty node is only read where its key is).
+function endLineOf(node: OutlineNode): number {
+  switch (node.kind) {
+    case 'leaf':
+      return node.endLine;
+    case 'map':
+      return node.entries[node.entries.length - 1].endLine;
+    case 'seq':
+      return node.items[node.items.length - 1].endLine;
+    case 'empty':
+      throw new Error('an empty node has no lines of its own');
+  }
 }
 
 class OutlineReader {
@@ -171,7 +193,7 @@ class OutlineReader {
   }
 
   // A value that starts at (line, column): what the text there opens.
-  node(line: number, column: number, parentIndent: number): { node: OutlineNode; endLine: number } {
+  node(line: number, column: number, parentIndent: number): OutlineNode {
     const { text } = this;
     if (text.dashAt(line, column)) {
       // A list opening on the line of its parent's `- ` ("- - a") is not needed for manifests.
@@ -182,10 +204,11 @@ class OutlineReader {
     const first = String.fromCharCode(text.code(line, column));
     if ('&*!?%@`'.includes(first)) throw new NotOutlined(`"${first}" at line ${line + 1}`);
     const keepsTrailingLines = (first === '|' || first === '>') && /^[|>][0-9]*\+/.test(text.slice(line, column));
-    return { node: { kind: 'leaf', keepsTrailingLines }, endLine: this.spanEnd(line, parentIndent) };
+    const endLine = this.spanEnd(line, parentIndent);
+    return { kind: 'leaf', endLine, keepsTrailingLines };
   }
 
-  mapping(line: number, column: number): { node: OutlineNode; endLine: number } {
+  mapping(line: number, column: number): Extract<OutlineNode, { kind: 'map' }> {
     const { text } = this;
     const entries: MapEntry[] = [];
     let at = line;
@@ -201,16 +224,16 @@ class OutlineReader {
         const nextIndent = inText ? text.indent(next) : -1;
         const compactList = inText && nextIndent === column && text.dashAt(next, nextIndent);
         if (inText && (nextIndent > column || compactList)) {
-          const { node, endLine } = this.node(next, nextIndent, column);
-          entry = { key, line: at, column, value: node, endLine };
+          const node = this.node(next, nextIndent, column);
+          entry = { key, line: at, column, value: node, endLine: endLineOf(node) };
         } else {
           entry = { key, line: at, column, value: { kind: 'empty' }, endLine: at };
         }
       } else {
         while (text.code(at, valueColumn) === 32) valueColumn++;
-        const { node, endLine } = this.node(at, valueColumn, column);
+        const node = this.node(at, valueColumn, column);
         if (node.kind !== 'leaf') throw new NotOutlined(`collection on the key's line ${at + 1}`);
-        entry = { key, line: at, column, value: node, endLine };
+        entry = { key, line: at, column, value: node, endLine: node.endLine };
       }
       entries.push(entry);
       const next = this.nextContent(entry.endLine + 1);
@@ -219,10 +242,10 @@ class OutlineReader {
       if (!match) break;
       at = next;
     }
-    return { node: { kind: 'map', indent: column, entries }, endLine: entries[entries.length - 1].endLine };
+    return { kind: 'map', indent: column, entries };
   }
 
-  sequence(line: number, column: number): { node: OutlineNode; endLine: number } {
+  sequence(line: number, column: number): Extract<OutlineNode, { kind: 'seq' }> {
     const { text } = this;
     const items: SeqItem[] = [];
     let at = line;
@@ -231,8 +254,8 @@ class OutlineReader {
       if (text.restIsEmpty(at, column + 1)) {
         const next = this.nextContent(at + 1);
         if (next < text.lineCount && text.indent(next) > column) {
-          const { node, endLine } = this.node(next, text.indent(next), column);
-          item = { line: at, column, value: node, endLine };
+          const node = this.node(next, text.indent(next), column);
+          item = { line: at, column, value: node, endLine: endLineOf(node) };
         } else {
           item = { line: at, column, value: { kind: 'empty' }, endLine: at };
         }
@@ -240,15 +263,15 @@ class OutlineReader {
         let valueColumn = column + 1;
         while (text.code(at, valueColumn) === 32) valueColumn++;
         if (text.code(at, valueColumn) === 9) throw new NotOutlined('tab after "-"');
-        const { node, endLine } = this.node(at, valueColumn, column);
-        item = { line: at, column, value: node, endLine };
+        const node = this.node(at, valueColumn, column);
+        item = { line: at, column, value: node, endLine: endLineOf(node) };
       }
       items.push(item);
       const next = this.nextContent(item.endLine + 1);
       if (next >= text.lineCount || text.indent(next) !== column || !text.dashAt(next, column)) break;
       at = next;
     }
-    return { node: { kind: 'seq', indent: column, items }, endLine: items[items.length - 1].endLine };
+    return { kind: 'seq', indent: column, items };
   }
 }
 
@@ -286,7 +309,8 @@ export function outlineDocument(source: string): Outline | undefined {
       break;
     }
     if (first >= text.lineCount || text.indent(first) !== 0 || !keyAt(text, first, 0)) return undefined;
-    const { node, endLine } = reader.mapping(first, 0);
+    const node = reader.mapping(first, 0);
+    const endLine = endLineOf(node);
     // Everything after the root mapping must be comments or blank.
     if (reader.nextContent(endLine + 1) < text.lineCount) return undefined;
     if (node.kind !== 'map') return undefined;
