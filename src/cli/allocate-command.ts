@@ -205,7 +205,11 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
 // on the newer state, so two runs never hand out the same IP.
 async function allocateWithStore(options: AllocateOptions, range: string, docs: unknown[]): Promise<AllocateResult> {
   const { endpoint, key } = parseStoreURL(options.store!);
-  const { EtcdStore } = await import('../shared/etcd-store.js');
+  // The etcd client is an optional peer dependency, loaded only for --store.
+  const { EtcdStore } = await import('../shared/etcd-store.js').catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'ERR_STORE_CLIENT_MISSING') throw new InputError(`--store: ${(error as Error).message}`);
+    throw error;
+  });
   const store = new EtcdStore({ endpoints: [endpoint], key });
   try {
     for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {

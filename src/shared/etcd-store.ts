@@ -1,7 +1,7 @@
 // One etcd key holding a value, read and replaced only by compare-and-swap on its mod revision —
 // the way kube-apiservers share the service range's RangeAllocation object.
-import { Etcd3, type IOptions } from 'etcd3';
-import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
+import type { Etcd3, IOptions } from 'etcd3';
+import { cockatiel, etcd3 } from './etcd-client.js';
 import { StoreError } from './store-errors.js';
 
 export interface Versioned { value: Buffer; revision: string }
@@ -29,10 +29,10 @@ export class EtcdStore {
       // etcd3's default breaker keeps a host closed for 5 s after 3 failures; probe again after
       // 200 ms instead, so a restarted etcd is used again as soon as it answers.
       faultHandling: {
-        host: () => circuitBreaker(handleAll, { halfOpenAfter: 200, breaker: new ConsecutiveBreaker(3) }),
+        host: () => cockatiel.circuitBreaker(cockatiel.handleAll, { halfOpenAfter: 200, breaker: new cockatiel.ConsecutiveBreaker(3) }),
       },
     };
-    this.#client = new Etcd3(clientOptions);
+    this.#client = new etcd3.Etcd3(clientOptions);
   }
 
   async #call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -6,7 +6,9 @@ export type StoreErrorCode =
    *  at worst an address stays allocated that nobody holds (a leak the repair loop frees). */
   | 'ERR_STORE_UNAVAILABLE'
   /** The key holds something that is not a range snapshot. */
-  | 'ERR_STORE_CORRUPT';
+  | 'ERR_STORE_CORRUPT'
+  /** etcd3 or cockatiel (optional peer dependencies of clusterip/etcd) is not installed. */
+  | 'ERR_STORE_CLIENT_MISSING';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

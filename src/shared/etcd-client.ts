@@ -1,0 +1,22 @@
+// etcd3 and cockatiel are optional peer dependencies: `clusterip` alone installs without them
+// (they are 37 of its 42 packages otherwise), and `clusterip/etcd` loads them here, failing with
+// one message that says what to install instead of Node's module-not-found trace.
+import type * as Etcd3Module from 'etcd3';
+import type * as CockatielModule from 'cockatiel';
+import { StoreError } from './store-errors.js';
+
+/** The versions this release is tested with (package.json's peerDependencies). */
+export const ETCD_CLIENT_PACKAGES = 'etcd3@1.1.2 cockatiel@3.2.1';
+
+async function loadClient(): Promise<{ etcd3: typeof Etcd3Module; cockatiel: typeof CockatielModule }> {
+  try {
+    const [etcd3, cockatiel] = await Promise.all([import('etcd3'), import('cockatiel')]);
+    return { etcd3, cockatiel };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error;
+    throw new StoreError('ERR_STORE_CLIENT_MISSING', `clusterip/etcd needs its optional peer dependencies: npm install ${ETCD_CLIENT_PACKAGES}`, { cause: error });
+  }
+}
+
+export const { etcd3, cockatiel } = await loadClient();
