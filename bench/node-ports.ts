@@ -83,7 +83,7 @@ export async function runNodePortBench(quick: boolean): Promise<{ rows: PortRow[
     c.reset();
   }
   const rows: PortRow[] = [];
-  const options = { time: quick ? 100 : 600, iterations: 10, warmupTime: quick ? 0 : 100, warmupIterations: 5 };
+  const options = { time: quick ? 30 : 600, iterations: quick ? 3 : 10, warmupTime: quick ? 0 : 100, warmupIterations: quick ? 1 : 5 };
   const fillBench = new Bench(options);
   for (const c of contenders) fillBench.add(c.key, () => { c.fill(); }, { beforeEach: () => c.reset() });
   await fillBench.run();

@@ -1,4 +1,4 @@
-// `npm run bench` (`-- --quick` for a few-second run, `-- --only=<text>` for some workloads):
+// `npm run bench` (`-- --quick` for a run of about 15 s on smaller ranges, for CI, `-- --only=<text>` for some workloads):
 // the suite in this Node process, then "before and after" against the pinned baseline commit;
 // prints the markdown tables and writes bench/results.json.
 import { writeFileSync } from 'node:fs';
