@@ -1,4 +1,4 @@
-// Hooks for this package's own tests, not part of the API (index.ts does not export them).
+// Hooks for this package's own tests and CLI, not part of the API (index.ts does not export them).
 /** ClusterIPAllocator[STORE]() returns its offset store (or null once disposed). */
 export const STORE = Symbol('clusterip.store');
 /** ServiceIPAM[STORED_WRITE]('create' | 'update', …) returns the stored Service, uncopied (the CLI's path). */

@@ -39,8 +39,16 @@ describe('scalars as kubectl reads them', () => {
     expect((read(`v: ${text}`) as { v: unknown }).v).toEqual(value);
   });
 
+  it.each(['a\u2028b', 'x\u0085y', 'del\u007f', 'c1\u009b', 'nl\nand\ttab', '\ufeffbom', 'emoji 😀'])('%j is written so that it reads back unchanged, escaped where YAML needs it', (text) => {
+    const doc = 'spec:\n  a: 1\n';
+    const out = spliceChanges(doc, read(doc), { spec: { a: 1, [text]: text } }, noAddedKeys)!;
+    expect(read(out)).toEqual({ spec: { a: 1, [text]: text } });
+    // go-yaml (kubectl) refuses these raw, even inside quotes: they must come out escaped.
+    expect(out).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]/);
+  });
+
   it('a string written plain reads back as the same string; every other string is quoted', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.constantFrom('yes', 'no', '010', '1e3', 'null', '~', '12:30', '10.96.0.1', '0x10', 'a: b', '- x', '#c')), (text) => {
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('yes', 'no', '010', '1e3', 'null', '~', '12:30', '10.96.0.1', '0x10', 'a: b', '- x', '#c')), (text) => {
       const doc = 'apiVersion: v1\nkind: Service\nspec:\n  a: 1\n';
       const out = spliceChanges(doc, read(doc), { apiVersion: 'v1', kind: 'Service', spec: { a: 1, b: text } }, noAddedKeys)!;
       expect((read(out) as { spec: { b: unknown } }).spec.b).toBe(text);

@@ -40,12 +40,20 @@ function scalarText(value: unknown): string {
     if (!Number.isFinite(value)) return value > 0 ? '.inf' : '-.inf';
     return String(value);
   }
-  const text = String(value);
-  // A JSON string is a YAML double-quoted scalar with the same value.
-  return isPlainSafe(text) ? text : JSON.stringify(text);
+  return quotedIfNeeded(String(value));
 }
 
-const keyText = (key: string) => (isPlainSafe(key) ? key : JSON.stringify(key));
+// YAML cannot hold these unescaped (DEL, C1 controls, U+2028/9 which YAML 1.1 reads as line
+// breaks, U+FFFE/F); JSON.stringify leaves them raw.
+const NOT_PRINTABLE = /[\x7f-\x9f\u2028\u2029\ufffe\uffff]/g;
+
+// A JSON string, with those escaped too, is a YAML double-quoted scalar with the same value.
+function quotedIfNeeded(text: string): string {
+  if (isPlainSafe(text)) return text;
+  return JSON.stringify(text).replace(NOT_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const keyText = quotedIfNeeded;
 const isEmptyCollection = (value: unknown) => (Array.isArray(value) ? value.length === 0 : isPlainObject(value) && Object.keys(value).length === 0);
 
 interface Style { indentStep: number; compactSequences: boolean }
