@@ -1,7 +1,7 @@
 // The built package as users get it: its entry, its example, and what the browser rules demand.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
@@ -32,15 +32,25 @@ describe('package entry', () => {
     expect(JSON.parse(run.stdout)).toEqual(['fd00:10:96::a', 'function', 16]);
   });
 
-  it('the built library has no node: imports and no top-level await (the CLI under dist/cli may)', () => {
+  // What a browser loads is the main entry and everything it imports: that graph must hold no
+  // node: import and no top-level await. clusterip/etcd (dist/shared, Node only) loads its optional
+  // etcd client with a top-level await, and the CLI (dist/cli) is Node's; neither may be reached.
+  it('the main entry and all it imports have no node: imports and no top-level await', () => {
     const dist = join(root, 'dist');
-    const files = readdirSync(dist, { recursive: true }).map(String).filter((f) => f.endsWith('.js') && !f.startsWith('cli'));
-    expect(files).toContain('index.js');
-    for (const file of files) {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
       const source = readFileSync(join(dist, file), 'utf8');
       expect(source, file).not.toMatch(/from\s+['"]node:|import\(\s*['"]node:|require\(/);
       expect(source, file).not.toMatch(/^(?:export\s+)?(?:(?:const|let|var)\s+[^=]+=\s*)?await\b/m);
-    }
+      for (const match of source.matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) visit(posix.normalize(posix.join(posix.dirname(file), match[1])));
+    };
+    visit('index.js');
+    expect(seen.size).toBeGreaterThan(10);
+    expect([...seen].filter((f) => f.startsWith('shared/') || f.startsWith('cli/'))).toEqual([]);
+    // The etcd entry's top-level await is there on purpose (and this check would see it).
+    expect(readFileSync(join(dist, 'shared', 'etcd-client.js'), 'utf8')).toMatch(/^export const \{ etcd3, cockatiel \} = await /m);
   });
 
   it('package.json exports types first and is side-effect free', () => {
