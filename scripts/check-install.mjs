@@ -3,7 +3,7 @@
 // imports, and `clusterip/etcd` without its optional peer dependencies fails with the one-line
 // message that names them. Exit 1 when any of that does not hold.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 const tarball = join(work, packed[0].filename);
 const app = join(work, 'app');
-execFileSync('mkdir', ['-p', app]);
+mkdirSync(app);
 writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'clusterip-install-probe', private: true, type: 'module' }));
 execFileSync(npm, ['install', tarball, '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
 

@@ -6,6 +6,7 @@
 // kind or apiVersion of their own, get them from the list.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isPlainObject } from '../plain-data.js';
 import { InputError } from './cli-errors.js';
 import { readManifests } from './manifests.js';
 
@@ -59,11 +60,10 @@ export function parseDocuments(text: string, source: string): unknown[] {
   return readManifests(text, source);
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 /** A list document: `List`, or a typed API list such as `ServiceList`. */
 export function isListDocument(doc: unknown): doc is Record<string, unknown> & { items: unknown[] } {
-  return isObject(doc) && typeof doc.kind === 'string' && doc.kind.endsWith('List') && Array.isArray(doc.items);
+  return isPlainObject(doc) && typeof doc.kind === 'string' && doc.kind.endsWith('List') && Array.isArray(doc.items);
 }
 
 const keysAddedOnRead = new WeakMap<object, ReadonlySet<string>>();
@@ -79,11 +79,11 @@ export function addedOnRead(object: object): ReadonlySet<string> | undefined {
  */
 export function normalizeDocuments(docs: unknown[], source: string): void {
   const check = (doc: unknown, where: string) => {
-    if (!isObject(doc)) throw new InputError(`${where}: expected a Kubernetes object, found ${Array.isArray(doc) ? 'a list' : typeof doc}`);
+    if (!isPlainObject(doc)) throw new InputError(`${where}: expected a Kubernetes object, found ${Array.isArray(doc) ? 'a list' : typeof doc}`);
     if (isListDocument(doc)) {
       const itemKind = doc.kind === 'List' ? undefined : (doc.kind as string).slice(0, -'List'.length);
       doc.items.forEach((item, i) => {
-        if (isObject(item) && itemKind !== undefined) {
+        if (isPlainObject(item) && itemKind !== undefined) {
           const added = new Set<string>();
           if (item.kind === undefined) added.add('kind');
           if (item.apiVersion === undefined) added.add('apiVersion');

@@ -6,12 +6,12 @@
 import { dump, loadAll } from 'js-yaml';
 import { parseAllDocuments, isMap, isSeq, type Document } from 'yaml';
 import { outlineDocument, type LineIndex, type MapEntry, type Outline, type OutlineNode, type SeqItem } from './yaml-outline.js';
+import { isPlainObject } from '../plain-data.js';
 import { KUBECTL_SCHEMA, isPlainSafe } from './yaml-schema.js';
 
 /** Keys a reader added to an object that its text does not hold (a typed list item's kind). */
 export type AddedKeys = (object: object) => ReadonlySet<string> | undefined;
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -54,7 +54,12 @@ function quotedIfNeeded(text: string): string {
 }
 
 const keyText = quotedIfNeeded;
-const isEmptyCollection = (value: unknown) => (Array.isArray(value) ? value.length === 0 : isPlainObject(value) && Object.keys(value).length === 0);
+// A value written on its key's or dash's line: a scalar, [] or {}; undefined when it needs lines of its own.
+function inlineText(value: unknown): string | undefined {
+  if (Array.isArray(value)) return value.length === 0 ? '[]' : undefined;
+  if (isPlainObject(value)) return Object.keys(value).length === 0 ? '{}' : undefined;
+  return scalarText(value);
+}
 
 interface Style { indentStep: number; compactSequences: boolean }
 
@@ -63,29 +68,31 @@ const padOf = (indent: number) => PADS[indent] ?? ' '.repeat(indent);
 
 function appendEntryLines(out: string[], key: string, value: unknown, indent: number, style: Style): void {
   const pad = padOf(indent);
-  if (value === null || typeof value !== 'object' || isEmptyCollection(value)) {
-    const text = Array.isArray(value) ? '[]' : isPlainObject(value) ? '{}' : scalarText(value);
+  const text = inlineText(value);
+  if (text !== undefined) {
     out.push(`${pad}${keyText(key)}: ${text}`);
   } else if (Array.isArray(value)) {
     out.push(`${pad}${keyText(key)}:`);
     appendItemLines(out, value, style.compactSequences ? indent : indent + style.indentStep, style);
   } else {
     out.push(`${pad}${keyText(key)}:`);
-    for (const inner in value) appendEntryLines(out, inner, (value as Record<string, unknown>)[inner], indent + style.indentStep, style);
+    const map = value as Record<string, unknown>;
+    for (const inner in map) appendEntryLines(out, inner, map[inner], indent + style.indentStep, style);
   }
 }
 
 function appendItemLines(out: string[], items: readonly unknown[], indent: number, style: Style): void {
   const pad = padOf(indent);
   for (const item of items) {
-    if (item === null || typeof item !== 'object' || isEmptyCollection(item)) {
-      out.push(`${pad}- ${Array.isArray(item) ? '[]' : isPlainObject(item) ? '{}' : scalarText(item)}`);
+    const text = inlineText(item);
+    if (text !== undefined) {
+      out.push(`${pad}- ${text}`);
       continue;
     }
     // The item's first line shares the dash: "- name: http", continued two columns in.
     const first = out.length;
     if (Array.isArray(item)) appendItemLines(out, item, indent + 2, style);
-    else for (const key in item) appendEntryLines(out, key, (item as Record<string, unknown>)[key], indent + 2, style);
+    else for (const [key, value] of Object.entries(item as Record<string, unknown>)) appendEntryLines(out, key, value, indent + 2, style);
     out[first] = `${pad}- ${out[first].slice(indent + 2)}`;
   }
 }

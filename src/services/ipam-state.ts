@@ -1,5 +1,6 @@
 // The whole ServiceIPAM state as JSON-safe data: the bitmaps (RangeAllocation bytes in base64) the
 // version keeps, the ServiceCIDR and IPAddress objects (1.33+), and the Services.
+import { isPlainObject } from '../plain-data.js';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { AllocatorError, invalidSnapshotError } from '../errors.js';
 import { parsePortRange } from '../port-range.js';
@@ -57,27 +58,23 @@ export interface CheckedState {
   services: Map<string, Service>;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** Shape checks and decoding; nothing is built yet. Throws ERR_INVALID_SNAPSHOT. */
 export function checkState(state: unknown): CheckedState {
-  if (!isObject(state) || state.kind !== 'ClusterIPState' || (state.version !== 1 && state.version !== 2)) {
+  if (!isPlainObject(state) || state.kind !== 'ClusterIPState' || (state.version !== 1 && state.version !== 2)) {
     throw invalidSnapshotError('not a ClusterIPState of version 1 or 2');
   }
   if (!Array.isArray(state.ranges) || !Array.isArray(state.services) || typeof state.serviceClusterIPRange !== 'string') {
     throw invalidSnapshotError('ranges, services and serviceClusterIPRange are required');
   }
   const ranges = state.ranges.map((entry, i) => {
-    if (!isObject(entry) || typeof entry.range !== 'string' || typeof entry.data !== 'string') throw invalidSnapshotError(`ranges[${i}] needs range and data`);
+    if (!isPlainObject(entry) || typeof entry.range !== 'string' || typeof entry.data !== 'string') throw invalidSnapshotError(`ranges[${i}] needs range and data`);
     return { range: entry.range, data: fromBase64(entry.data, `ranges[${i}].data`) };
   });
   const list = (value: unknown, what: string, kind: string) => {
     if (value === undefined) return [];
     if (!Array.isArray(value)) throw invalidSnapshotError(`${what} must be a list`);
     value.forEach((item, i) => {
-      if (!isObject(item) || item.kind !== kind || !isObject(item.metadata) || typeof item.metadata.name !== 'string' || !isObject(item.spec)) {
+      if (!isPlainObject(item) || item.kind !== kind || !isPlainObject(item.metadata) || typeof item.metadata.name !== 'string' || !isPlainObject(item.spec)) {
         throw invalidSnapshotError(`${what}[${i}] is not a ${kind}`);
       }
     });
@@ -88,7 +85,7 @@ export function checkState(state: unknown): CheckedState {
   if ((state.nodePorts === undefined) !== (state.serviceNodePortRange === undefined)) throw invalidSnapshotError('serviceNodePortRange and nodePorts come together');
   const services = new Map<string, Service>();
   state.services.forEach((service, i) => {
-    if (!isObject(service) || !isObject(service.metadata) || typeof service.metadata.name !== 'string' || service.metadata.name === '') {
+    if (!isPlainObject(service) || !isPlainObject(service.metadata) || typeof service.metadata.name !== 'string' || service.metadata.name === '') {
       throw invalidSnapshotError(`services[${i}] has no metadata.name`);
     }
     const key = serviceKey(service as Service);
