@@ -58,24 +58,39 @@ function scanHex(s: string, at: number): Scan | null {
   return { value, length: i - at, leadingZero: i - at > 4 };
 }
 
-// Four decimal octets filling the whole of s[at:]; null when Go's parseIPv4 would fail.
+// Four decimal octets filling the whole of s[at:]; null when Go's parseIPv4 would fail. Scans
+// in place (no object per octet): every Service create parses its addresses several times.
 function parseDotted(s: string, at: number): { value: number; leadingZero: boolean } | null {
+  const value = dottedValue(s, at);
+  return value < 0 ? null : { value, leadingZero: dottedLeadingZero };
+}
+
+// Set by dottedValue: whether an octet of the last address it read had a leading zero.
+let dottedLeadingZero = false;
+
+/** The address of four decimal octets filling s[at:], or -1. */
+function dottedValue(s: string, at: number): number {
   let value = 0;
   let leadingZero = false;
   let i = at;
   for (let octet = 0; octet < 4; octet++) {
-    if (i >= s.length) return null;
     if (octet > 0) {
-      if (s.charCodeAt(i) !== 46) return null;
+      if (s.charCodeAt(i) !== 46) return -1;
       i++;
     }
-    const scan = scanDecimal(s, i);
-    if (!scan || scan.value > 255) return null;
-    leadingZero ||= scan.leadingZero;
-    value = value * 256 + scan.value;
-    i += scan.length;
+    const start = i;
+    let octetValue = 0;
+    for (let c = s.charCodeAt(i); c >= 48 && c <= 57; c = s.charCodeAt(++i)) {
+      octetValue = octetValue * 10 + (c - 48);
+      if (octetValue > 255) return -1;
+    }
+    if (i === start) return -1;
+    if (i - start > 1 && s.charCodeAt(start) === 48) leadingZero = true;
+    value = value * 256 + octetValue;
   }
-  return i === s.length ? { value, leadingZero } : null;
+  if (i !== s.length) return -1;
+  dottedLeadingZero = leadingZero;
+  return value;
 }
 
 function parseColonHex(s: string): { bytes: Uint8Array; leadingZero: boolean } | null {
@@ -137,15 +152,19 @@ function isMappedBytes(b: Uint8Array): boolean {
   return b[10] === 0xff && b[11] === 0xff;
 }
 
+const NO_PARTS: readonly number[] = Object.freeze([]);
+
 /** Go 1.16 net.ParseIP (k8s.io/utils/net.ParseIPSloppy); null where it returns nil. */
 export function parseIPSloppy(text: unknown): SloppyIP | null {
   if (typeof text !== 'string') return null;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '.') {
-      const v4 = parseDotted(text, 0);
-      if (!v4) return null;
-      return { family: 4, value: v4.value, parts: [], canonical: formatIPv4(v4.value), hasLeadingZeros: v4.leadingZero, isMapped: false };
+      const value = dottedValue(text, 0);
+      if (value < 0) return null;
+      // Without leading zeros the text already is Go's dotted quad.
+      const canonical = dottedLeadingZero ? formatIPv4(value) : text;
+      return { family: 4, value, parts: NO_PARTS, canonical, hasLeadingZeros: dottedLeadingZero, isMapped: false };
     }
     if (c === ':') {
       const v6 = parseColonHex(text);
@@ -153,7 +172,7 @@ export function parseIPSloppy(text: unknown): SloppyIP | null {
       const b = v6.bytes;
       if (isMappedBytes(b)) {
         const value = ((b[12] << 24) >>> 0) + (b[13] << 16) + (b[14] << 8) + b[15];
-        return { family: 4, value, parts: [], canonical: formatIPv4(value), hasLeadingZeros: v6.leadingZero, isMapped: true };
+        return { family: 4, value, parts: NO_PARTS, canonical: formatIPv4(value), hasLeadingZeros: v6.leadingZero, isMapped: true };
       }
       const parts: number[] = [];
       for (let g = 0; g < 8; g++) parts.push((b[2 * g] << 8) | b[2 * g + 1]);

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { InputError } from './cli-errors.js';
 import { printDocument, rewriteDocument, type AddedKeys } from './yaml-edit.js';
 import { KUBECTL_SCHEMA } from './yaml-schema.js';
+import { NOT_READ, readBlockDocument } from './yaml-block-reader.js';
 
 interface DocumentSource {
   /** The document's text, with the comments and markers of empty documents before it. */
@@ -20,6 +21,8 @@ const DOCUMENT_START = /^---(?=[ \t]|$)/gm;
 const WHOLE_FILE_ONLY = /^%|^\.\.\.(?:[ \t]|$)|\r/m;
 
 function loadOne(text: string, source: string, firstLine: number): unknown {
+  const simple = readBlockDocument(text);
+  if (simple !== NOT_READ) return simple;
   try {
     return load(text, { schema: KUBECTL_SCHEMA });
   } catch (error) {

@@ -73,6 +73,17 @@ const IMPLICIT_TYPES = [types.null, yaml11Bool, goYamlInt, float, types.merge];
 /** js-yaml schema that reads scalars as kubectl does. */
 export const KUBECTL_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({ implicit: IMPLICIT_TYPES, explicit: [types.binary, types.omap, types.pairs, types.set] });
 
+/**
+ * What a plain (unquoted) scalar reads as: the first implicit type that claims the text
+ * constructs it, in KUBECTL_SCHEMA's order, as js-yaml does; a string when none does.
+ */
+export function resolvePlainScalar(text: string): unknown {
+  for (const type of IMPLICIT_TYPES) {
+    if (type.resolve(text)) return type.construct(text);
+  }
+  return text;
+}
+
 const PLAIN_SAFE = /^[A-Za-z0-9][A-Za-z0-9._/:-]*$/;
 
 /**

@@ -391,8 +391,7 @@ export class ServiceIPAM {
         if (error instanceof AllocatorError) throw new ServiceInternalError(`failed to allocate a serviceIP: ${error.message}`);
         throw error;
       }
-      const parsed = parseIPSloppy(ip)!;
-      txn.onRevert(() => allocator.release(parsed));
+      txn.onRevert(() => allocator.release(parseIPSloppy(ip)!));
       return ip;
     }
     const parsed: SloppyIP | null = parseIPSloppy(text);
