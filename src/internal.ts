@@ -1,5 +1,8 @@
 // Hooks for this package's own tests and CLI, not part of the API (index.ts does not export them).
 /** ClusterIPAllocator[STORE]() returns its offset store (or null once disposed). */
 export const STORE = Symbol('clusterip.store');
-/** ServiceIPAM[STORED_WRITE]('create' | 'update', …) returns the stored Service, uncopied (the CLI's path). */
+/**
+ * ServiceIPAM[STORED_WRITE]('create' | 'update', …) returns the stored Service, uncopied (the CLI's
+ * path); with `adoptInput` it also stores the input object itself instead of a copy.
+ */
 export const STORED_WRITE = Symbol('clusterip.storedWrite');

@@ -107,7 +107,9 @@ function describeError(error: unknown, doc: unknown, ipam: ServiceIPAM): string 
 }
 
 // Configures (ServiceCIDRs), reserves (IPAddresses) and fills (Services) the input on the IPAM.
-function fillManifests(ipam: ServiceIPAM, docs: unknown[], wantCreated: boolean): { filled: unknown[]; errors: string[]; warnings: string[]; created: IPAddress[] } {
+// `adoptInput`: the Services' input objects may become the stored ones (JSON output in a single
+// pass; YAML output diffs against them, and a --store retry fills them again).
+function fillManifests(ipam: ServiceIPAM, docs: unknown[], wantCreated: boolean, adoptInput: boolean): { filled: unknown[]; errors: string[]; warnings: string[]; created: IPAddress[] } {
   const errors: string[] = [];
   const warnings: string[] = [];
   const items = flatten(docs);
@@ -150,7 +152,8 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[], wantCreated: boolean)
     attempt(doc, () => {
       const existing = ipam.get(service.metadata?.namespace ?? 'default', service.metadata?.name ?? '');
       // The stored objects themselves: this run only prints them.
-      out = existing ? ipam[STORED_WRITE]('update', service, { warnings }, existing) : ipam[STORED_WRITE]('create', service, { warnings });
+      const request = { warnings, adoptInput };
+      out = existing ? ipam[STORED_WRITE]('update', service, request, existing) : ipam[STORED_WRITE]('create', service, request);
     });
     return out;
   };
@@ -192,7 +195,7 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
     const ipam = newIPAM(options, range);
     checkVersionSupportsInput(ipam, docs);
     if (options.state) loadState(options.state, ipam);
-    const { filled, errors, warnings, created } = fillManifests(ipam, docs, options.printIPAddresses);
+    const { filled, errors, warnings, created } = fillManifests(ipam, docs, options.printIPAddresses, options.output === 'json');
     if (errors.length > 0) return { stdout: '', errors, warnings };
     if (options.state) saveState(options.state, ipam);
     return { stdout: render(options, docs, filled, created), errors, warnings };
@@ -223,7 +226,7 @@ async function allocateWithStore(options: AllocateOptions, range: string, docs: 
           throw new InputError(`the state in etcd at ${key} is corrupt or belongs to another --range, --service-node-port-range or version (${(error as Error).message})`);
         }
       }
-      const { filled, errors, warnings, created } = fillManifests(ipam, docs, options.printIPAddresses);
+      const { filled, errors, warnings, created } = fillManifests(ipam, docs, options.printIPAddresses, false);
       if (errors.length > 0) return { stdout: '', errors, warnings };
       const value = Buffer.from(JSON.stringify(ipam.snapshot()));
       const landed = current ? (await store.compareAndSwap(current.revision, value)).swapped : (await store.createIfAbsent(value)).created;

@@ -30,8 +30,11 @@ export interface CIDRItem {
 
 /** Where the meta allocator creates and deletes IPAddress objects (service-cidrs.ts). */
 export interface IPAddressSink {
-  /** Creates the IPAddress for a canonical IP; false when one exists (AlreadyExists). */
-  createAllocated(family: IPFamily, name: string, owner: ServiceRef): boolean;
+  /**
+   * Creates the IPAddress for a canonical IP; false when one exists (AlreadyExists). `takenIn`:
+   * the per-range allocator that already holds the IP (a dynamic draw's), not marked again.
+   */
+  createAllocated(family: IPFamily, name: string, owner: ServiceRef, takenIn?: ClusterIPAllocator): boolean;
   deleteAddress(name: string): void;
 }
 
@@ -84,10 +87,10 @@ export class MetaAllocator implements FamilyAllocator {
   }
 
   /** Marks an address taken in every per-range allocator that holds it (an IPAddress was created). */
-  markTaken(name: string): void {
+  markTaken(name: string, takenIn?: ClusterIPAllocator): void {
     for (const item of this.items.values()) {
       const allocator = item.allocator;
-      if (allocator && allocator.contains(name) && !allocator.has(name)) allocator.allocate(name);
+      if (allocator && allocator !== takenIn && allocator.contains(name) && !allocator.has(name)) allocator.allocate(name);
     }
   }
 
@@ -98,7 +101,8 @@ export class MetaAllocator implements FamilyAllocator {
 
   // AllocateNextService: the CIDRs in random order, moving on when full or not ready.
   allocateNext(owner: ServiceRef): string {
-    const candidates = shuffled([...this.items.values()], this.order);
+    // One CIDR (the usual case) draws nothing from the order stream: no list to shuffle.
+    const candidates = this.items.size === 1 ? this.items.values() : shuffled([...this.items.values()], this.order);
     for (const item of candidates) {
       if (!item.ready) continue;
       const allocator = item.allocator;
@@ -112,7 +116,7 @@ export class MetaAllocator implements FamilyAllocator {
         continue;
       }
       item.counters.dynamicAllocations++;
-      this.sink.createAllocated(this.family, ip, owner);
+      this.sink.createAllocated(this.family, ip, owner, allocator);
       if (this.shadow && cidrContains(this.shadow.cidr, addressValue(parseIPSloppy(ip)!))) {
         try {
           this.shadow.allocator.allocate(ip);

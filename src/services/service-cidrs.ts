@@ -104,6 +104,13 @@ function isReady(object: ServiceCIDR): boolean {
   return (condition === undefined || condition.status === 'True') && !object.metadata.deletionTimestamp;
 }
 
+// The labels of the IPAddresses the allocator creates, one frozen object per family shared by
+// all of them: stored objects are replaced, never changed, and copied before they are handed out.
+const ALLOCATOR_LABELS: Record<IPFamily, Readonly<Record<string, string>>> = {
+  IPv4: Object.freeze({ [LABEL_IP_FAMILY]: 'IPv4', [LABEL_MANAGED_BY]: IP_ALLOCATOR_MANAGER }),
+  IPv6: Object.freeze({ [LABEL_IP_FAMILY]: 'IPv6', [LABEL_MANAGED_BY]: IP_ALLOCATOR_MANAGER }),
+};
+
 export class ServiceCIDRRegistry implements IPAddressSink {
   readonly #serviceCIDRs = new Map<string, ServiceCIDR>();
   readonly #addresses = new Map<string, IPAddress>();
@@ -133,18 +140,14 @@ export class ServiceCIDRRegistry implements IPAddressSink {
 
   // ---- IPAddress objects ----
 
-  createAllocated(family: IPFamily, name: string, owner: ServiceRef): boolean {
+  createAllocated(family: IPFamily, name: string, owner: ServiceRef, takenIn?: ClusterIPAllocator): boolean {
     if (this.#addresses.has(name)) return false;
     this.#putAddress({
       apiVersion: NETWORKING_API_VERSION,
       kind: 'IPAddress',
-      metadata: {
-        name,
-        labels: { [LABEL_IP_FAMILY]: family, [LABEL_MANAGED_BY]: IP_ALLOCATOR_MANAGER },
-        creationTimestamp: timestamp(this.options.now()),
-      },
+      metadata: { name, labels: ALLOCATOR_LABELS[family], creationTimestamp: timestamp(this.options.now()) },
       spec: { parentRef: serviceParentRef(owner.namespace, owner.name) },
-    });
+    }, takenIn);
     return true;
   }
 
@@ -153,10 +156,10 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     this.#metas.get(familyOfName(name))?.markFree(name);
   }
 
-  #putAddress(object: IPAddress): void {
+  #putAddress(object: IPAddress, takenIn?: ClusterIPAllocator): void {
     const name = object.metadata.name!;
     this.#addresses.set(name, object);
-    this.#metas.get(familyOfName(name))?.markTaken(name);
+    this.#metas.get(familyOfName(name))?.markTaken(name, takenIn);
   }
 
   address(name: string): IPAddress | undefined {

@@ -82,15 +82,14 @@ export function sameList(a: readonly string[] = [], b: readonly string[] = []): 
 /**
  * IsValidIPForLegacyField: Go's sloppy parser, plus (strict) no leading zeros and no IPv4-mapped
  * IPv6. `validOld` holds the IPs the stored object already had: they stay valid on update (the
- * KEP-4858 ratchet for immutable values).
+ * KEP-4858 ratchet for immutable values). The error's detail, or undefined for valid text.
  */
-export function validateIPText(field: string, text: string, strict: boolean, validOld: readonly string[] = []): { errors: FieldError[]; ip: SloppyIP | null } {
-  const ip = parseIPSloppy(text);
-  if (ip === null) return { errors: [invalid(field, text, IP_EXAMPLE)], ip };
-  if (!strict || validOld.includes(text)) return { errors: [], ip };
-  if (ip.hasLeadingZeros) return { errors: [invalid(field, text, 'must not have leading 0s')], ip };
-  if (ip.isMapped) return { errors: [invalid(field, text, 'must not be an IPv4-mapped IPv6 address')], ip };
-  return { errors: [], ip };
+export function ipTextProblem(ip: SloppyIP | null, text: string, strict: boolean, validOld: readonly string[] = []): string | undefined {
+  if (ip === null) return IP_EXAMPLE;
+  if (!strict || validOld.includes(text)) return undefined;
+  if (ip.hasLeadingZeros) return 'must not have leading 0s';
+  if (ip.isMapped) return 'must not be an IPv4-mapped IPv6 address';
+  return undefined;
 }
 
 /** Options of the cluster-IP field validation that depend on the version and the request. */
@@ -114,11 +113,9 @@ export function validateClusterIPFields(service: Service, rules: IPTextRules): F
   } else if (clusterIPs.length !== 0) {
     errors.push(invalid('spec.clusterIPs', clusterIPs, 'must be empty when `clusterIP` is not specified'));
   }
-  const seen = new Set<string>();
   families.forEach((family, i) => {
     if (!IP_FAMILIES.includes(family)) errors.push(notSupported(`spec.ipFamilies[${i}]`, family, IP_FAMILIES));
-    if (seen.has(family)) errors.push(duplicate(`spec.ipFamilies[${i}]`, family));
-    seen.add(family);
+    if (families.indexOf(family) < i) errors.push(duplicate(`spec.ipFamilies[${i}]`, family));
   });
   if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null && !IP_FAMILY_POLICIES.includes(spec.ipFamilyPolicy)) {
     errors.push(notSupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES));
@@ -134,10 +131,13 @@ export function validateClusterIPFields(service: Service, rules: IPTextRules): F
       parsed.push(null);
       return;
     }
-    const checked = validateIPText(`spec.clusterIPs[${i}]`, ip, rules.strict, rules.validOld);
-    if (checked.errors.length > 0) badIP = true;
-    errors.push(...checked.errors);
-    parsed.push(checked.ip);
+    const parsedIP = parseIPSloppy(ip);
+    const problem = ipTextProblem(parsedIP, ip, rules.strict, rules.validOld);
+    if (problem !== undefined) {
+      badIP = true;
+      errors.push(invalid(`spec.clusterIPs[${i}]`, ip, problem));
+    }
+    parsed.push(parsedIP);
   });
   if (clusterIPs.length > 2) errors.push(invalid('spec.clusterIPs', clusterIPs, 'may only hold up to 2 values'));
   if (badIP) return errors;

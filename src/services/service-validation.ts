@@ -7,7 +7,7 @@ import { parseIPSloppy } from '../ip-sloppy.js';
 import { duplicate, forbidden, invalid, notSupported, required, type FieldError } from './field-errors.js';
 import {
   externallyAccessible, isHeadlessForValidation, needsHealthCheck, serviceType, validateClusterIPFields,
-  validateIPText, validateUpgradeDowngrade, type IPTextRules,
+  ipTextProblem, validateUpgradeDowngrade, type IPTextRules,
 } from './service-fields.js';
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -69,15 +69,17 @@ function servicePortKey(protocol: string, port: number): string {
   return `core.ServicePort{Name:"", Protocol:"${protocol}", AppProtocol:(*string)(nil), Port:${port}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`;
 }
 
-function validateServicePort(port: ServicePort, requireName: boolean, names: Set<string>, path: string): FieldError[] {
+// `names`: the names of the ports before this one (undefined for a Service's only port).
+function validateServicePort(port: ServicePort, requireName: boolean, names: Set<string> | undefined, index: number): FieldError[] {
   const errors: FieldError[] = [];
+  const path = `spec.ports[${index}]`;
   const name = port.name ?? '';
   if (requireName && name === '') {
     errors.push(required(`${path}.name`));
   } else if (name !== '') {
     for (const message of dns1123LabelErrors(name)) errors.push(invalid(`${path}.name`, name, message));
-    if (names.has(name)) errors.push(duplicate(`${path}.name`, name));
-    else names.add(name);
+    if (names?.has(name)) errors.push(duplicate(`${path}.name`, name));
+    else names?.add(name);
   }
   if (!isPortNumber(port.port)) errors.push(invalid(`${path}.port`, port.port ?? 0, PORT_RANGE));
   if (!port.protocol) errors.push(required(`${path}.protocol`));
@@ -145,8 +147,11 @@ export function validateService(service: Service, rules: IPTextRules): FieldErro
     else errors.push(required('spec.externalName'));
   }
 
-  const names = new Set<string>();
-  ports.forEach((port, i) => errors.push(...validateServicePort(port, ports.length > 1, names, `spec.ports[${i}]`)));
+  const names = ports.length > 1 ? new Set<string>() : undefined;
+  for (let i = 0; i < ports.length; i++) {
+    const portErrors = validateServicePort(ports[i], ports.length > 1, names, i);
+    if (portErrors.length > 0) errors.push(...portErrors);
+  }
 
   const affinity = spec.sessionAffinity ?? '';
   if (affinity === '') errors.push(required('spec.sessionAffinity'));
@@ -171,8 +176,9 @@ export function validateService(service: Service, rules: IPTextRules): FieldErro
 
   (spec.externalIPs ?? []).forEach((ip, i) => {
     const field = `spec.externalIPs[${i}]`;
-    const checked = validateIPText(field, ip, rules.strict).errors;
-    errors.push(...(checked.length > 0 ? checked : nonSpecialIPErrors(field, ip)));
+    const problem = ipTextProblem(parseIPSloppy(ip), ip, rules.strict);
+    if (problem !== undefined) errors.push(invalid(field, ip, problem));
+    else errors.push(...nonSpecialIPErrors(field, ip));
   });
 
   if (type === '') errors.push(required('spec.type'));
@@ -183,19 +189,22 @@ export function validateService(service: Service, rules: IPTextRules): FieldErro
       if (port.nodePort) errors.push(forbidden(`spec.ports[${i}].nodePort`, "may not be used when `type` is 'ClusterIP'"));
     });
   }
-  const nodePorts = new Set<string>();
-  ports.forEach((port, i) => {
-    if (!port.nodePort) return;
-    const key = `${port.protocol ?? ''}/${port.nodePort}`;
-    if (nodePorts.has(key)) errors.push(duplicate(`spec.ports[${i}].nodePort`, port.nodePort));
-    nodePorts.add(key);
-  });
-  const portKeys = new Set<string>();
-  ports.forEach((port, i) => {
-    const key = `${port.protocol ?? ''}/${port.port}`;
-    if (portKeys.has(key)) errors.push(duplicate(`spec.ports[${i}]`, { protocol: port.protocol ?? '', port: port.port }, servicePortKey(port.protocol ?? '', port.port)));
-    portKeys.add(key);
-  });
+  // Duplicates need two ports; most Services have one, and skip the sets.
+  if (ports.length > 1) {
+    const nodePorts = new Set<string>();
+    ports.forEach((port, i) => {
+      if (!port.nodePort) return;
+      const key = `${port.protocol ?? ''}/${port.nodePort}`;
+      if (nodePorts.has(key)) errors.push(duplicate(`spec.ports[${i}].nodePort`, port.nodePort));
+      nodePorts.add(key);
+    });
+    const portKeys = new Set<string>();
+    ports.forEach((port, i) => {
+      const key = `${port.protocol ?? ''}/${port.port}`;
+      if (portKeys.has(key)) errors.push(duplicate(`spec.ports[${i}]`, { protocol: port.protocol ?? '', port: port.port }, servicePortKey(port.protocol ?? '', port.port)));
+      portKeys.add(key);
+    });
+  }
 
   if ((spec.loadBalancerSourceRanges ?? []).length > 0 && type !== 'LoadBalancer') errors.push(forbidden('spec.LoadBalancerSourceRanges', ONLY_LOAD_BALANCER));
   if (spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts !== null && type !== 'LoadBalancer') {

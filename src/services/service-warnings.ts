@@ -8,17 +8,26 @@ import { formatIPv6 } from '../ip-format.js';
 import { parseCIDRSloppy } from '../cidr.js';
 import { isServiceIPSet, serviceType } from './service-fields.js';
 
-// GetWarningsForIP: sloppy forms and non-canonical IPv6.
-export function ipTextWarnings(field: string, text: string): string[] {
+// GetWarningsForIP: sloppy forms and non-canonical IPv6. The message after "<field>: ", or
+// undefined (the field's text is only built for a warning: every create checks its IPs).
+function ipTextWarning(text: string): string | undefined {
   const ip = parseIPSloppy(text);
-  if (ip === null) return [];
+  if (ip === null) return undefined;
   if (ip.hasLeadingZeros || ip.isMapped) {
-    return [`${field}: non-standard IP address ${JSON.stringify(text)} will be considered invalid in a future Kubernetes release: use ${JSON.stringify(ip.canonical)}`];
+    return `non-standard IP address ${JSON.stringify(text)} will be considered invalid in a future Kubernetes release: use ${JSON.stringify(ip.canonical)}`;
   }
   if (ip.family === 6 && formatIPv6(ip.parts) !== text) {
-    return [`${field}: IPv6 address ${JSON.stringify(text)} should be in RFC 5952 canonical format (${JSON.stringify(ip.canonical)})`];
+    return `IPv6 address ${JSON.stringify(text)} should be in RFC 5952 canonical format (${JSON.stringify(ip.canonical)})`;
   }
-  return [];
+  return undefined;
+}
+
+// The warnings of a list of IPs (spec.clusterIPs, spec.externalIPs), each with its indexed field.
+function ipListWarnings(field: string, ips: readonly string[], warnings: string[]): void {
+  for (let i = 0; i < ips.length; i++) {
+    const warning = ipTextWarning(ips[i]);
+    if (warning !== undefined) warnings.push(`${field}[${i}]: ${warning}`);
+  }
 }
 
 // GetWarningsForCIDR: host bits set (ambiguous), sloppy forms, then non-canonical IPv6.
@@ -60,15 +69,16 @@ export function serviceWarnings(service: Service, rules: WarningRules): string[]
     warnings.push('annotation service.kubernetes.io/topology-aware-hints is deprecated, please use service.kubernetes.io/topology-mode instead');
   }
   if (isServiceIPSet(service)) {
-    (spec.clusterIPs ?? []).forEach((ip, i) => warnings.push(...ipTextWarnings(`spec.clusterIPs[${i}]`, ip)));
+    ipListWarnings('spec.clusterIPs', spec.clusterIPs ?? [], warnings);
   }
   if (serviceType(service) === 'ClusterIP' && spec.clusterIP === 'None') {
     if (spec.loadBalancerIP) warnings.push('spec.loadBalancerIP is ignored for headless services');
     if ((spec.externalIPs ?? []).length > 0) warnings.push('spec.externalIPs is ignored for headless services');
     if (spec.sessionAffinity !== 'None') warnings.push('spec.SessionAffinity is ignored for headless services');
   }
-  (spec.externalIPs ?? []).forEach((ip, i) => warnings.push(...ipTextWarnings(`spec.externalIPs[${i}]`, ip)));
-  if (spec.loadBalancerIP) warnings.push(...ipTextWarnings('spec.loadBalancerIP', spec.loadBalancerIP));
+  ipListWarnings('spec.externalIPs', spec.externalIPs ?? [], warnings);
+  const loadBalancerIPWarning = spec.loadBalancerIP ? ipTextWarning(spec.loadBalancerIP) : undefined;
+  if (loadBalancerIPWarning !== undefined) warnings.push(`spec.loadBalancerIP: ${loadBalancerIPWarning}`);
   (spec.loadBalancerSourceRanges ?? []).forEach((cidr, i) => warnings.push(...cidrTextWarnings(`spec.loadBalancerSourceRanges[${i}]`, cidr)));
   if (serviceType(service) === 'ExternalName' && (spec.externalIPs ?? []).length > 0) {
     warnings.push('spec.externalIPs is ignored when spec.type is "ExternalName"');
