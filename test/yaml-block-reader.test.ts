@@ -1,11 +1,14 @@
 // The fast reader for plain block YAML (src/cli/yaml-block-reader.ts) against js-yaml with
 // KUBECTL_SCHEMA, which is how every document it declines is read: on every text it either
 // declines (NOT_READ) or gives exactly js-yaml's value — same types, same key order, and never a
-// value where js-yaml reports an error.
+// value where js-yaml reports an error — and exactly outlineDocument's outline of the text, which
+// the writer uses in its place.
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { NOT_READ, readBlockDocument } from '../src/cli/yaml-block-reader.js';
+import { NOT_READ, OutlineMarks, outlineOfMarks, readBlockDocument } from '../src/cli/yaml-block-reader.js';
+import { outlineDocument } from '../src/cli/yaml-outline.js';
 import { KUBECTL_SCHEMA } from '../src/cli/yaml-schema.js';
 
 // A value's text with every type and the key order visible (toEqual ignores key order and -0).
@@ -28,12 +31,17 @@ function jsYaml(text: string): JsYamlResult {
   }
 }
 
-/** Whether the reader agreed with js-yaml; undefined when it declined. */
+/**
+ * Whether the reader agreed with js-yaml on the value and with outlineDocument on the outline;
+ * undefined when it declined.
+ */
 function agrees(text: string): boolean | undefined {
-  const fast = readBlockDocument(text);
+  const marks = new OutlineMarks();
+  const fast = readBlockDocument(text, marks);
   if (fast === NOT_READ) return undefined;
   const reference = jsYaml(text);
-  return 'value' in reference && typed(fast) === typed(reference.value);
+  if (!('value' in reference) || typed(fast.value) !== typed(reference.value)) return false;
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(outlineOfMarks(text, marks, fast.outlineAt))), JSON.parse(JSON.stringify(outlineDocument(text)?.root ?? null)));
 }
 
 describe('the block reader reads what js-yaml reads, the same way', () => {
@@ -56,7 +64,7 @@ describe('the block reader reads what js-yaml reads, the same way', () => {
     'v: yes\nw: No\nx: ON\nu: off\nz: n\n',
     'a: 010\nb: 0o10\nc: 0x1F\nd: 0b101\ne: 1_000\nf: -12\ng: +7\nh: 0\ni: -0\n',
     'a: 1.5\nb: .inf\nc: -.Inf\nd: .nan\ne: 1e3\nf: 1_0.5\n',
-    'a: 12:30:45\nb: 2001-12-14\nc: 10.96.0.10\nd: fd00::1\ne: a#b\nf: x :y\ng: -x\nh: ?x\ni: :x\n',
+    'a: 12:30:45\nb: 2001-12-14\nc: 10.96.0.10\nd: fd00::1\ne: a#b\nf: x :y\ng: -x\ni: :x\n',
     'a: b #c\nb: c   \n',
     'labels:\n  app.kubernetes.io/name: web\n  a-b_c.d: "1"\n',
     'a:\n  b:\n    c:\n      d:\n      - x\n',
@@ -75,11 +83,25 @@ describe('the block reader reads what js-yaml reads, the same way', () => {
     'y: 1\n', '1: a\n', 'null: a\n', 'on: x\n', '"quoted": 1\n', 'a b: 1\n', '<<: {}\n', '__proto__: 1\n',
     'a: 1\na: 2\n', '- a\n- b\n', 'scalar\n', '  a: 1\n  b: 2\n', 'a:\n  b: 1\n c: 2\n', 'a: b\n# c\n  d\n',
     'a:\tb\n', 'a: b\r\n', 'a: é\n', '\ufeffa: 1\n', 'a: -\n', 'a: b: c\n', 'a: x:\n', 'a: - b\n', 'a: "x"y\n', 'a: "x"#c\n',
-    '--- a: 1\n', 'l:\n- - a\n', 'a: @x\n', 'a: `x\n', 'a: %x\n', 'a: ,x\n', 'a:b\n', 'a :b\n', '',
+    '--- a: 1\n', 'l:\n- - a\n', 'a: @x\n', 'a: ?x\n', 'a: `x\n', 'a: %x\n', 'a: ,x\n', 'a:b\n', 'a :b\n', '',
     '# only a comment\n', 'a:\n-\n- b\n', 'k:\n  -\n    x: 1\n', 'a:\n - # c\n   x: 1\n', 'a: 1\n- b\n', 'a:\n  - x\n  b: 1\n',
   ];
   it.each(declineTable)('leaves %j to js-yaml', (text) => {
     expect(readBlockDocument(text)).toBe(NOT_READ);
+  });
+
+  it('packs the outlines of a file\'s documents into one buffer; a declined document leaves nothing in it', () => {
+    const texts = ['a: 1\nb:\n  - x\n', 'a: |\n  block\n', 'c:\n  d: e # note\n', 'a:\n  b: 1\n c: 2\n', 'k: v\n'];
+    const marks = new OutlineMarks();
+    const read: Array<[string, number]> = [];
+    for (const text of texts) {
+      const before = marks.length;
+      const result = readBlockDocument(text, marks);
+      if (result === NOT_READ) expect(marks.length).toBe(before);
+      else read.push([text, result.outlineAt]);
+    }
+    expect(read.map(([text]) => text)).toEqual([texts[0], texts[2], texts[4]]);
+    for (const [text, at] of read) expect(outlineOfMarks(text, marks, at)).toEqual(outlineDocument(text)!.root);
   });
 
   // Generated documents: a random tree printed in one of several layouts, then sometimes bent
@@ -87,8 +109,8 @@ describe('the block reader reads what js-yaml reads, the same way', () => {
   const safeKeys = ['a', 'b', 'name', 'port', 'spec', 'app.kubernetes.io/name', 'a-b', '_x', 'k8s', 'x1'];
   const oddKeys = ['y', 'on', 'No', '1', '0x1', 'null', '~', '__proto__', 'x y', '"q"', 'a:b', '-a', '.a', '<<', 'toString'];
   const safeScalars = ['v1', 'Service', 'http', '80', '010', '0o10', '1_000', '-1', '+1', '1e3', '.5', '.inf', 'yes', 'No', 'off', '~', 'null', 'true',
-    '2001-12-14', '12:30:45', 'a#b', 'a #b', '-x', ':x', '?x', '[]', '{}', '"dq"', '""', "'sq'", "'it''s'", '10.96.0.10', 'fd00::1', '-0', 'a  b'];
-  const oddScalars = ['a: b', '- a', '-', 'x:', '[a]', '{a: 1}', '&a x', '*a', '!!str 1', '|', '>', '"d\\"q"', '"open', "'open", '%x', '@x', '`x', ',x',
+    '2001-12-14', '12:30:45', 'a#b', 'a #b', '-x', ':x', '[]', '{}', '"dq"', '""', "'sq'", "'it''s'", '10.96.0.10', 'fd00::1', '-0', 'a  b'];
+  const oddScalars = ['?x', 'a: b', '- a', '-', 'x:', '[a]', '{a: 1}', '&a x', '*a', '!!str 1', '|', '>', '"d\\"q"', '"open', "'open", '%x', '@x', '`x', ',x',
     'é', 'tab\tx', '"x"y', "'x'y", '? x', ': x', '#c'];
   // Distinct keys, except that a quarter of the mappings may repeat one (an error js-yaml reports).
   const entriesArb = <T>(key: fc.Arbitrary<string>, value: fc.Arbitrary<T>, maxLength: number, odd: boolean) => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readManifests, writeManifests } from '../src/cli/manifests.js';
 import { rewriteDocument, spliceChanges } from '../src/cli/yaml-edit.js';
 import { outlineDocument } from '../src/cli/yaml-outline.js';
+import { NOT_READ, OutlineMarks, outlineOfMarks, readBlockDocument } from '../src/cli/yaml-block-reader.js';
 import { KUBECTL_SCHEMA, isPlainSafe } from '../src/cli/yaml-schema.js';
 
 const noAddedKeys = () => undefined;
@@ -243,6 +244,10 @@ describe('property: the rewrite reads back as the changed object', () => {
       // Additions only: the splice route must keep every line the user wrote.
       const spliced = spliceChanges(text, before, after, noAddedKeys);
       if (spliced !== undefined) expect(read(spliced)).toEqual(after);
+      // The block reader's outline (the CLI's route for the documents it reads) writes the same text.
+      const marks = new OutlineMarks();
+      const block = readBlockDocument(text, marks);
+      if (block !== NOT_READ) expect(rewriteDocument(text, before, after, noAddedKeys, outlineOfMarks(text, marks, block.outlineAt))).toBe(out);
     }), { numRuns: 600 });
   });
 
@@ -258,6 +263,9 @@ describe('property: the rewrite reads back as the changed object', () => {
       expect(spliced).toBeDefined();
       expect(read(spliced!)).toEqual(after);
       expect(keepsEveryLine(text, spliced!)).toBe(true);
+      const marks = new OutlineMarks();
+      const block = readBlockDocument(text, marks);
+      if (block !== NOT_READ) expect(spliceChanges(text, before, after, noAddedKeys, outlineOfMarks(text, marks, block.outlineAt))).toBe(spliced);
     }), { numRuns: 400 });
   });
 });

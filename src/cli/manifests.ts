@@ -6,23 +6,31 @@ import { stringify } from 'yaml';
 import { InputError } from './cli-errors.js';
 import { printDocument, rewriteDocument, type AddedKeys } from './yaml-edit.js';
 import { KUBECTL_SCHEMA } from './yaml-schema.js';
-import { NOT_READ, readBlockDocument } from './yaml-block-reader.js';
+import { NOT_READ, OutlineMarks, outlineOfMarks, readBlockDocument } from './yaml-block-reader.js';
 
 interface DocumentSource {
   /** The document's text, with the comments and markers of empty documents before it. */
   text: string;
+  /** Its outline's marks, when the block reader read it and `text` is exactly what it read. */
+  outlines?: OutlineMarks;
+  outlineAt?: number;
 }
 
 const sources = new WeakMap<object, DocumentSource>();
+// Where the outline of the document loadOne just read with the block reader starts, if it did.
+let readOutlineAt: number | undefined;
 
 const DOCUMENT_START = /^---(?=[ \t]|$)/gm;
 // Directives and "..." end markers change how the next document reads, and "\r" how lines split:
 // such files are read whole, and their documents printed afresh when written.
 const WHOLE_FILE_ONLY = /^%|^\.\.\.(?:[ \t]|$)|\r/m;
 
-function loadOne(text: string, source: string, firstLine: number): unknown {
-  const simple = readBlockDocument(text);
-  if (simple !== NOT_READ) return simple;
+function loadOne(text: string, source: string, firstLine: number, outlines: OutlineMarks): unknown {
+  const simple = readBlockDocument(text, outlines);
+  if (simple !== NOT_READ) {
+    readOutlineAt = simple.outlineAt;
+    return simple.value;
+  }
   try {
     return load(text, { schema: KUBECTL_SCHEMA });
   } catch (error) {
@@ -48,24 +56,32 @@ export function readManifests(text: string, source: string): unknown[] {
   const starts = [0];
   for (const match of text.matchAll(DOCUMENT_START)) if (match.index !== 0) starts.push(match.index);
   const docs: unknown[] = [];
+  const outlines = new OutlineMarks();
   let pending = '';
   let line = 0;
   for (let i = 0; i < starts.length; i++) {
-    const chunk = text.slice(starts[i], starts[i + 1] ?? text.length);
-    const value = loadOne(chunk, source, line);
+    const chunk = text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length);
+    readOutlineAt = undefined;
+    const value = loadOne(chunk, source, line, outlines);
     line += countLines(chunk);
     if (value === null || value === undefined) {
       pending += chunk;
       continue;
     }
     docs.push(value);
-    if (typeof value === 'object') sources.set(value, { text: pending + chunk });
+    // The outline's lines are the chunk's: kept only when nothing comes before it.
+    if (typeof value === 'object') {
+      sources.set(value, pending === '' && readOutlineAt !== undefined ? { text: chunk, outlines, outlineAt: readOutlineAt } : { text: pending + chunk });
+    }
     pending = '';
   }
-  // Comments after the last document stay with it.
+  // Comments after the last document stay with it (and its text is no longer what was outlined).
   const last = docs[docs.length - 1];
   const lastSource = typeof last === 'object' && last !== null ? sources.get(last) : undefined;
-  if (pending !== '' && lastSource) lastSource.text += pending;
+  if (pending !== '' && lastSource) {
+    lastSource.text += pending;
+    delete lastSource.outlines;
+  }
   return docs;
 }
 
@@ -111,7 +127,8 @@ export function writeManifests(docs: readonly unknown[], format: 'yaml' | 'json'
   docs.forEach((doc, i) => {
     const input = inputs[i];
     const source = typeof input === 'object' && input !== null ? sources.get(input) : undefined;
-    let text = source ? rewriteDocument(source.text, input, doc, addedKeys) : printDocument(doc);
+    const readOutline = source?.outlines ? outlineOfMarks(source.text, source.outlines, source.outlineAt!) : undefined;
+    let text = source ? rewriteDocument(source.text, input, doc, addedKeys, readOutline) : printDocument(doc);
     if (!text.endsWith('\n')) text += '\n';
     out += i > 0 && !opensWithMarker(text) ? `---\n${text}` : text;
   });

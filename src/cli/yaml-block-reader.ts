@@ -11,10 +11,42 @@
 // lines, keys that are quoted or read as another type ("y", "1", "null"), duplicate keys,
 // `__proto__`, a root that is not a mapping, and any indentation that is not exactly a sibling's
 // or an ancestor's. test/yaml-block-reader.test.ts checks it against js-yaml on generated text.
+//
+// It also gives the document's outline (yaml-outline.ts), the block structure by line that the
+// writer splices into: the same reading yields both, so they cannot disagree, and the writer's
+// own outline pass (a third of `-o yaml`'s write) is saved. The outline is kept as numbers in one
+// Int32Array per document until the write needs it: as objects, held from read to write, they
+// cost the garbage collector more than the pass saved. The test checks it equals
+// outlineDocument's on every document read.
 import { resolvePlainScalar } from './yaml-schema.js';
+import type { MapEntry, OutlineNode, OutlineRoot, SeqItem } from './yaml-outline.js';
 
 /** The reader's answer for a document outside its shape. */
 export const NOT_READ: unique symbol = Symbol('not read');
+
+/**
+ * Where the reader packs the outlines of the documents it reads (one buffer per file: per
+ * document, an array buffer each cost the collector more than the rest of the outline).
+ */
+export class OutlineMarks {
+  values = new Int32Array(4096);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Int32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+}
+
+export interface BlockDocument {
+  value: Record<string, unknown>;
+  /** Where the root mapping's outline starts in the marks (outlineOfMarks opens it). */
+  outlineAt: number;
+}
 
 // Thrown (never an Error: no stack is captured) to give up on a document.
 const GIVE_UP = { giveUp: true };
@@ -33,22 +65,51 @@ let text = '';
 let lineStart = 0;
 /** Its indentation; -1 at the end of the text. */
 let lineIndent = -1;
+/** Its line number (from 0). */
+let lineNumber = 0;
+// The comment lines the last nextContentLine skipped, with their indentation: a comment deeper
+// than a scalar's entry counts as part of the entry in the outline (as outlineDocument reads it).
+let skippedComments = 0;
+const skippedCommentLines: number[] = [];
+const skippedCommentIndents: number[] = [];
 
-/** The document's value, or NOT_READ when js-yaml must read it. */
-export function readBlockDocument(source: string): unknown {
+// The outline as it is read, in preorder:
+//   mapping: MAP_MARK, column, entry count, then per entry: key offset, key length, line, last line, value
+//   list:    SEQ_MARK, column, item count, then per item: line, last line, value
+//   scalar:  LEAF_MARK, last line;  nothing after `key:`: EMPTY_MARK
+const MAP_MARK = 1;
+const SEQ_MARK = 2;
+const LEAF_MARK = 3;
+const EMPTY_MARK = 4;
+let marks = new OutlineMarks();
+
+function mark(value: number): void {
+  marks.push(value);
+}
+
+// Out-parameter of the read functions: the last line of the value just read.
+let readEndLine = 0;
+
+/** The document's value and outline (packed into `into`), or NOT_READ when js-yaml must read it. */
+export function readBlockDocument(source: string, into: OutlineMarks = new OutlineMarks()): BlockDocument | typeof NOT_READ {
   if (OUTSIDE_SHAPE_CHARACTER.test(source)) return NOT_READ;
   text = source;
+  marks = into;
+  const outlineAt = into.length;
   try {
-    nextContentLine(0);
+    nextContentLine(0, 0);
     if (lineIndent === 0 && isDocumentMarker(lineStart)) {
       restOfLineIsEmpty(lineStart + 3);
-      nextContentLine(lineEndAfter(lineStart));
+      nextContentLine(lineEndAfter(lineStart), lineNumber + 1);
     }
     // A root that is not a mapping at the first column is rare in a manifest: js-yaml's.
     if (lineIndent !== 0 || isSequenceItem(lineStart)) return NOT_READ;
-    const root = readMapping(0, lineStart);
-    return atTextEnd() ? root : NOT_READ;
+    const value = readMapping(0, lineStart);
+    if (atTextEnd()) return { value, outlineAt };
+    into.length = outlineAt;
+    return NOT_READ;
   } catch (error) {
+    into.length = outlineAt;
     if (error === GIVE_UP) return NOT_READ;
     throw error;
   } finally {
@@ -80,24 +141,44 @@ function lineEndAfter(at: number): number {
   return end === -1 ? text.length : end + 1;
 }
 
-/** Moves to the first line at or after `from` (a line start) that holds more than a comment. */
-function nextContentLine(from: number): void {
+/**
+ * Moves to the first line at or after `from` (the start of line `fromLine`) that holds more than
+ * a comment, noting the comment lines it skips.
+ */
+function nextContentLine(from: number, fromLine: number): void {
   let start = from;
+  let line = fromLine;
+  skippedComments = 0;
   while (start < text.length) {
     let at = start;
     while (code(at) === SPACE) at++;
     const c = code(at);
     if (c === NEWLINE || c === HASH) {
+      if (c === HASH) {
+        skippedCommentLines[skippedComments] = line;
+        skippedCommentIndents[skippedComments++] = at - start;
+      }
       start = lineEndAfter(at);
+      line++;
       continue;
     }
     if (c === END) break;
     lineStart = start;
     lineIndent = at - start;
+    lineNumber = line;
     return;
   }
   lineStart = text.length;
   lineIndent = -1;
+  lineNumber = line;
+}
+
+/** The last line of a scalar on `line` for an entry at `column`: deeper comment lines after it count. */
+function scalarEndLine(line: number, column: number): number {
+  for (let i = skippedComments - 1; i >= 0; i--) {
+    if (skippedCommentIndents[i] > column) return skippedCommentLines[i];
+  }
+  return line;
 }
 
 function isDocumentMarker(at: number): boolean {
@@ -157,23 +238,44 @@ function keyEnd(at: number): number {
  */
 function readMapping(column: number, firstKey: number): Record<string, unknown> {
   const mapping: Record<string, unknown> = {};
+  mark(MAP_MARK);
+  mark(column);
+  const countAt = marks.length;
+  mark(0);
+  let count = 0;
   let keyAt = firstKey;
   for (;;) {
     const afterColon = keyEnd(keyAt);
     if (afterColon === -1) throw GIVE_UP;
     const key = checkedKey(text.slice(keyAt, afterColon - 1));
     if (Object.prototype.hasOwnProperty.call(mapping, key)) throw GIVE_UP;
+    mark(keyAt);
+    mark(afterColon - 1 - keyAt);
+    mark(lineNumber);
+    const endLineAt = marks.length;
+    mark(0);
     mapping[key] = readValue(column, afterColon, true);
-    if (lineIndent < column) return mapping;
+    marks.values[endLineAt] = readEndLine;
+    count++;
+    if (lineIndent < column) break;
     if (lineIndent > column || isSequenceItem(lineStart)) throw GIVE_UP;
     keyAt = lineStart + column;
   }
+  marks.values[countAt] = count;
+  return mapping;
 }
 
 /** The block sequence whose "-" stand at column `column`, from the current line. */
 function readSequence(column: number): unknown[] {
-  const items: unknown[] = [];
+  const values: unknown[] = [];
+  mark(SEQ_MARK);
+  mark(column);
+  const countAt = marks.length;
+  mark(0);
   for (;;) {
+    mark(lineNumber);
+    const endLineAt = marks.length;
+    mark(0);
     const dash = lineStart + column;
     let at = dash + 1;
     while (code(at) === SPACE) at++;
@@ -183,15 +285,18 @@ function readSequence(column: number): unknown[] {
     // can join the deeper list), and manifests hardly ever write one.
     if (isLineEnd(c) || c === HASH) throw GIVE_UP;
     if (keyEnd(at) !== -1) {
-      items.push(readMapping(at - lineStart, at));
+      values.push(readMapping(at - lineStart, at));
     } else {
-      items.push(readValue(column, dash + 1, false));
+      values.push(readValue(column, dash + 1, false));
     }
-    if (lineIndent < column) return items;
+    marks.values[endLineAt] = readEndLine;
+    if (lineIndent < column) break;
     if (lineIndent > column) throw GIVE_UP;
     // A mapping entry at the column ends a compact list (`ports:\n- a\nname: x`).
-    if (!isSequenceItem(lineStart)) return items;
+    if (!isSequenceItem(lineStart)) break;
   }
+  marks.values[countAt] = values.length;
+  return values;
 }
 
 /**
@@ -199,23 +304,29 @@ function readSequence(column: number): unknown[] {
  * item at `column`; leaves the current line at the next one after the value.
  */
 function readValue(column: number, at: number, isMappingValue: boolean): unknown {
+  const valueLine = lineNumber;
   let i = at;
   while (code(i) === SPACE) i++;
   const c = code(i);
   if (isLineEnd(c) || (c === HASH && i > at)) {
-    nextContentLine(lineEndAfter(i));
+    nextContentLine(lineEndAfter(i), valueLine + 1);
     if (lineIndent > column) {
       const nested = lineIndent;
       return isSequenceItem(lineStart) ? readSequence(nested) : readMapping(nested, lineStart + nested);
     }
     // A mapping's list may stand at the key's own column.
     if (isMappingValue && lineIndent === column && isSequenceItem(lineStart)) return readSequence(column);
+    mark(EMPTY_MARK);
+    readEndLine = valueLine;
     return null;
   }
   const value = readInlineScalar(i);
-  nextContentLine(lineEndAfter(i));
+  nextContentLine(lineEndAfter(i), valueLine + 1);
   // A deeper line would continue a plain scalar (or be an error after a quoted one).
   if (lineIndent > column) throw GIVE_UP;
+  readEndLine = scalarEndLine(valueLine, column);
+  mark(LEAF_MARK);
+  mark(readEndLine);
   return value;
 }
 
@@ -265,8 +376,9 @@ function startsOtherNode(c: number): boolean {
 
 function readPlainScalar(at: number, first: number): unknown {
   if (startsOtherNode(first)) throw GIVE_UP;
-  // "- ", "? ", ": " start a sequence entry, a complex key or a value.
-  if ((first === DASH || first === 63 || first === COLON) && isBreakOrSpace(code(at + 1))) throw GIVE_UP;
+  // "- ", ": " start a sequence entry or a value; "?" (a complex key as "? ") is left to js-yaml
+  // even as "?x", as outlineDocument leaves it to the Document API.
+  if (first === 63 || ((first === DASH || first === COLON) && isBreakOrSpace(code(at + 1)))) throw GIVE_UP;
   let end = at; // after the last non-space character
   let i = at;
   for (let c = first; !isLineEnd(c); c = code(++i)) {
@@ -276,4 +388,36 @@ function readPlainScalar(at: number, first: number): unknown {
     end = i + 1;
   }
   return resolvePlainScalar(text.slice(at, end));
+}
+
+/** The outline of a document read from `text`, whose marks start at `outlineAt`. */
+export function outlineOfMarks(text: string, outlines: OutlineMarks, outlineAt: number): OutlineRoot {
+  const marks = outlines.values;
+  let at = outlineAt;
+  const node = (): OutlineNode => {
+    const kind = marks[at++];
+    if (kind === LEAF_MARK) return { kind: 'leaf', endLine: marks[at++], keepsTrailingLines: false };
+    if (kind === EMPTY_MARK) return { kind: 'empty' };
+    const column = marks[at++];
+    const count = marks[at++];
+    if (kind === MAP_MARK) {
+      const entries: MapEntry[] = [];
+      for (let i = 0; i < count; i++) {
+        const keyAt = marks[at++];
+        const key = text.slice(keyAt, keyAt + marks[at++]);
+        const line = marks[at++];
+        const endLine = marks[at++];
+        entries.push({ key, line, column, value: node(), endLine });
+      }
+      return { kind: 'map', indent: column, entries };
+    }
+    const items: SeqItem[] = [];
+    for (let i = 0; i < count; i++) {
+      const line = marks[at++];
+      const endLine = marks[at++];
+      items.push({ line, column, value: node(), endLine });
+    }
+    return { kind: 'seq', indent: column, items };
+  };
+  return node() as OutlineRoot;
 }

@@ -5,7 +5,7 @@
 // prints is read back and compared, and printed plain when it would not read back the same.
 import { dump, loadAll } from 'js-yaml';
 import { parseAllDocuments, isMap, isSeq, type Document } from 'yaml';
-import { outlineDocument, type LineIndex, type MapEntry, type Outline, type OutlineNode, type SeqItem } from './yaml-outline.js';
+import { outlineDocument, outlineOfRoot, type LineIndex, type MapEntry, type Outline, type OutlineNode, type OutlineRoot, type SeqItem } from './yaml-outline.js';
 import { isPlainObject } from '../plain-data.js';
 import { KUBECTL_SCHEMA, isPlainSafe } from './yaml-schema.js';
 
@@ -244,10 +244,14 @@ function applyEdits(text: LineIndex, edits: Edit[]): string {
   return out + text.text.slice(at);
 }
 
-/** The document's text with `after`'s changes from `before` spliced in, or undefined when the outline route cannot do it. */
-export function spliceChanges(text: string, before: unknown, after: unknown, addedKeys: AddedKeys): string | undefined {
-  const outline = outlineDocument(text);
-  if (!outline || !sameShape(outline.root, before, addedKeys)) return undefined;
+/**
+ * The document's text with `after`'s changes from `before` spliced in, or undefined when the
+ * outline route cannot do it. `readOutline`: the outline the block reader gave with `before`
+ * (one reading gave both, so the shape check between them is not needed).
+ */
+export function spliceChanges(text: string, before: unknown, after: unknown, addedKeys: AddedKeys, readOutline?: OutlineRoot): string | undefined {
+  const outline = readOutline ? outlineOfRoot(text, readOutline) : outlineDocument(text);
+  if (!outline || (!readOutline && !sameShape(outline.root, before, addedKeys))) return undefined;
   const planner = new EditPlanner(outline, addedKeys);
   try {
     if (!planner.plan(outline.root, before, after, 0)) return undefined;
@@ -317,9 +321,9 @@ function editWithDocumentAPI(text: string, before: unknown, after: unknown): str
  * outline can be read, the Document API's edit when that reads back as `after`, else `after`
  * printed on its own (comments lost).
  */
-export function rewriteDocument(text: string, before: unknown, after: unknown, addedKeys: AddedKeys): string {
+export function rewriteDocument(text: string, before: unknown, after: unknown, addedKeys: AddedKeys, readOutline?: OutlineRoot): string {
   if (sameValue(before, after)) return text;
-  const spliced = spliceChanges(text, before, after, addedKeys);
+  const spliced = spliceChanges(text, before, after, addedKeys, readOutline);
   if (spliced !== undefined) return spliced;
   const edited = editWithDocumentAPI(text, before, after);
   if (edited !== undefined && readsBackAs(edited, after)) return edited;

@@ -35,9 +35,12 @@ export type OutlineNode =
   /** `key:` with nothing after it (null). */
   | { kind: 'empty' };
 
+/** A document's root mapping. */
+export type OutlineRoot = Extract<OutlineNode, { kind: 'map' }>;
+
 export interface Outline {
   text: LineIndex;
-  root: Extract<OutlineNode, { kind: 'map' }>;
+  root: OutlineRoot;
   /** Spaces per nesting level, as the document indents its mappings (2 when it never nests). */
   indentStep: number;
   /** Whether the document writes a mapping's list at the key's own indentation (`ports:\n- a`). */
@@ -46,8 +49,10 @@ export interface Outline {
 
 class NotOutlined extends Error {}
 
-// What code() gives past a line's last character.
-const isLineEnd = (c: number) => c !== c || c === 10;
+// What code() gives past a line's last character: its line break, or TEXT_END past the text's.
+// (Not the NaN of charCodeAt past the end: one such read makes V8 compile every read slower.)
+const TEXT_END = -1;
+const isLineEnd = (c: number) => c === 10 || c === TEXT_END;
 
 /** A text and where its lines start and end ("\n" separated; the end is exclusive). */
 export class LineIndex {
@@ -68,9 +73,10 @@ export class LineIndex {
     return line + 1 < this.starts.length ? this.starts[line + 1] - 1 : this.text.length;
   }
 
-  /** The character code at a column of a line: 10 (its line break) or NaN (the text's end) past it. */
+  /** The character code at a column of a line: 10 (its line break) or TEXT_END (the text's end) past it. */
   code(line: number, column: number): number {
-    return this.text.charCodeAt(this.starts[line] + column);
+    const at = this.starts[line] + column;
+    return at < this.text.length ? this.text.charCodeAt(at) : TEXT_END;
   }
 
   /** Leading spaces; the line's length when it is blank. */
@@ -319,4 +325,9 @@ export function outlineDocument(source: string): Outline | undefined {
     if (error instanceof NotOutlined) return undefined;
     throw error;
   }
+}
+
+/** The outline of a text whose root mapping was outlined elsewhere (the block reader's). */
+export function outlineOfRoot(source: string, root: OutlineRoot): Outline {
+  return { text: new LineIndex(source), root, ...styleOf(root) };
 }
