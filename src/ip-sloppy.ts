@@ -75,12 +75,15 @@ function dottedValue(s: string, at: number): number {
   let i = at;
   for (let octet = 0; octet < 4; octet++) {
     if (octet > 0) {
-      if (s.charCodeAt(i) !== 46) return -1;
+      if (i >= s.length || s.charCodeAt(i) !== 46) return -1;
       i++;
     }
     const start = i;
     let octetValue = 0;
-    for (let c = s.charCodeAt(i); c >= 48 && c <= 57; c = s.charCodeAt(++i)) {
+    // In bounds only: one read past the end (NaN) makes V8 compile every read of it slower.
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
       octetValue = octetValue * 10 + (c - 48);
       if (octetValue > 255) return -1;
     }

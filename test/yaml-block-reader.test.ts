@@ -102,6 +102,12 @@ describe('the block reader reads what js-yaml reads, the same way', () => {
     }
     expect(read.map(([text]) => text)).toEqual([texts[0], texts[2], texts[4]]);
     for (const [text, at] of read) expect(outlineOfMarks(text, marks, at)).toEqual(outlineDocument(text)!.root);
+    // Past the buffer's first size: it grows and keeps what it held.
+    const many = Array.from({ length: 600 }, (_, i) => `name: s${i}\nspec:\n  ports:\n  - port: ${i}\n    name: p\n  selector:\n    app: a${i}\n`);
+    const at = many.map((text) => (readBlockDocument(text, marks) as { outlineAt: number }).outlineAt);
+    expect(marks.length).toBeGreaterThan(4096);
+    for (const i of [0, 1, 299, 599]) expect(outlineOfMarks(many[i], marks, at[i])).toEqual(outlineDocument(many[i])!.root);
+    for (const [text, first] of read) expect(outlineOfMarks(text, marks, first)).toEqual(outlineDocument(text)!.root);
   });
 
   // Generated documents: a random tree printed in one of several layouts, then sometimes bent

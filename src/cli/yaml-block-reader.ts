@@ -30,16 +30,8 @@ export const NOT_READ: unique symbol = Symbol('not read');
  */
 export class OutlineMarks {
   values = new Int32Array(4096);
+  /** How many of `values` hold outlines (a declined document's marks past it are void). */
   length = 0;
-
-  push(value: number): void {
-    if (this.length === this.values.length) {
-      const grown = new Int32Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.length++] = value;
-  }
 }
 
 export interface BlockDocument {
@@ -81,10 +73,18 @@ const MAP_MARK = 1;
 const SEQ_MARK = 2;
 const LEAF_MARK = 3;
 const EMPTY_MARK = 4;
-let marks = new OutlineMarks();
+const EMPTY_MARKS = new Int32Array(0);
+// The buffer being written while a document is read (copied back into its OutlineMarks after).
+let markValues = new Int32Array(0);
+let markLength = 0;
 
 function mark(value: number): void {
-  marks.push(value);
+  if (markLength === markValues.length) {
+    const grown = new Int32Array(Math.max(4096, markValues.length * 2));
+    grown.set(markValues);
+    markValues = grown;
+  }
+  markValues[markLength++] = value;
 }
 
 // Out-parameter of the read functions: the last line of the value just read.
@@ -94,7 +94,8 @@ let readEndLine = 0;
 export function readBlockDocument(source: string, into: OutlineMarks = new OutlineMarks()): BlockDocument | typeof NOT_READ {
   if (OUTSIDE_SHAPE_CHARACTER.test(source)) return NOT_READ;
   text = source;
-  marks = into;
+  markValues = into.values;
+  markLength = into.length;
   const outlineAt = into.length;
   try {
     nextContentLine(0, 0);
@@ -105,14 +106,16 @@ export function readBlockDocument(source: string, into: OutlineMarks = new Outli
     // A root that is not a mapping at the first column is rare in a manifest: js-yaml's.
     if (lineIndent !== 0 || isSequenceItem(lineStart)) return NOT_READ;
     const value = readMapping(0, lineStart);
-    if (atTextEnd()) return { value, outlineAt };
-    into.length = outlineAt;
-    return NOT_READ;
+    if (!atTextEnd()) return NOT_READ;
+    into.length = markLength;
+    return { value, outlineAt };
   } catch (error) {
-    into.length = outlineAt;
     if (error === GIVE_UP) return NOT_READ;
     throw error;
   } finally {
+    // The buffer may have grown (its first `into.length` values are the same).
+    into.values = markValues;
+    markValues = EMPTY_MARKS;
     text = '';
   }
 }
@@ -240,7 +243,7 @@ function readMapping(column: number, firstKey: number): Record<string, unknown> 
   const mapping: Record<string, unknown> = {};
   mark(MAP_MARK);
   mark(column);
-  const countAt = marks.length;
+  const countAt = markLength;
   mark(0);
   let count = 0;
   let keyAt = firstKey;
@@ -252,16 +255,16 @@ function readMapping(column: number, firstKey: number): Record<string, unknown> 
     mark(keyAt);
     mark(afterColon - 1 - keyAt);
     mark(lineNumber);
-    const endLineAt = marks.length;
+    const endLineAt = markLength;
     mark(0);
     mapping[key] = readValue(column, afterColon, true);
-    marks.values[endLineAt] = readEndLine;
+    markValues[endLineAt] = readEndLine;
     count++;
     if (lineIndent < column) break;
     if (lineIndent > column || isSequenceItem(lineStart)) throw GIVE_UP;
     keyAt = lineStart + column;
   }
-  marks.values[countAt] = count;
+  markValues[countAt] = count;
   return mapping;
 }
 
@@ -270,11 +273,11 @@ function readSequence(column: number): unknown[] {
   const values: unknown[] = [];
   mark(SEQ_MARK);
   mark(column);
-  const countAt = marks.length;
+  const countAt = markLength;
   mark(0);
   for (;;) {
     mark(lineNumber);
-    const endLineAt = marks.length;
+    const endLineAt = markLength;
     mark(0);
     const dash = lineStart + column;
     let at = dash + 1;
@@ -289,13 +292,13 @@ function readSequence(column: number): unknown[] {
     } else {
       values.push(readValue(column, dash + 1, false));
     }
-    marks.values[endLineAt] = readEndLine;
+    markValues[endLineAt] = readEndLine;
     if (lineIndent < column) break;
     if (lineIndent > column) throw GIVE_UP;
     // A mapping entry at the column ends a compact list (`ports:\n- a\nname: x`).
     if (!isSequenceItem(lineStart)) break;
   }
-  marks.values[countAt] = values.length;
+  markValues[countAt] = values.length;
   return values;
 }
 
