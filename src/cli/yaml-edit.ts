@@ -226,6 +226,7 @@ class EditPlanner {
 // The text with the edits applied, left to right. Two additions at one place (a list item's
 // mapping ending where its parent mapping ends) go inner first: they belong inside it.
 function applyEdits(text: LineIndex, edits: Edit[]): string {
+  if (edits.length === 0) return text.text;
   const spans = edits.map((edit) => {
     if (edit.last === -1) return { from: text.end(edit.first), to: text.end(edit.first), insert: `\n${edit.lines.join('\n')}`, depth: edit.depth };
     if (edit.lines.length > 0) return { from: text.start(edit.first) + edit.column, to: text.end(edit.last), insert: edit.lines.join('\n'), depth: edit.depth };

@@ -380,16 +380,16 @@ export class ServiceIPAM {
     if (isExternalName(service) || isHeadless(service)) return;
     const families = (spec.ipFamilies ?? []) as IPFamily[];
     const clusterIPs = (spec.clusterIPs ??= []);
-    families.forEach((_, i) => {
-      if (i >= clusterIPs.length) clusterIPs.push('');
-    });
-    const toAllocate = families.map((family, i) => ({ family, ip: clusterIPs[i], index: i }));
-    const order = toAllocate.length === 2 && this.#order.pick(2) === 1 ? [toAllocate[1], toAllocate[0]] : toAllocate;
+    while (clusterIPs.length < families.length) clusterIPs.push('');
+    // A dual-stack Service's families in Go's map order: the second first, half the time.
+    const secondFirst = families.length === 2 && this.#order.pick(2) === 1;
     const owner = ownerOf(service);
+    const name = service.metadata?.name ?? '';
     const local = new Transaction();
     try {
-      for (const { family, ip, index } of order) {
-        clusterIPs[index] = this.#allocateIP(family, ip, clusterIPs, service.metadata?.name ?? '', owner, local);
+      for (let k = 0; k < families.length; k++) {
+        const index = secondFirst ? 1 - k : k;
+        clusterIPs[index] = this.#allocateIP(families[index], clusterIPs[index], clusterIPs, name, owner, local);
       }
     } catch (error) {
       if (this.#options.transactional) local.revert();
