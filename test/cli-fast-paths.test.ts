@@ -1,6 +1,7 @@
 // The CLI's fast paths must not change an answer: JSON input stored without a copy (adoptInput),
 // YAML read by the block reader and written with its packed outline. Each is compared with the
 // slow path it replaces, on the same Services and seed.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { load } from 'js-yaml';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -72,5 +73,35 @@ describe('adoptInput (the CLI\'s JSON path)', () => {
     // The YAML output kept the comments and quoting of every document.
     expect(fromYAML.stdout.match(/# the app$/gm)).toHaveLength(300);
     expect(fromYAML.stdout.match(/^ {2}namespace: "apps"$/gm)).toHaveLength(300);
+  });
+});
+
+describe('the yaml library is loaded only when a document needs it', () => {
+  // In a fresh process of the built CLI: plain block YAML never loads it; an anchor (the Document
+  // API route) does, and its output is still right.
+  const run = (input: string) => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const { allocateCommand } = await import(${JSON.stringify(join(import.meta.dirname, '..', 'dist', 'cli', 'allocate-command.js'))});
+      const result = await allocateCommand({ range: '10.96.0.0/24', files: ['-'], seed: 1, output: 'yaml', printIPAddresses: false }, () => ${JSON.stringify(input)});
+      const cache = createRequire(import.meta.url).cache;
+      console.log(JSON.stringify({ loaded: Object.keys(cache).some((path) => /[\\/]node_modules[\\/]yaml[\\/]/.test(path)), stdout: result.stdout }));
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    return JSON.parse(child.stdout) as { loaded: boolean; stdout: string };
+  };
+
+  it('not for plain documents', () => {
+    const plain = run('apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  ports:\n  - port: 80\n');
+    expect(plain.loaded).toBe(false);
+    expect(plain.stdout).toMatch(/^ {2}clusterIP: 10\.96\.0\.\d+$/m);
+  });
+
+  it('for a document only the Document API can edit', () => {
+    const anchored = run('apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels: &l {app: a}\nspec:\n  selector: *l\n  ports:\n  - port: 80\n');
+    expect(anchored.loaded).toBe(true);
+    expect(anchored.stdout).toContain('&l');
+    expect(anchored.stdout).toMatch(/clusterIP: 10\.96\.0\.\d+/);
   });
 });

@@ -2,8 +2,8 @@
 // or JSON. Each YAML document remembers its own text, so `allocate -o yaml` can give it back
 // unchanged, or with only the allocated fields added (yaml-edit.ts).
 import { load, loadAll, YAMLException } from 'js-yaml';
-import { stringify } from 'yaml';
 import { InputError } from './cli-errors.js';
+import { yamlLibrary } from './yaml-library.js';
 import { printDocument, rewriteDocument, type AddedKeys } from './yaml-edit.js';
 import { KUBECTL_SCHEMA } from './yaml-schema.js';
 import { NOT_READ, OutlineMarks, outlineOfMarks, readBlockDocument } from './yaml-block-reader.js';
@@ -95,7 +95,7 @@ export type OutputFormat = 'text' | 'json' | 'yaml';
 
 /** A command's result as data: indented JSON, or YAML 1.1 (the same data, for -o yaml). */
 export function renderData(data: unknown, format: 'json' | 'yaml'): string {
-  return format === 'json' ? JSON.stringify(data, null, 2) + '\n' : stringify(data, { version: '1.1' });
+  return format === 'json' ? JSON.stringify(data, null, 2) + '\n' : yamlLibrary().stringify(data, { version: '1.1' });
 }
 
 // Whether a document's text opens with "---" before its content.

@@ -1,6 +1,6 @@
 // A reader for the YAML that manifests are nearly always written in — block mappings and
-// sequences, one-line plain or quoted scalars, comments — about five times faster than js-yaml,
-// whose general parser was a quarter of `allocate -o yaml`'s time on 20,000 Services.
+// sequences, one-line plain or quoted scalars, comments — about twice as fast as js-yaml, whose
+// general parser was a quarter of `allocate -o yaml`'s time on 20,000 Services.
 //
 // It never decides anything js-yaml would decide differently: it reads a document only when every
 // line is in that narrow shape, and otherwise answers NOT_READ, and the caller hands the document
@@ -15,8 +15,8 @@
 // It also gives the document's outline (yaml-outline.ts), the block structure by line that the
 // writer splices into: the same reading yields both, so they cannot disagree, and the writer's
 // own outline pass (a third of `-o yaml`'s write) is saved. The outline is kept as numbers in one
-// Int32Array per document until the write needs it: as objects, held from read to write, they
-// cost the garbage collector more than the pass saved. The test checks it equals
+// Int32Array per file (OutlineMarks) until the write needs it: as objects held from read to
+// write, outlines cost the garbage collector more than the pass saved. The test checks it equals
 // outlineDocument's on every document read.
 import { resolvePlainScalar } from './yaml-schema.js';
 import type { MapEntry, OutlineNode, OutlineRoot, SeqItem } from './yaml-outline.js';
@@ -213,11 +213,11 @@ function isKeyCharacter(c: number): boolean {
 // true, "1" as a number, and such keys are js-yaml's to read.
 const knownKeys = new Map<string, string | null>();
 
-function checkedKey(text: string): string {
-  let key = knownKeys.get(text);
+function checkedKey(keyText: string): string {
+  let key = knownKeys.get(keyText);
   if (key === undefined) {
-    key = text !== '__proto__' && resolvePlainScalar(text) === text ? text : null;
-    if (knownKeys.size < 4096) knownKeys.set(text, key);
+    key = keyText !== '__proto__' && resolvePlainScalar(keyText) === keyText ? keyText : null;
+    if (knownKeys.size < 4096) knownKeys.set(keyText, key);
   }
   if (key === null) throw GIVE_UP;
   return key;

@@ -4,7 +4,8 @@
 // library's Document API, which also keeps comments but is ten times slower; what that route
 // prints is read back and compared, and printed plain when it would not read back the same.
 import { dump, loadAll } from 'js-yaml';
-import { parseAllDocuments, isMap, isSeq, type Document } from 'yaml';
+import type { Document } from 'yaml';
+import { yamlLibrary } from './yaml-library.js';
 import { outlineDocument, outlineOfRoot, type LineIndex, type MapEntry, type Outline, type OutlineNode, type OutlineRoot, type SeqItem } from './yaml-outline.js';
 import { isPlainObject } from '../plain-data.js';
 import { KUBECTL_SCHEMA, isPlainSafe } from './yaml-schema.js';
@@ -297,6 +298,7 @@ export function printDocument(value: unknown): string {
 }
 
 function editWithDocumentAPI(text: string, before: unknown, after: unknown): string | undefined {
+  const { parseAllDocuments, isMap, isSeq } = yamlLibrary();
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(text, { version: '1.1' }) as Document.Parsed[];

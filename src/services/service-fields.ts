@@ -115,7 +115,13 @@ export function validateClusterIPFields(service: Service, rules: IPTextRules): F
   }
   families.forEach((family, i) => {
     if (!IP_FAMILIES.includes(family)) errors.push(notSupported(`spec.ipFamilies[${i}]`, family, IP_FAMILIES));
-    if (families.indexOf(family) < i) errors.push(duplicate(`spec.ipFamilies[${i}]`, family));
+    // An earlier equal value (SameValueZero, as a Set compares).
+    for (let j = 0; j < i; j++) {
+      if (families[j] === family || (families[j] !== families[j] && family !== family)) {
+        errors.push(duplicate(`spec.ipFamilies[${i}]`, family));
+        break;
+      }
+    }
   });
   if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null && !IP_FAMILY_POLICIES.includes(spec.ipFamilyPolicy)) {
     errors.push(notSupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES));
