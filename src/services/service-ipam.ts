@@ -279,18 +279,23 @@ export class ServiceIPAM {
       initNodePorts(service, op);
       if (needsHealthCheck(service)) allocHealthCheckNodePort(service, op);
     });
+    // One key string for the lookup and the store (its hash is computed once).
+    let key: string;
     try {
       setStatus(service, { loadBalancer: {} });
       this.#check(name, validateService(service, rules));
-      const key = serviceKey(service);
+      key = serviceKey(service);
       if (this.#services.has(key)) throw new ServiceExistsError(key);
     } catch (error) {
       txn.revert();
       throw error;
     }
     txn.commit();
-    request.warnings?.push(...serviceWarnings(service, this.profile));
-    this.#services.set(serviceKey(service), service);
+    if (request.warnings) {
+      const warnings = serviceWarnings(service, this.profile);
+      if (warnings.length > 0) request.warnings.push(...warnings);
+    }
+    this.#services.set(key, service);
     return service;
   }
 
