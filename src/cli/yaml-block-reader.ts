@@ -19,7 +19,7 @@
 // write, outlines cost the garbage collector more than the pass saved. The test checks it equals
 // outlineDocument's on every document read.
 import { resolvePlainScalar } from './yaml-schema.js';
-import type { MapEntry, OutlineNode, OutlineRoot, SeqItem } from './yaml-outline.js';
+import { isPlainKeyChar, type MapEntry, type OutlineNode, type OutlineRoot, type SeqItem } from './yaml-outline.js';
 
 /** The reader's answer for a document outside its shape. */
 export const NOT_READ: unique symbol = Symbol('not read');
@@ -204,10 +204,6 @@ function restOfLineIsEmpty(at: number): void {
   throw GIVE_UP;
 }
 
-function isKeyCharacter(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 47 || c === DASH;
-}
-
 // Keys seen before, as the string first seen (V8 stores properties faster under a string it has
 // already made a property name), or null for a key that does not read as itself: "y" reads as
 // true, "1" as a number, and such keys are js-yaml's to read.
@@ -229,7 +225,7 @@ function keyEnd(at: number): number {
   const first = code(i);
   // A key's first character: a letter, a digit or "_" (no indicator, no sign, no dot).
   if (!((first >= 97 && first <= 122) || (first >= 65 && first <= 90) || (first >= 48 && first <= 57) || first === 95)) return -1;
-  while (isKeyCharacter(code(i))) i++;
+  while (isPlainKeyChar(code(i))) i++;
   if (code(i) !== COLON || !isBreakOrSpace(code(i + 1))) return -1;
   return i + 1;
 }

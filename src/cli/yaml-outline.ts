@@ -127,7 +127,8 @@ const QUOTED_KEY = /(?:"((?:[^"\\\n]|\\["\\/])*)"|'((?:[^'\n]|'')*)') *:(?=[ \n]
 
 interface KeyMatch { key: string; end: number }
 
-const isPlainKeyChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 47 || c === 45;
+/** A character of a plain key: letters, digits and ._/- (every Kubernetes field name, label and annotation key). */
+export const isPlainKeyChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 47 || c === 45;
 
 // The key at the column and the column just past its ":". A plain key is letters, digits and
 // ._/- (every Kubernetes field name, label and annotation key); other keys must be quoted.
