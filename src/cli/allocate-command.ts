@@ -106,13 +106,15 @@ function describeError(error: unknown, doc: unknown, ipam: ServiceIPAM): string 
   return undefined;
 }
 
+type InputItems = ReturnType<typeof flatten>;
+
 // Configures (ServiceCIDRs), reserves (IPAddresses) and fills (Services) the input on the IPAM.
 // `adoptInput`: the Services' input objects may become the stored ones (JSON output in a single
 // pass; YAML output diffs against them, and a --store retry fills them again).
-function fillManifests(ipam: ServiceIPAM, docs: unknown[], wantCreated: boolean, adoptInput: boolean): { filled: unknown[]; errors: string[]; warnings: string[]; created: IPAddress[] } {
+// `items`: flatten(docs), made once per run.
+function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wantCreated: boolean, adoptInput: boolean): { filled: unknown[]; errors: string[]; warnings: string[]; created: IPAddress[] } {
   const errors: string[] = [];
   const warnings: string[] = [];
-  const items = flatten(docs);
   const serviceIPs = new Set<string>();
   for (const { doc, kind } of items) {
     if (kind !== 'Service') continue;
@@ -171,9 +173,9 @@ function render(options: AllocateOptions, docs: unknown[], filled: unknown[], cr
   return writeManifests(options.printIPAddresses ? [...filled, ...created] : filled, options.output, docs, addedOnRead);
 }
 
-function checkVersionSupportsInput(ipam: ServiceIPAM, docs: unknown[]): void {
+function checkVersionSupportsInput(ipam: ServiceIPAM, items: InputItems): void {
   if (ipam.profile.allocatorModel === 'ipaddress') return;
-  const found = flatten(docs).find(({ kind }) => kind === 'ServiceCIDR' || kind === 'IPAddress');
+  const found = items.find(({ kind }) => kind === 'ServiceCIDR' || kind === 'IPAddress');
   if (found) {
     throw new InputError(`the input holds ${found.kind} objects, which Kubernetes ${ipam.kubernetesVersion} does not serve; use --kubernetes-version 1.33 or later`);
   }
@@ -188,14 +190,15 @@ export function parseStoreURL(url: string): { endpoint: string; key: string } {
 export async function allocateCommand(options: AllocateOptions, readStdin: () => string): Promise<AllocateResult> {
   if (options.state && options.store) throw new UsageError('use either --state or --store, not both');
   const docs = readInputs(options.files, options.recursive === true, readStdin);
-  const serviceCIDRs = flatten(docs).filter(({ kind }) => kind === 'ServiceCIDR').map(({ doc }) => doc as ServiceCIDR);
+  const items = flatten(docs);
+  const serviceCIDRs = items.filter(({ kind }) => kind === 'ServiceCIDR').map(({ doc }) => doc as ServiceCIDR);
   const range = resolveRange(options.range, serviceCIDRs);
-  if (options.store) return allocateWithStore(options, range, docs);
+  if (options.store) return allocateWithStore(options, range, docs, items);
   const run = (): AllocateResult => {
     const ipam = newIPAM(options, range);
-    checkVersionSupportsInput(ipam, docs);
+    checkVersionSupportsInput(ipam, items);
     if (options.state) loadState(options.state, ipam);
-    const { filled, errors, warnings, created } = fillManifests(ipam, docs, options.printIPAddresses, options.output === 'json');
+    const { filled, errors, warnings, created } = fillManifests(ipam, docs, items, options.printIPAddresses, options.output === 'json');
     if (errors.length > 0) return { stdout: '', errors, warnings };
     if (options.state) saveState(options.state, ipam);
     return { stdout: render(options, docs, filled, created), errors, warnings };
@@ -206,7 +209,7 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
 
 // The whole run is one compare-and-swap of the state key: a concurrent run makes it start over
 // on the newer state, so two runs never hand out the same IP.
-async function allocateWithStore(options: AllocateOptions, range: string, docs: unknown[]): Promise<AllocateResult> {
+async function allocateWithStore(options: AllocateOptions, range: string, docs: unknown[], items: InputItems): Promise<AllocateResult> {
   const { endpoint, key } = parseStoreURL(options.store!);
   // The etcd client is an optional peer dependency, loaded only for --store.
   const { EtcdStore } = await import('../shared/etcd-store.js').catch((error: unknown) => {
@@ -217,7 +220,7 @@ async function allocateWithStore(options: AllocateOptions, range: string, docs: 
   try {
     for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
       const ipam = newIPAM(options, range);
-      checkVersionSupportsInput(ipam, docs);
+      checkVersionSupportsInput(ipam, items);
       const current = await store.read();
       if (current) {
         try {
@@ -226,7 +229,7 @@ async function allocateWithStore(options: AllocateOptions, range: string, docs: 
           throw new InputError(`the state in etcd at ${key} is corrupt or belongs to another --range, --service-node-port-range or version (${(error as Error).message})`);
         }
       }
-      const { filled, errors, warnings, created } = fillManifests(ipam, docs, options.printIPAddresses, false);
+      const { filled, errors, warnings, created } = fillManifests(ipam, docs, items, options.printIPAddresses, false);
       if (errors.length > 0) return { stdout: '', errors, warnings };
       const value = Buffer.from(JSON.stringify(ipam.snapshot()));
       const landed = current ? (await store.compareAndSwap(current.revision, value)).swapped : (await store.createIfAbsent(value)).created;

@@ -17,22 +17,18 @@ interface DocumentSource {
 }
 
 const sources = new WeakMap<object, DocumentSource>();
-// Where the outline of the document loadOne just read with the block reader starts, if it did.
-let readOutlineAt: number | undefined;
 
 const DOCUMENT_START = /^---(?=[ \t]|$)/gm;
 // Directives and "..." end markers change how the next document reads, and "\r" how lines split:
 // such files are read whole, and their documents printed afresh when written.
 const WHOLE_FILE_ONLY = /^%|^\.\.\.(?:[ \t]|$)|\r/m;
 
-function loadOne(text: string, source: string, firstLine: number, outlines: OutlineMarks): unknown {
+// One document: the block reader's value and where its outline starts, or js-yaml's value.
+function loadOne(text: string, source: string, firstLine: number, outlines: OutlineMarks): { value: unknown; outlineAt?: number } {
   const simple = readBlockDocument(text, outlines);
-  if (simple !== NOT_READ) {
-    readOutlineAt = simple.outlineAt;
-    return simple.value;
-  }
+  if (simple !== NOT_READ) return simple;
   try {
-    return load(text, { schema: KUBECTL_SCHEMA });
+    return { value: load(text, { schema: KUBECTL_SCHEMA }) };
   } catch (error) {
     if (!(error instanceof YAMLException)) throw error;
     const mark = (error as YAMLException & { mark?: { line: number; column: number } }).mark;
@@ -61,8 +57,7 @@ export function readManifests(text: string, source: string): unknown[] {
   let line = 0;
   for (let i = 0; i < starts.length; i++) {
     const chunk = text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length);
-    readOutlineAt = undefined;
-    const value = loadOne(chunk, source, line, outlines);
+    const { value, outlineAt } = loadOne(chunk, source, line, outlines);
     line += countLines(chunk);
     if (value === null || value === undefined) {
       pending += chunk;
@@ -71,7 +66,7 @@ export function readManifests(text: string, source: string): unknown[] {
     docs.push(value);
     // The outline's lines are the chunk's: kept only when nothing comes before it.
     if (typeof value === 'object') {
-      sources.set(value, pending === '' && readOutlineAt !== undefined ? { text: chunk, outlines, outlineAt: readOutlineAt } : { text: pending + chunk });
+      sources.set(value, pending === '' && outlineAt !== undefined ? { text: chunk, outlines, outlineAt } : { text: pending + chunk });
     }
     pending = '';
   }
