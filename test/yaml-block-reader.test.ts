@@ -7,7 +7,8 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { NOT_READ, OutlineMarks, outlineOfMarks, readBlockDocument } from '../src/cli/yaml-block-reader.js';
+import { NOT_READ, readBlockDocument } from '../src/cli/yaml-block-reader.js';
+import { OutlineMarks, marksOfOutline, outlineOfMarks, styleOfMarks } from '../src/cli/outline-marks.js';
 import { outlineDocument } from '../src/cli/yaml-outline.js';
 import { KUBECTL_SCHEMA } from '../src/cli/yaml-schema.js';
 
@@ -41,7 +42,16 @@ function agrees(text: string): boolean | undefined {
   if (fast === NOT_READ) return undefined;
   const reference = jsYaml(text);
   if (!('value' in reference) || typed(fast.value) !== typed(reference.value)) return false;
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(outlineOfMarks(text, marks, fast.outlineAt))), JSON.parse(JSON.stringify(outlineDocument(text)?.root ?? null)));
+  const outline = outlineDocument(text);
+  if (!outline) return false;
+  // The reader's packing and marksOfOutline's packing of outlineDocument's outline: the same
+  // outline, and the same style for the lines the writer adds.
+  const fromReader = { marks, at: fast.outlineAt };
+  const packed = marksOfOutline(outline.root);
+  const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+  return isDeepStrictEqual(plain(outlineOfMarks(fromReader)), plain(outline.root))
+    && isDeepStrictEqual(plain(outlineOfMarks(packed)), plain(outline.root))
+    && isDeepStrictEqual(styleOfMarks(fromReader), styleOfMarks(packed));
 }
 
 describe('the block reader reads what js-yaml reads, the same way', () => {
@@ -96,18 +106,19 @@ describe('the block reader reads what js-yaml reads, the same way', () => {
     const read: Array<[string, number]> = [];
     for (const text of texts) {
       const before = marks.length;
+      const keysBefore = marks.keys.length;
       const result = readBlockDocument(text, marks);
-      if (result === NOT_READ) expect(marks.length).toBe(before);
+      if (result === NOT_READ) expect([marks.length, marks.keys.length]).toEqual([before, keysBefore]);
       else read.push([text, result.outlineAt]);
     }
     expect(read.map(([text]) => text)).toEqual([texts[0], texts[2], texts[4]]);
-    for (const [text, at] of read) expect(outlineOfMarks(text, marks, at)).toEqual(outlineDocument(text)!.root);
+    for (const [text, at] of read) expect(outlineOfMarks({ marks, at })).toEqual(outlineDocument(text)!.root);
     // Past the buffer's first size: it grows and keeps what it held.
     const many = Array.from({ length: 600 }, (_, i) => `name: s${i}\nspec:\n  ports:\n  - port: ${i}\n    name: p\n  selector:\n    app: a${i}\n`);
     const at = many.map((text) => (readBlockDocument(text, marks) as { outlineAt: number }).outlineAt);
     expect(marks.length).toBeGreaterThan(4096);
-    for (const i of [0, 1, 299, 599]) expect(outlineOfMarks(many[i], marks, at[i])).toEqual(outlineDocument(many[i])!.root);
-    for (const [text, first] of read) expect(outlineOfMarks(text, marks, first)).toEqual(outlineDocument(text)!.root);
+    for (const i of [0, 1, 299, 599]) expect(outlineOfMarks({ marks, at: at[i] })).toEqual(outlineDocument(many[i])!.root);
+    for (const [text, first] of read) expect(outlineOfMarks({ marks, at: first })).toEqual(outlineDocument(text)!.root);
   });
 
   // Generated documents: a random tree printed in one of several layouts, then sometimes bent

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { readManifests, writeManifests } from '../src/cli/manifests.js';
 import { rewriteDocument, spliceChanges } from '../src/cli/yaml-edit.js';
 import { outlineDocument } from '../src/cli/yaml-outline.js';
-import { NOT_READ, OutlineMarks, outlineOfMarks, readBlockDocument } from '../src/cli/yaml-block-reader.js';
+import { NOT_READ, readBlockDocument } from '../src/cli/yaml-block-reader.js';
+import { OutlineMarks } from '../src/cli/outline-marks.js';
 import { KUBECTL_SCHEMA, isPlainSafe } from '../src/cli/yaml-schema.js';
 
 const noAddedKeys = () => undefined;
@@ -115,6 +116,14 @@ describe('rewriting one document', () => {
     const after = { ...structuredClone(before), spec: { ...before.spec, clusterIP: '10.96.0.1' }, status: { loadBalancer: {} } };
     const out = rewriteDocument(text, before, after, noAddedKeys);
     expect(read(out)).toEqual(after);
+  });
+
+  it('nothing is spliced after a block scalar that keeps its trailing lines (|+): those lines are its value', () => {
+    const text = 'apiVersion: v1\nkind: Service\nspec:\n  note: |+\n    text\n\n';
+    const add = (before: Record<string, any>) => ({ ...before, spec: { ...before.spec, clusterIP: '10.96.0.1' } });
+    expect(spliceChanges(text, read(text), add(read(text) as Record<string, any>), noAddedKeys)).toBeUndefined();
+    const clipped = text.replace('|+', '|');
+    expect(spliceChanges(clipped, read(clipped), add(read(clipped) as Record<string, any>), noAddedKeys)).toBe('apiVersion: v1\nkind: Service\nspec:\n  note: |\n    text\n  clusterIP: 10.96.0.1\n\n');
   });
 
   it('a mapping emptied by removals is rewritten whole, with nothing left over from inside it', () => {
@@ -247,7 +256,7 @@ describe('property: the rewrite reads back as the changed object', () => {
       // The block reader's outline (the CLI's route for the documents it reads) writes the same text.
       const marks = new OutlineMarks();
       const block = readBlockDocument(text, marks);
-      if (block !== NOT_READ) expect(rewriteDocument(text, before, after, noAddedKeys, outlineOfMarks(text, marks, block.outlineAt))).toBe(out);
+      if (block !== NOT_READ) expect(rewriteDocument(text, before, after, noAddedKeys, { marks, at: block.outlineAt })).toBe(out);
     }), { numRuns: 600 });
   });
 
@@ -265,7 +274,7 @@ describe('property: the rewrite reads back as the changed object', () => {
       expect(keepsEveryLine(text, spliced!)).toBe(true);
       const marks = new OutlineMarks();
       const block = readBlockDocument(text, marks);
-      if (block !== NOT_READ) expect(spliceChanges(text, before, after, noAddedKeys, outlineOfMarks(text, marks, block.outlineAt))).toBe(spliced);
+      if (block !== NOT_READ) expect(spliceChanges(text, before, after, noAddedKeys, { marks, at: block.outlineAt })).toBe(spliced);
     }), { numRuns: 400 });
   });
 });

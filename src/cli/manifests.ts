@@ -6,7 +6,8 @@ import { InputError } from './cli-errors.js';
 import { yamlLibrary } from './yaml-library.js';
 import { printDocument, rewriteDocument, type AddedKeys } from './yaml-edit.js';
 import { KUBECTL_SCHEMA } from './yaml-schema.js';
-import { NOT_READ, OutlineMarks, outlineOfMarks, readBlockDocument } from './yaml-block-reader.js';
+import { NOT_READ, readBlockDocument } from './yaml-block-reader.js';
+import { OutlineMarks } from './outline-marks.js';
 
 interface DocumentSource {
   /** The document's text, with the comments and markers of empty documents before it. */
@@ -122,8 +123,8 @@ export function writeManifests(docs: readonly unknown[], format: 'yaml' | 'json'
   docs.forEach((doc, i) => {
     const input = inputs[i];
     const source = typeof input === 'object' && input !== null ? sources.get(input) : undefined;
-    const readOutline = source?.outlines ? outlineOfMarks(source.text, source.outlines, source.outlineAt!) : undefined;
-    let text = source ? rewriteDocument(source.text, input, doc, addedKeys, readOutline) : printDocument(doc);
+    const read = source?.outlines ? { marks: source.outlines, at: source.outlineAt! } : undefined;
+    let text = source ? rewriteDocument(source.text, input, doc, addedKeys, read) : printDocument(doc);
     if (!text.endsWith('\n')) text += '\n';
     out += i > 0 && !opensWithMarker(text) ? `---\n${text}` : text;
   });

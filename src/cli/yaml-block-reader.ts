@@ -14,29 +14,20 @@
 //
 // It also gives the document's outline (yaml-outline.ts), the block structure by line that the
 // writer splices into: the same reading yields both, so they cannot disagree, and the writer's
-// own outline pass (a third of `-o yaml`'s write) is saved. The outline is kept as numbers in one
-// Int32Array per file (OutlineMarks) until the write needs it: as objects held from read to
-// write, outlines cost the garbage collector more than the pass saved. The test checks it equals
-// outlineDocument's on every document read.
+// own outline pass (a third of `-o yaml`'s write) is saved. The outline is packed as numbers in
+// one Int32Array per file (outline-marks.ts), which is also what the writer plans on: as objects
+// held from read to write, outlines cost the garbage collector more than the pass saved. The test
+// checks it equals outlineDocument's on every document read.
 import { resolvePlainScalar } from './yaml-schema.js';
-import { isPlainKeyChar, type MapEntry, type OutlineNode, type OutlineRoot, type SeqItem } from './yaml-outline.js';
+import { isPlainKeyChar } from './yaml-outline.js';
+import { EMPTY_MARK, LEAF_MARK, MAP_MARK, OutlineMarks, SEQ_MARK } from './outline-marks.js';
 
 /** The reader's answer for a document outside its shape. */
 export const NOT_READ: unique symbol = Symbol('not read');
 
-/**
- * Where the reader packs the outlines of the documents it reads (one buffer per file: per
- * document, an array buffer each cost the collector more than the rest of the outline).
- */
-export class OutlineMarks {
-  values = new Int32Array(4096);
-  /** How many of `values` hold outlines (a declined document's marks past it are void). */
-  length = 0;
-}
-
 export interface BlockDocument {
   value: Record<string, unknown>;
-  /** Where the root mapping's outline starts in the marks (outlineOfMarks opens it). */
+  /** Where the root mapping's outline starts in the marks. */
   outlineAt: number;
 }
 
@@ -65,18 +56,13 @@ let skippedComments = 0;
 const skippedCommentLines: number[] = [];
 const skippedCommentIndents: number[] = [];
 
-// The outline as it is read, in preorder:
-//   mapping: MAP_MARK, column, entry count, then per entry: key offset, key length, line, last line, value
-//   list:    SEQ_MARK, column, item count, then per item: line, last line, value
-//   scalar:  LEAF_MARK, last line;  nothing after `key:`: EMPTY_MARK
-const MAP_MARK = 1;
-const SEQ_MARK = 2;
-const LEAF_MARK = 3;
-const EMPTY_MARK = 4;
+// The outline, packed as it is read (outline-marks.ts has the layout).
 const EMPTY_MARKS = new Int32Array(0);
 // The buffer being written while a document is read (copied back into its OutlineMarks after).
 let markValues = new Int32Array(0);
 let markLength = 0;
+let markKeys: string[] = [];
+const NO_KEYS: string[] = [];
 
 function mark(value: number): void {
   if (markLength === markValues.length) {
@@ -96,7 +82,9 @@ export function readBlockDocument(source: string, into: OutlineMarks = new Outli
   text = source;
   markValues = into.values;
   markLength = into.length;
+  markKeys = into.keys;
   const outlineAt = into.length;
+  const keysAt = markKeys.length;
   try {
     nextContentLine(0, 0);
     if (lineIndent === 0 && isDocumentMarker(lineStart)) {
@@ -113,9 +101,12 @@ export function readBlockDocument(source: string, into: OutlineMarks = new Outli
     if (error === GIVE_UP) return NOT_READ;
     throw error;
   } finally {
-    // The buffer may have grown (its first `into.length` values are the same).
+    // The buffer may have grown (its first `into.length` values are the same). A declined
+    // document's marks lie past `into.length`; its keys are dropped.
+    if (into.length === outlineAt) into.keys.length = keysAt;
     into.values = markValues;
     markValues = EMPTY_MARKS;
+    markKeys = NO_KEYS;
     text = '';
   }
 }
@@ -204,15 +195,16 @@ function restOfLineIsEmpty(at: number): void {
   throw GIVE_UP;
 }
 
-// Keys seen before, as the string first seen (V8 stores properties faster under a string it has
-// already made a property name), or null for a key that does not read as itself: "y" reads as
-// true, "1" as a number, and such keys are js-yaml's to read.
+// Keys seen before, as V8's own property-name string (internalized), or null for a key that does
+// not read as itself: "y" reads as true, "1" as a number, and such keys are js-yaml's to read.
+// Objects are read and written much faster under an internalized key than under a sliced one,
+// which every lookup must first find in V8's string table; Object.keys gives the internalized one.
 const knownKeys = new Map<string, string | null>();
 
 function checkedKey(keyText: string): string {
   let key = knownKeys.get(keyText);
   if (key === undefined) {
-    key = keyText !== '__proto__' && resolvePlainScalar(keyText) === keyText ? keyText : null;
+    key = keyText !== '__proto__' && resolvePlainScalar(keyText) === keyText ? Object.keys({ [keyText]: 0 })[0] : null;
     if (knownKeys.size < 4096) knownKeys.set(keyText, key);
   }
   if (key === null) throw GIVE_UP;
@@ -241,6 +233,7 @@ function readMapping(column: number, firstKey: number): Record<string, unknown> 
   mark(column);
   const countAt = markLength;
   mark(0);
+  mark(0); // the end
   let count = 0;
   let keyAt = firstKey;
   for (;;) {
@@ -248,8 +241,8 @@ function readMapping(column: number, firstKey: number): Record<string, unknown> 
     if (afterColon === -1) throw GIVE_UP;
     const key = checkedKey(text.slice(keyAt, afterColon - 1));
     if (Object.prototype.hasOwnProperty.call(mapping, key)) throw GIVE_UP;
-    mark(keyAt);
-    mark(afterColon - 1 - keyAt);
+    mark(markKeys.length);
+    markKeys.push(key);
     mark(lineNumber);
     const endLineAt = markLength;
     mark(0);
@@ -261,6 +254,7 @@ function readMapping(column: number, firstKey: number): Record<string, unknown> 
     keyAt = lineStart + column;
   }
   markValues[countAt] = count;
+  markValues[countAt + 1] = markLength;
   return mapping;
 }
 
@@ -271,6 +265,7 @@ function readSequence(column: number): unknown[] {
   mark(column);
   const countAt = markLength;
   mark(0);
+  mark(0); // the end
   for (;;) {
     mark(lineNumber);
     const endLineAt = markLength;
@@ -295,6 +290,7 @@ function readSequence(column: number): unknown[] {
     if (!isSequenceItem(lineStart)) break;
   }
   markValues[countAt] = values.length;
+  markValues[countAt + 1] = markLength;
   return values;
 }
 
@@ -387,36 +383,4 @@ function readPlainScalar(at: number, first: number): unknown {
     end = i + 1;
   }
   return resolvePlainScalar(text.slice(at, end));
-}
-
-/** The outline of a document read from `text`, whose marks start at `outlineAt`. */
-export function outlineOfMarks(text: string, outlines: OutlineMarks, outlineAt: number): OutlineRoot {
-  const marks = outlines.values;
-  let at = outlineAt;
-  const node = (): OutlineNode => {
-    const kind = marks[at++];
-    if (kind === LEAF_MARK) return { kind: 'leaf', endLine: marks[at++], keepsTrailingLines: false };
-    if (kind === EMPTY_MARK) return { kind: 'empty' };
-    const column = marks[at++];
-    const count = marks[at++];
-    if (kind === MAP_MARK) {
-      const entries: MapEntry[] = [];
-      for (let i = 0; i < count; i++) {
-        const keyAt = marks[at++];
-        const key = text.slice(keyAt, keyAt + marks[at++]);
-        const line = marks[at++];
-        const endLine = marks[at++];
-        entries.push({ key, line, column, value: node(), endLine });
-      }
-      return { kind: 'map', indent: column, entries };
-    }
-    const items: SeqItem[] = [];
-    for (let i = 0; i < count; i++) {
-      const line = marks[at++];
-      const endLine = marks[at++];
-      items.push({ line, column, value: node(), endLine });
-    }
-    return { kind: 'seq', indent: column, items };
-  };
-  return node() as OutlineRoot;
 }

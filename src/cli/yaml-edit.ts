@@ -6,7 +6,8 @@
 import { dump, loadAll } from 'js-yaml';
 import type { Document } from 'yaml';
 import { yamlLibrary } from './yaml-library.js';
-import { outlineDocument, outlineOfRoot, type LineIndex, type MapEntry, type Outline, type OutlineNode, type OutlineRoot, type SeqItem } from './yaml-outline.js';
+import { LineIndex, outlineDocument, type OutlineNode } from './yaml-outline.js';
+import { KEEPING_LEAF_MARK, MAP_MARK, SEQ_MARK, marksOfOutline, nodeEnd, styleOfMarks, type MarkedOutline, type Style } from './outline-marks.js';
 import { isPlainObject } from '../plain-data.js';
 import { KUBECTL_SCHEMA, isPlainSafe } from './yaml-schema.js';
 
@@ -62,7 +63,6 @@ function inlineText(value: unknown): string | undefined {
   return scalarText(value);
 }
 
-interface Style { indentStep: number; compactSequences: boolean }
 
 const PADS = Array.from({ length: 33 }, (_, n) => ' '.repeat(n));
 const padOf = (indent: number) => PADS[indent] ?? ' '.repeat(indent);
@@ -111,19 +111,19 @@ const itemLines = (items: readonly unknown[], indent: number, style: Style) => {
 
 // ---- planning edits on the outline ----
 
-interface Edit {
-  /** Replace lines first..last (from `column` on the first line), or insert after `first` when last is -1. */
-  first: number;
-  column: number;
-  last: number;
-  lines: string[];
+/** A change to the text: `insert` in place of from..to (offsets); `depth` orders two at one place. */
+interface Span {
+  from: number;
+  to: number;
+  insert: string;
   depth: number;
 }
 
 class CannotEdit extends Error {}
 
 // The outline agrees with the parsed document everywhere: same keys in every mapping, same length
-// of every list, null where the text holds nothing. Positions can then be trusted.
+// of every list, null where the text holds nothing. Positions can then be trusted. (The block
+// reader's outline needs no check: one reading gave the outline and the document.)
 function sameShape(node: OutlineNode, value: unknown, addedKeys: AddedKeys): boolean {
   switch (node.kind) {
     case 'empty':
@@ -151,117 +151,163 @@ function sameShape(node: OutlineNode, value: unknown, addedKeys: AddedKeys): boo
   }
 }
 
+// Plans on the packed outline (outline-marks.ts); `at` is always the index of a node's first mark.
 class EditPlanner {
-  readonly edits: Edit[] = [];
-  constructor(private readonly outline: Outline, private readonly addedKeys: AddedKeys) {}
+  readonly spans: Span[] = [];
+  // Whether the spans were planned in text order (inner first at one place): then no sort.
+  private ordered = true;
+  private readonly values: Int32Array;
+  private readonly keys: readonly string[];
+  private style: Style | undefined;
 
-  // Edits turning `before` (what `node` holds) into `after`; false when this node cannot be
+  constructor(private readonly text: LineIndex, private readonly outline: MarkedOutline, private readonly addedKeys: AddedKeys) {
+    this.values = outline.marks.values;
+    this.keys = outline.marks.keys;
+  }
+
+  // Spans turning `before` (what the node holds) into `after`; false when this node cannot be
   // edited in place and its parent must replace it whole.
-  plan(node: OutlineNode, before: unknown, after: unknown, depth: number): boolean {
+  plan(at: number, before: unknown, after: unknown, depth: number): boolean {
     if (sameValue(before, after)) return true;
-    if (node.kind === 'map' && isPlainObject(before) && isPlainObject(after)) {
+    const { values } = this;
+    const kind = values[at];
+    if (kind === MAP_MARK && isPlainObject(before) && isPlainObject(after)) {
       // A mapping that gives up is replaced whole by its parent: drop what it planned inside.
-      const planned = this.edits.length;
-      if (this.planMap(node, before, after, depth)) return true;
-      this.edits.length = planned;
+      const planned = this.spans.length;
+      const ordered = this.ordered;
+      if (this.planMap(at, before, after, depth)) return true;
+      this.spans.length = planned;
+      this.ordered = ordered;
       return false;
     }
-    if (node.kind === 'seq' && Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
-      node.items.forEach((item, i) => {
-        if (!this.plan(item.value, before[i], after[i], depth + 1)) this.replaceItem(item, after[i], depth + 1);
-      });
+    if (kind === SEQ_MARK && Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+      const column = values[at + 1];
+      const count = values[at + 2];
+      let item = at + 4;
+      for (let i = 0; i < count; i++) {
+        const value = item + 2;
+        if (!this.plan(value, before[i], after[i], depth + 1)) this.replaceItem(values[item], column, values[item + 1], after[i], depth + 1);
+        item = nodeEnd(values, value);
+      }
       return true;
     }
     return false;
   }
 
-  private planMap(node: Extract<OutlineNode, { kind: 'map' }>, before: Record<string, unknown>, after: Record<string, unknown>, depth: number): boolean {
+  private planMap(at: number, before: Record<string, unknown>, after: Record<string, unknown>, depth: number): boolean {
+    const { values, keys } = this;
     const added = this.addedKeys(before);
     let additions: string[] | undefined;
     for (const key in after) {
       if (Object.hasOwn(after, key) && !Object.hasOwn(before, key) && !added?.has(key)) (additions ??= []).push(key);
     }
-    const { entries } = node;
-    let lastKept: MapEntry | undefined;
-    for (const entry of entries) {
-      if (Object.hasOwn(after, entry.key)) {
-        lastKept = entry;
-        if (!this.plan(entry.value, before[entry.key], after[entry.key], depth + 1)) this.replaceEntry(entry, node.indent, after[entry.key], depth + 1);
+    const column = values[at + 1];
+    const count = values[at + 2];
+    // The last line of the last entry that stays, and whether it is a block scalar keeping its trailing lines.
+    let lastKeptEnd = -1;
+    let lastKeptKeeps = false;
+    let entry = at + 4;
+    for (let i = 0; i < count; i++) {
+      const key = keys[values[entry]];
+      const line = values[entry + 1];
+      const endLine = values[entry + 2];
+      const value = entry + 3;
+      entry = nodeEnd(values, value);
+      if (Object.hasOwn(after, key)) {
+        lastKeptEnd = endLine;
+        lastKeptKeeps = values[value] === KEEPING_LEAF_MARK;
+        if (!this.plan(value, before[key], after[key], depth + 1)) this.replaceEntry(key, line, column, endLine, after[key], depth + 1);
         continue;
       }
       // A list item's first key shares the "- " line: removing it needs the item rewritten.
-      if (entry.column !== this.indentAt(entry.line)) return false;
-      this.edits.push({ first: entry.line, column: 0, last: entry.endLine, lines: [], depth });
+      if (column !== this.text.indent(line)) return false;
+      this.removeLines(line, endLine, depth);
     }
     // Removing every entry would leave "key:" (null), not an empty mapping; the parent rewrites it.
-    if (lastKept === undefined) return false;
+    if (lastKeptEnd === -1) return false;
     if (additions !== undefined) {
-      // After the last entry that stays: what follows a removed one goes with it.
-      const last = lastKept;
-      // Lines after a keep-chomped block scalar (|+) belong to it.
-      if (last.value.kind === 'leaf' && last.value.keepsTrailingLines) throw new CannotEdit();
+      // After the last entry that stays: what follows a removed one goes with it. Lines after a
+      // keep-chomped block scalar (|+) belong to it.
+      if (lastKeptKeeps) throw new CannotEdit();
       const lines: string[] = [];
-      for (const key of additions) appendEntryLines(lines, key, after[key], node.indent, this.outline);
-      this.edits.push({ first: last.endLine, column: 0, last: -1, lines, depth });
+      for (const key of additions) appendEntryLines(lines, key, after[key], column, this.styleOf());
+      const end = this.text.end(lastKeptEnd);
+      this.push(end, end, `\n${lines.join('\n')}`, depth);
     }
     return true;
   }
 
-  private indentAt(line: number): number {
-    return this.outline.text.indent(line);
+  private styleOf(): Style {
+    return (this.style ??= styleOfMarks(this.outline));
   }
 
-  replaceEntry(entry: MapEntry, indent: number, value: unknown, depth: number): void {
-    const lines = entryLines(entry.key, value, indent, this.outline);
-    lines[0] = lines[0].slice(indent);
-    this.edits.push({ first: entry.line, column: entry.column, last: entry.endLine, lines, depth });
+  private replaceEntry(key: string, line: number, column: number, endLine: number, value: unknown, depth: number): void {
+    const lines = entryLines(key, value, column, this.styleOf());
+    lines[0] = lines[0].slice(column);
+    this.push(this.text.start(line) + column, this.text.end(endLine), lines.join('\n'), depth);
   }
 
-  private replaceItem(item: SeqItem, value: unknown, depth: number): void {
-    const lines = itemLines([value], item.column, this.outline);
-    lines[0] = lines[0].slice(item.column);
-    this.edits.push({ first: item.line, column: item.column, last: item.endLine, lines, depth });
+  private replaceItem(line: number, column: number, endLine: number, value: unknown, depth: number): void {
+    const lines = itemLines([value], column, this.styleOf());
+    lines[0] = lines[0].slice(column);
+    this.push(this.text.start(line) + column, this.text.end(endLine), lines.join('\n'), depth);
   }
-}
 
-// The text with the edits applied, left to right. Two additions at one place (a list item's
-// mapping ending where its parent mapping ends) go inner first: they belong inside it.
-function applyEdits(text: LineIndex, edits: Edit[]): string {
-  if (edits.length === 0) return text.text;
-  const spans = edits.map((edit) => {
-    if (edit.last === -1) return { from: text.end(edit.first), to: text.end(edit.first), insert: `\n${edit.lines.join('\n')}`, depth: edit.depth };
-    if (edit.lines.length > 0) return { from: text.start(edit.first) + edit.column, to: text.end(edit.last), insert: edit.lines.join('\n'), depth: edit.depth };
-    // Removed lines take their line break along (the one before them on the last line).
-    return edit.last + 1 < text.lineCount
-      ? { from: text.start(edit.first), to: text.start(edit.last + 1), insert: '', depth: edit.depth }
-      : { from: Math.max(0, text.start(edit.first) - 1), to: text.end(edit.last), insert: '', depth: edit.depth };
-  });
-  if (spans.length > 1) spans.sort((a, b) => a.from - b.from || b.depth - a.depth);
-  let out = '';
-  let at = 0;
-  for (const span of spans) {
-    out += text.text.slice(at, span.from) + span.insert;
-    at = span.to;
+  // Removed lines take their line break along (the one before them on the last line).
+  private removeLines(first: number, last: number, depth: number): void {
+    const { text } = this;
+    if (last + 1 < text.lineCount) this.push(text.start(first), text.start(last + 1), '', depth);
+    else this.push(Math.max(0, text.start(first) - 1), text.end(last), '', depth);
   }
-  return out + text.text.slice(at);
+
+  private push(from: number, to: number, insert: string, depth: number): void {
+    const previous = this.spans.length > 0 ? this.spans[this.spans.length - 1] : undefined;
+    if (previous && (from < previous.from || (from === previous.from && depth > previous.depth))) this.ordered = false;
+    this.spans.push({ from, to, insert, depth });
+  }
+
+  // The text with the spans applied, left to right. Two additions at one place (a list item's
+  // mapping ending where its parent mapping ends) go inner first: they belong inside it.
+  apply(): string {
+    const { spans } = this;
+    const source = this.text.text;
+    if (spans.length === 0) return source;
+    if (!this.ordered) spans.sort((a, b) => a.from - b.from || b.depth - a.depth);
+    let out = '';
+    let at = 0;
+    for (const span of spans) {
+      out += source.slice(at, span.from) + span.insert;
+      at = span.to;
+    }
+    return out + source.slice(at);
+  }
 }
 
 /**
  * The document's text with `after`'s changes from `before` spliced in, or undefined when the
- * outline route cannot do it. `readOutline`: the outline the block reader gave with `before`
- * (one reading gave both, so the shape check between them is not needed).
+ * outline route cannot do it. `read`: the outline the block reader packed with `before` (one
+ * reading gave both, so the shape check between them is not needed).
  */
-export function spliceChanges(text: string, before: unknown, after: unknown, addedKeys: AddedKeys, readOutline?: OutlineRoot): string | undefined {
-  const outline = readOutline ? outlineOfRoot(text, readOutline) : outlineDocument(text);
-  if (!outline || (!readOutline && !sameShape(outline.root, before, addedKeys))) return undefined;
-  const planner = new EditPlanner(outline, addedKeys);
+export function spliceChanges(text: string, before: unknown, after: unknown, addedKeys: AddedKeys, read?: MarkedOutline): string | undefined {
+  let lines: LineIndex;
+  let outline: MarkedOutline;
+  if (read) {
+    lines = new LineIndex(text);
+    outline = read;
+  } else {
+    const document = outlineDocument(text);
+    if (!document || !sameShape(document.root, before, addedKeys)) return undefined;
+    lines = document.text;
+    outline = marksOfOutline(document.root);
+  }
+  const planner = new EditPlanner(lines, outline, addedKeys);
   try {
-    if (!planner.plan(outline.root, before, after, 0)) return undefined;
+    if (!planner.plan(outline.at, before, after, 0)) return undefined;
   } catch (error) {
     if (error instanceof CannotEdit) return undefined;
     throw error;
   }
-  return applyEdits(outline.text, planner.edits);
+  return planner.apply();
 }
 
 // ---- the Document API route ----
@@ -324,9 +370,9 @@ function editWithDocumentAPI(text: string, before: unknown, after: unknown): str
  * outline can be read, the Document API's edit when that reads back as `after`, else `after`
  * printed on its own (comments lost).
  */
-export function rewriteDocument(text: string, before: unknown, after: unknown, addedKeys: AddedKeys, readOutline?: OutlineRoot): string {
+export function rewriteDocument(text: string, before: unknown, after: unknown, addedKeys: AddedKeys, read?: MarkedOutline): string {
   if (sameValue(before, after)) return text;
-  const spliced = spliceChanges(text, before, after, addedKeys, readOutline);
+  const spliced = spliceChanges(text, before, after, addedKeys, read);
   if (spliced !== undefined) return spliced;
   const edited = editWithDocumentAPI(text, before, after);
   if (edited !== undefined && readsBackAs(edited, after)) return edited;

@@ -41,10 +41,6 @@ export type OutlineRoot = Extract<OutlineNode, { kind: 'map' }>;
 export interface Outline {
   text: LineIndex;
   root: OutlineRoot;
-  /** Spaces per nesting level, as the document indents its mappings (2 when it never nests). */
-  indentStep: number;
-  /** Whether the document writes a mapping's list at the key's own indentation (`ports:\n- a`). */
-  compactSequences: boolean;
 }
 
 class NotOutlined extends Error {}
@@ -282,24 +278,6 @@ class OutlineReader {
   }
 }
 
-function styleOf(root: OutlineNode): { indentStep: number; compactSequences: boolean } {
-  let indentStep: number | undefined;
-  let compactSequences: boolean | undefined;
-  const visit = (node: OutlineNode, parentIndent: number) => {
-    if (node.kind === 'map') {
-      if (parentIndent >= 0 && node.indent > parentIndent) indentStep ??= node.indent - parentIndent;
-      for (const entry of node.entries) {
-        if (entry.value.kind === 'seq') compactSequences ??= entry.value.indent === node.indent;
-        visit(entry.value, node.indent);
-      }
-    } else if (node.kind === 'seq') {
-      for (const item of node.items) visit(item.value, -1);
-    }
-  };
-  visit(root, -1);
-  return { indentStep: indentStep ?? 2, compactSequences: compactSequences ?? false };
-}
-
 /** The outline of one document's text (a mapping at column 0), or undefined when it is not plain block YAML. */
 export function outlineDocument(source: string): Outline | undefined {
   const text = new LineIndex(source);
@@ -321,14 +299,9 @@ export function outlineDocument(source: string): Outline | undefined {
     // Everything after the root mapping must be comments or blank.
     if (reader.nextContent(endLine + 1) < text.lineCount) return undefined;
     if (node.kind !== 'map') return undefined;
-    return { text, root: node, ...styleOf(node) };
+    return { text, root: node };
   } catch (error) {
     if (error instanceof NotOutlined) return undefined;
     throw error;
   }
-}
-
-/** The outline of a text whose root mapping was outlined elsewhere (the block reader's). */
-export function outlineOfRoot(source: string, root: OutlineRoot): Outline {
-  return { text: new LineIndex(source), root, ...styleOf(root) };
 }
