@@ -2,7 +2,8 @@
 /** ClusterIPAllocator[STORE]() returns its offset store (or null once disposed). */
 export const STORE = Symbol('clusterip.store');
 /**
- * ServiceIPAM[STORED_WRITE]('create' | 'update', …) returns the stored Service, uncopied (the CLI's
- * path); with `adoptInput` it also stores the input object itself instead of a copy.
+ * ServiceIPAM[STORED_WRITE]('create' | 'update' | 'apply', …) returns the stored Service, uncopied
+ * (the CLI's path); with `adoptInput` it also stores the input object itself instead of a copy.
+ * 'apply' updates the stored Service of the input's name, or creates it when there is none.
  */
 export const STORED_WRITE = Symbol('clusterip.storedWrite');

@@ -32,6 +32,18 @@ describe('adoptInput (the CLI\'s JSON path)', () => {
     expect(adopted.spec?.clusterIP).toMatch(/^10\.96\.0\.\d+$/);
   });
 
+  it("'apply' updates the stored Service of the input's name (its IP kept) and creates one it does not hold", () => {
+    const ipam = new ServiceIPAM({ serviceClusterIPRange: '10.96.0.0/24', seed: 7 });
+    const first = ipam[STORED_WRITE]('apply', service('a'), {});
+    const ip = first.spec?.clusterIP;
+    expect(ip).toMatch(/^10\.96\.0\.\d+$/);
+    const again = ipam[STORED_WRITE]('apply', service('a', { sessionAffinity: 'ClientIP' }), {});
+    expect([again.spec?.clusterIP, again.spec?.sessionAffinity]).toEqual([ip, 'ClientIP']);
+    expect(ipam.list().filter((s) => s.metadata?.name === 'a')).toHaveLength(1);
+    // A plain create of the same name is refused, as before.
+    expect(() => ipam[STORED_WRITE]('create', service('a'), {})).toThrow(/already exists/);
+  });
+
   it('a failed create with an adopted input leaves the allocator as it was', () => {
     const ipam = new ServiceIPAM({ serviceClusterIPRange: '10.96.0.0/24', seed: 7 });
     ipam.create(service('holder', { clusterIP: '10.96.0.10' }));

@@ -152,10 +152,8 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wa
     const service = doc as Service;
     let out: unknown = doc;
     attempt(doc, () => {
-      const existing = ipam.get(service.metadata?.namespace ?? 'default', service.metadata?.name ?? '');
-      // The stored objects themselves: this run only prints them.
-      const request = { warnings, adoptInput };
-      out = existing ? ipam[STORED_WRITE]('update', service, request, existing) : ipam[STORED_WRITE]('create', service, request);
+      // Updates a Service the state holds, else creates it. The stored objects themselves: this run only prints them.
+      out = ipam[STORED_WRITE]('apply', service, { warnings, adoptInput });
     });
     return out;
   };

@@ -10,8 +10,9 @@ import { needsHealthCheck, needsNodePort, serviceKey } from './service-fields.js
 
 export class NodePortOperation {
   readonly #allocator: NodePortAllocator;
-  readonly #allocated: number[] = [];
-  readonly #releaseDeferred: number[] = [];
+  // Made on first use: most Services (ClusterIP) take and release no node port at all.
+  #allocated: number[] | undefined;
+  #releaseDeferred: number[] | undefined;
 
   constructor(allocator: NodePortAllocator) {
     this.#allocator = allocator;
@@ -19,29 +20,38 @@ export class NodePortOperation {
 
   allocate(port: number): void {
     this.#allocator.allocate(port);
-    this.#allocated.push(port);
+    (this.#allocated ??= []).push(port);
   }
 
   allocateNext(): number {
     const port = this.#allocator.allocateNext();
-    this.#allocated.push(port);
+    (this.#allocated ??= []).push(port);
     return port;
   }
 
   releaseDeferred(port: number): void {
-    this.#releaseDeferred.push(port);
+    (this.#releaseDeferred ??= []).push(port);
+  }
+
+  /** Whether the operation took or deferred nothing (its commit and revert would do nothing). */
+  get isEmpty(): boolean {
+    return this.#allocated === undefined && this.#releaseDeferred === undefined;
   }
 
   /** The request succeeded: the deferred releases happen. */
   commit(): void {
-    for (const port of this.#releaseDeferred.splice(0)) this.#release(port);
-    this.#allocated.length = 0;
+    const deferred = this.#releaseDeferred;
+    this.#releaseDeferred = undefined;
+    this.#allocated = undefined;
+    if (deferred) for (const port of deferred) this.#release(port);
   }
 
   /** The request failed: what it took goes back; nothing deferred is released. */
   revert(): void {
-    for (const port of this.#allocated.splice(0).reverse()) this.#release(port);
-    this.#releaseDeferred.length = 0;
+    const allocated = this.#allocated;
+    this.#allocated = undefined;
+    this.#releaseDeferred = undefined;
+    if (allocated) for (let i = allocated.length - 1; i >= 0; i--) this.#release(allocated[i]);
   }
 
   // Stored Services may hold any number (a restored state, a port outside today's range).

@@ -258,10 +258,14 @@ export class ServiceIPAM {
    * create/update without the copy of the result: the stored object itself, which the caller must
    * not change. The CLI prints it and drops it; at 20,000 Services the copies cost about 6 % of a run.
    */
-  [STORED_WRITE](verb: 'create', input: Service, request: StoredWriteOptions): Readonly<Service>;
+  [STORED_WRITE](verb: 'create' | 'apply', input: Service, request: StoredWriteOptions): Readonly<Service>;
   [STORED_WRITE](verb: 'update', input: Service, request: StoredWriteOptions, oldService: Service): Readonly<Service>;
-  [STORED_WRITE](verb: 'create' | 'update', input: Service, request: StoredWriteOptions, oldService?: Service): Readonly<Service> {
-    return verb === 'create' ? this.#create(input, request) : this.#update(oldService!, input, request);
+  [STORED_WRITE](verb: 'create' | 'update' | 'apply', input: Service, request: StoredWriteOptions, oldService?: Service): Readonly<Service> {
+    if (verb === 'create') return this.#create(input, request);
+    if (verb === 'update') return this.#update(oldService!, input, request);
+    // apply: an update of the stored Service of that name, else a create (one lookup, no copy).
+    const stored = this.#services.get(serviceKey(input));
+    return stored ? this.#update(stored, input, request) : this.#create(input, request);
   }
 
   #create(input: Service, request: StoredWriteOptions): Service {
@@ -365,6 +369,7 @@ export class ServiceIPAM {
       txn.revert();
       throw error;
     }
+    if (op.isEmpty) return;
     txn.onRevert(() => op.revert());
     txn.onCommit(() => op.commit());
   }
