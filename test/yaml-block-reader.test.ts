@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { NOT_READ, readBlockDocument } from '../src/cli/yaml-block-reader.js';
 import { OutlineMarks, marksOfOutline, outlineOfMarks, styleOfMarks } from '../src/cli/outline-marks.js';
 import { outlineDocument } from '../src/cli/yaml-outline.js';
-import { KUBECTL_SCHEMA } from '../src/cli/yaml-schema.js';
+import { KUBECTL_SCHEMA, resolvePlainScalar } from '../src/cli/yaml-schema.js';
 
 // A value's text with every type and the key order visible (toEqual ignores key order and -0).
 function typed(value: unknown): string {
@@ -53,6 +53,27 @@ function agrees(text: string): boolean | undefined {
     && isDeepStrictEqual(plain(outlineOfMarks(packed)), plain(outline.root))
     && isDeepStrictEqual(styleOfMarks(fromReader), styleOfMarks(packed));
 }
+
+describe('plain scalars resolve as js-yaml resolves them', () => {
+  // resolvePlainScalar answers "a string" from the first character alone for most texts: every
+  // printable first character, before the endings of every implicit type's words and numbers.
+  const endings = ['', 'x', 'ull', 'ULL', 'es', 'ES', 'rue', 'RUE', 'alse', 'ALSE', 'n', 'N', 'ff', 'FF', 'o', 'O', '0', '1', '.5', 'e3', 'x1F', 'o7', 'b1', '_1', 'inf', 'nan', '<'];
+  it('for every printable first character', () => {
+    let compared = 0;
+    for (let c = 33; c < 127; c++) {
+      // Characters that open something other than a plain scalar (a comment, quote, flow, tag, …).
+      if ('#\'"[]{},!&*|>%@`'.includes(String.fromCharCode(c))) continue;
+      for (const ending of endings) {
+        const text = String.fromCharCode(c) + ending;
+        const reference = jsYaml(`v: ${text}\n`);
+        if (!('value' in reference)) continue;
+        expect(typed(resolvePlainScalar(text)), text).toBe(typed((reference.value as { v: unknown }).v));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(1500);
+  });
+});
 
 describe('the block reader reads what js-yaml reads, the same way', () => {
   const readTable: string[] = [

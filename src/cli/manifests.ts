@@ -6,15 +6,20 @@ import { InputError } from './cli-errors.js';
 import { yamlLibrary } from './yaml-library.js';
 import { printDocument, rewriteDocument, type AddedKeys } from './yaml-edit.js';
 import { KUBECTL_SCHEMA } from './yaml-schema.js';
-import { NOT_READ, readBlockDocument } from './yaml-block-reader.js';
+import { NOT_READ, hasOnlyReaderCharacters, readBlockDocument } from './yaml-block-reader.js';
 import { OutlineMarks } from './outline-marks.js';
 
-interface DocumentSource {
-  /** The document's text, with the comments and markers of empty documents before it. */
-  text: string;
-  /** Its outline's marks, when the block reader read it and `text` is exactly what it read. */
-  outlines?: OutlineMarks;
-  outlineAt?: number;
+// A class, not an object literal: a literal is an allocation site, and when V8 decided to
+// allocate that site's (long-lived) objects in the old generation, it deoptimised readManifests
+// halfway through a large file.
+class DocumentSource {
+  constructor(
+    /** The document's text, with the comments and markers of empty documents before it. */
+    public text: string,
+    /** Its outline's marks, when the block reader read it and `text` is exactly what it read. */
+    public outlines: OutlineMarks | undefined,
+    public outlineAt: number,
+  ) {}
 }
 
 const sources = new WeakMap<object, DocumentSource>();
@@ -25,8 +30,8 @@ const DOCUMENT_START = /^---(?=[ \t]|$)/gm;
 const WHOLE_FILE_ONLY = /^%|^\.\.\.(?:[ \t]|$)|\r/m;
 
 // One document: the block reader's value and where its outline starts, or js-yaml's value.
-function loadOne(text: string, source: string, firstLine: number, outlines: OutlineMarks): { value: unknown; outlineAt?: number } {
-  const simple = readBlockDocument(text, outlines);
+function loadOne(text: string, source: string, firstLine: number, outlines: OutlineMarks, charactersChecked: boolean): { value: unknown; outlineAt?: number } {
+  const simple = readBlockDocument(text, outlines, charactersChecked);
   if (simple !== NOT_READ) return simple;
   try {
     return { value: load(text, { schema: KUBECTL_SCHEMA }) };
@@ -54,11 +59,12 @@ export function readManifests(text: string, source: string): unknown[] {
   for (const match of text.matchAll(DOCUMENT_START)) if (match.index !== 0) starts.push(match.index);
   const docs: unknown[] = [];
   const outlines = new OutlineMarks();
+  const charactersChecked = hasOnlyReaderCharacters(text);
   let pending = '';
   let line = 0;
   for (let i = 0; i < starts.length; i++) {
     const chunk = text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length);
-    const { value, outlineAt } = loadOne(chunk, source, line, outlines);
+    const { value, outlineAt } = loadOne(chunk, source, line, outlines, charactersChecked);
     line += countLines(chunk);
     if (value === null || value === undefined) {
       pending += chunk;
@@ -67,7 +73,7 @@ export function readManifests(text: string, source: string): unknown[] {
     docs.push(value);
     // The outline's lines are the chunk's: kept only when nothing comes before it.
     if (typeof value === 'object') {
-      sources.set(value, pending === '' && outlineAt !== undefined ? { text: chunk, outlines, outlineAt } : { text: pending + chunk });
+      sources.set(value, pending === '' && outlineAt !== undefined ? new DocumentSource(chunk, outlines, outlineAt) : new DocumentSource(pending + chunk, undefined, -1));
     }
     pending = '';
   }
@@ -76,7 +82,7 @@ export function readManifests(text: string, source: string): unknown[] {
   const lastSource = typeof last === 'object' && last !== null ? sources.get(last) : undefined;
   if (pending !== '' && lastSource) {
     lastSource.text += pending;
-    delete lastSource.outlines;
+    lastSource.outlines = undefined;
   }
   return docs;
 }
@@ -123,7 +129,7 @@ export function writeManifests(docs: readonly unknown[], format: 'yaml' | 'json'
   docs.forEach((doc, i) => {
     const input = inputs[i];
     const source = typeof input === 'object' && input !== null ? sources.get(input) : undefined;
-    const read = source?.outlines ? { marks: source.outlines, at: source.outlineAt! } : undefined;
+    const read = source?.outlines ? { marks: source.outlines, at: source.outlineAt } : undefined;
     let text = source ? rewriteDocument(source.text, input, doc, addedKeys, read) : printDocument(doc);
     if (!text.endsWith('\n')) text += '\n';
     out += i > 0 && !opensWithMarker(text) ? `---\n${text}` : text;

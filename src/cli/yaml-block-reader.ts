@@ -76,9 +76,17 @@ function mark(value: number): void {
 // Out-parameter of the read functions: the last line of the value just read.
 let readEndLine = 0;
 
-/** The document's value and outline (packed into `into`), or NOT_READ when js-yaml must read it. */
-export function readBlockDocument(source: string, into: OutlineMarks = new OutlineMarks()): BlockDocument | typeof NOT_READ {
-  if (OUTSIDE_SHAPE_CHARACTER.test(source)) return NOT_READ;
+/** Whether every character of the text is one the reader reads (a file is checked once, not per document). */
+export function hasOnlyReaderCharacters(source: string): boolean {
+  return !OUTSIDE_SHAPE_CHARACTER.test(source);
+}
+
+/**
+ * The document's value and outline (packed into `into`), or NOT_READ when js-yaml must read it.
+ * `charactersChecked`: hasOnlyReaderCharacters was true for a text holding this one.
+ */
+export function readBlockDocument(source: string, into: OutlineMarks = new OutlineMarks(), charactersChecked = false): BlockDocument | typeof NOT_READ {
+  if (!charactersChecked && OUTSIDE_SHAPE_CHARACTER.test(source)) return NOT_READ;
   text = source;
   markValues = into.values;
   markLength = into.length;
@@ -105,6 +113,7 @@ export function readBlockDocument(source: string, into: OutlineMarks = new Outli
     // document's marks lie past `into.length`; its keys are dropped.
     if (into.length === outlineAt) into.keys.length = keysAt;
     into.values = markValues;
+    itemStack.length = 0;
     markValues = EMPTY_MARKS;
     markKeys = NO_KEYS;
     text = '';
@@ -201,6 +210,20 @@ function restOfLineIsEmpty(at: number): void {
 // which every lookup must first find in V8's string table; Object.keys gives the internalized one.
 const knownKeys = new Map<string, string | null>();
 
+// The last key read of each length, first and last character (hashed into a slot): a key that
+// repeats one is matched in the text, without a slice and a Map lookup.
+const recentKeys: Array<string | undefined> = new Array<string | undefined>(4096).fill(undefined);
+
+/** The key text[from, to) as checkedKey gives it. */
+function keyBetween(from: number, to: number): string {
+  const slot = ((to - from) * 961 + text.charCodeAt(from) * 31 + text.charCodeAt(to - 1)) & 4095;
+  const recent = recentKeys[slot];
+  if (recent !== undefined && recent.length === to - from && text.startsWith(recent, from)) return recent;
+  const key = checkedKey(text.slice(from, to));
+  recentKeys[slot] = key;
+  return key;
+}
+
 function checkedKey(keyText: string): string {
   let key = knownKeys.get(keyText);
   if (key === undefined) {
@@ -239,7 +262,7 @@ function readMapping(column: number, firstKey: number): Record<string, unknown> 
   for (;;) {
     const afterColon = keyEnd(keyAt);
     if (afterColon === -1) throw GIVE_UP;
-    const key = checkedKey(text.slice(keyAt, afterColon - 1));
+    const key = keyBetween(keyAt, afterColon - 1);
     if (Object.prototype.hasOwnProperty.call(mapping, key)) throw GIVE_UP;
     mark(markKeys.length);
     markKeys.push(key);
@@ -258,9 +281,14 @@ function readMapping(column: number, firstKey: number): Record<string, unknown> 
   return mapping;
 }
 
+// The items of the lists being read, the innermost list's last. A list is copied out of it with
+// slice: an array literal would be an allocation site, and V8's decision to allocate a site's
+// arrays in the old generation deoptimised the reader halfway through a large file.
+const itemStack: unknown[] = [];
+
 /** The block sequence whose "-" stand at column `column`, from the current line. */
 function readSequence(column: number): unknown[] {
-  const values: unknown[] = [];
+  const first = itemStack.length;
   mark(SEQ_MARK);
   mark(column);
   const countAt = markLength;
@@ -279,9 +307,9 @@ function readSequence(column: number): unknown[] {
     // can join the deeper list), and manifests hardly ever write one.
     if (isLineEnd(c) || c === HASH) throw GIVE_UP;
     if (keyEnd(at) !== -1) {
-      values.push(readMapping(at - lineStart, at));
+      itemStack.push(readMapping(at - lineStart, at));
     } else {
-      values.push(readValue(column, dash + 1, false));
+      itemStack.push(readValue(column, dash + 1, false));
     }
     markValues[endLineAt] = readEndLine;
     if (lineIndent < column) break;
@@ -289,8 +317,10 @@ function readSequence(column: number): unknown[] {
     // A mapping entry at the column ends a compact list (`ports:\n- a\nname: x`).
     if (!isSequenceItem(lineStart)) break;
   }
-  markValues[countAt] = values.length;
+  markValues[countAt] = itemStack.length - first;
   markValues[countAt + 1] = markLength;
+  const values = itemStack.slice(first);
+  itemStack.length = first;
   return values;
 }
 

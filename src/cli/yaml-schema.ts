@@ -67,6 +67,12 @@ const float = new Type('tag:yaml.org,2002:float', {
   represent: (value: object, style?: string) => (types.float.represent as (v: object, s?: string) => string)(value, style),
 });
 
+// The first characters of every text an implicit type claims: "~" and null/Null/NULL; the
+// booleans' y n t f o (either case); a digit, sign or "." for numbers; "<<" (merge). The test
+// checks each printable character against the types themselves.
+const MAY_START_IMPLICIT = new Uint8Array(128);
+for (const c of '~nNyYtTfFoO0123456789+-.<') MAY_START_IMPLICIT[c.charCodeAt(0)] = 1;
+
 /** The implicit scalar types, in the order they are tried. */
 const IMPLICIT_TYPES = [types.null, yaml11Bool, goYamlInt, float, types.merge];
 
@@ -78,6 +84,10 @@ export const KUBECTL_SCHEMA: Schema = FAILSAFE_SCHEMA.extend({ implicit: IMPLICI
  * constructs it, in KUBECTL_SCHEMA's order, as js-yaml does; a string when none does.
  */
 export function resolvePlainScalar(text: string): unknown {
+  // Most scalars of a manifest (names, labels, "TCP") start with a character that no implicit
+  // type's text starts with: they are strings without asking each type.
+  const first = text.charCodeAt(0);
+  if (first < 128 && !MAY_START_IMPLICIT[first]) return text;
   for (const type of IMPLICIT_TYPES) {
     if (type.resolve(text)) return type.construct(text);
   }
