@@ -60,7 +60,6 @@ export function parseDocuments(text: string, source: string): unknown[] {
   return readManifests(text, source);
 }
 
-
 /** A list document: `List`, or a typed API list such as `ServiceList`. */
 export function isListDocument(doc: unknown): doc is Record<string, unknown> & { items: unknown[] } {
   return isPlainObject(doc) && typeof doc.kind === 'string' && doc.kind.endsWith('List') && Array.isArray(doc.items);

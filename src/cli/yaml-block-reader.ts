@@ -206,8 +206,8 @@ function restOfLineIsEmpty(at: number): void {
 
 // Keys seen before, as V8's own property-name string (internalized), or null for a key that does
 // not read as itself: "y" reads as true, "1" as a number, and such keys are js-yaml's to read.
-// Objects are read and written much faster under an internalized key than under a sliced one,
-// which every lookup must first find in V8's string table; Object.keys gives the internalized one.
+// V8 looks a property up by an internalized key directly; a sliced key is first found in its
+// string table, on every lookup. Object.keys gives the internalized string.
 const knownKeys = new Map<string, string | null>();
 
 // The last key read of each length, first and last character (hashed into a slot): a key that

@@ -14,7 +14,6 @@ import { KUBECTL_SCHEMA, isPlainSafe } from './yaml-schema.js';
 /** Keys a reader added to an object that its text does not hold (a typed list item's kind). */
 export type AddedKeys = (object: object) => ReadonlySet<string> | undefined;
 
-
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b);
@@ -62,7 +61,6 @@ function inlineText(value: unknown): string | undefined {
   if (isPlainObject(value)) return Object.keys(value).length === 0 ? '{}' : undefined;
   return scalarText(value);
 }
-
 
 const PADS = Array.from({ length: 33 }, (_, n) => ' '.repeat(n));
 const padOf = (indent: number) => PADS[indent] ?? ' '.repeat(indent);
