@@ -26,20 +26,6 @@ const BIG = 0xffffff;
 
 interface Scan { value: number; length: number; leadingZero: boolean }
 
-function scanDecimal(s: string, at: number): Scan | null {
-  let value = 0;
-  let i = at;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    value = value * 10 + (c - 48);
-    if (value >= BIG) return null;
-    i++;
-  }
-  if (i === at) return null;
-  return { value, length: i - at, leadingZero: i - at > 1 && s.charCodeAt(at) === 48 };
-}
-
 function scanHex(s: string, at: number): Scan | null {
   let value = 0;
   let i = at;
@@ -58,17 +44,13 @@ function scanHex(s: string, at: number): Scan | null {
   return { value, length: i - at, leadingZero: i - at > 4 };
 }
 
-// Four decimal octets filling the whole of s[at:]; null when Go's parseIPv4 would fail. Scans
-// in place (no object per octet): every Service create parses its addresses several times.
-function parseDotted(s: string, at: number): { value: number; leadingZero: boolean } | null {
-  const value = dottedValue(s, at);
-  return value < 0 ? null : { value, leadingZero: dottedLeadingZero };
-}
-
 // Set by dottedValue: whether an octet of the last address it read had a leading zero.
 let dottedLeadingZero = false;
 
-/** The address of four decimal octets filling s[at:], or -1. */
+/**
+ * The address of four decimal octets filling s[at:], or -1 where Go's parseIPv4 would fail.
+ * Scans in place (no object per octet): every Service create parses its addresses several times.
+ */
 function dottedValue(s: string, at: number): number {
   let value = 0;
   let leadingZero = false;
@@ -112,13 +94,13 @@ function parseColonHex(s: string): { bytes: Uint8Array; leadingZero: boolean } |
     if (!hex || hex.value > 0xffff) return null;
     if (at + hex.length < s.length && s[at + hex.length] === '.') {
       if ((ellipsis < 0 && i !== 12) || i + 4 > 16) return null;
-      const v4 = parseDotted(s, at);
-      if (!v4) return null;
-      leadingZero ||= v4.leadingZero;
-      ip[i] = v4.value >>> 24;
-      ip[i + 1] = (v4.value >>> 16) & 255;
-      ip[i + 2] = (v4.value >>> 8) & 255;
-      ip[i + 3] = v4.value & 255;
+      const v4 = dottedValue(s, at);
+      if (v4 < 0) return null;
+      leadingZero ||= dottedLeadingZero;
+      ip[i] = v4 >>> 24;
+      ip[i + 1] = (v4 >>> 16) & 255;
+      ip[i + 2] = (v4 >>> 8) & 255;
+      ip[i + 3] = v4 & 255;
       at = s.length;
       i += 4;
       break;

@@ -32,13 +32,16 @@ export class OutlineMarks {
   readonly keys: string[] = [];
 
   push(value: number): void {
-    if (this.length === this.values.length) {
-      const grown = new Int32Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
+    if (this.length === this.values.length) this.values = grownMarks(this.values);
     this.values[this.length++] = value;
   }
+}
+
+/** A buffer twice as long (4096 at least) holding the same marks: the block reader writes its own. */
+export function grownMarks(values: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(Math.max(4096, values.length * 2));
+  grown.set(values);
+  return grown;
 }
 
 /** One document's outline: its root mapping's first mark. */

@@ -20,7 +20,7 @@
 // checks it equals outlineDocument's on every document read.
 import { resolvePlainScalar } from './yaml-schema.js';
 import { isPlainKeyChar } from './yaml-outline.js';
-import { EMPTY_MARK, LEAF_MARK, MAP_MARK, OutlineMarks, SEQ_MARK } from './outline-marks.js';
+import { EMPTY_MARK, LEAF_MARK, MAP_MARK, OutlineMarks, SEQ_MARK, grownMarks } from './outline-marks.js';
 
 /** The reader's answer for a document outside its shape. */
 export const NOT_READ: unique symbol = Symbol('not read');
@@ -65,11 +65,7 @@ let markKeys: string[] = [];
 const NO_KEYS: string[] = [];
 
 function mark(value: number): void {
-  if (markLength === markValues.length) {
-    const grown = new Int32Array(Math.max(4096, markValues.length * 2));
-    grown.set(markValues);
-    markValues = grown;
-  }
+  if (markLength === markValues.length) markValues = grownMarks(markValues);
   markValues[markLength++] = value;
 }
 

@@ -69,12 +69,13 @@ function servicePortKey(protocol: string, port: number): string {
   return `core.ServicePort{Name:"", Protocol:"${protocol}", AppProtocol:(*string)(nil), Port:${port}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`;
 }
 
-// `names`: the names of the ports before this one (undefined for a Service's only port).
-function validateServicePort(port: ServicePort, requireName: boolean, names: Set<string> | undefined, index: number): FieldError[] {
+// `names`: the names of the ports before this one; undefined for a Service's only port, which
+// alone may go without a name.
+function validateServicePort(port: ServicePort, names: Set<string> | undefined, index: number): FieldError[] {
   const errors: FieldError[] = [];
   const path = `spec.ports[${index}]`;
   const name = port.name ?? '';
-  if (requireName && name === '') {
+  if (names !== undefined && name === '') {
     errors.push(required(`${path}.name`));
   } else if (name !== '') {
     for (const message of dns1123LabelErrors(name)) errors.push(invalid(`${path}.name`, name, message));
@@ -149,7 +150,7 @@ export function validateService(service: Service, rules: IPTextRules): FieldErro
 
   const names = ports.length > 1 ? new Set<string>() : undefined;
   for (let i = 0; i < ports.length; i++) {
-    const portErrors = validateServicePort(ports[i], ports.length > 1, names, i);
+    const portErrors = validateServicePort(ports[i], names, i);
     if (portErrors.length > 0) errors.push(...portErrors);
   }
 
