@@ -121,13 +121,17 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wa
     const s = doc as Service;
     for (const ip of s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) serviceIPs.add(`${serviceKey(s)}=${ip}`);
   }
+  // A failure the user can act on becomes a message; anything else is a bug and propagates.
+  const report = (error: unknown, doc: unknown) => {
+    const text = describeError(error, doc, ipam);
+    if (text === undefined) throw error;
+    errors.push(text);
+  };
   const attempt = (doc: unknown, fn: () => void) => {
     try {
       fn();
     } catch (error) {
-      const text = describeError(error, doc, ipam);
-      if (text === undefined) throw error;
-      errors.push(text);
+      report(error, doc);
     }
   };
   for (const { doc, kind } of items) {
@@ -146,16 +150,19 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wa
   // What this run creates for its Services (the input's own IPAddresses are not repeated); listed
   // only when asked for: copying every IPAddress twice cost a large run a quarter of its time.
   const before = wantCreated ? new Set(ipamAddresses(ipam).map((a) => a.metadata.name)) : new Set<string | undefined>();
+  // One request object for every Service, and no closure per Service (attempt's): this runs
+  // 20,000 times in a large run, mostly before V8 has optimised it.
+  const request = { warnings, adoptInput };
   const fill = (doc: unknown): unknown => {
     if (isListDocument(doc)) return { ...doc, items: doc.items.map(fill) };
     if (kindOf(doc) !== 'Service') return doc;
-    const service = doc as Service;
-    let out: unknown = doc;
-    attempt(doc, () => {
+    try {
       // Updates a Service the state holds, else creates it. The stored objects themselves: this run only prints them.
-      out = ipam[STORED_WRITE]('apply', service, { warnings, adoptInput });
-    });
-    return out;
+      return ipam[STORED_WRITE]('apply', doc as Service, request);
+    } catch (error) {
+      report(error, doc);
+      return doc;
+    }
   };
   const filled = docs.map(fill);
   const created = wantCreated ? ipamAddresses(ipam).filter((a) => !before.has(a.metadata.name)) : [];

@@ -77,28 +77,45 @@ export function addedOnRead(object: object): ReadonlySet<string> | undefined {
  * document and item names both: an object without them is reported, never passed by.
  */
 export function normalizeDocuments(docs: unknown[], source: string): void {
-  const check = (doc: unknown, where: string) => {
-    if (!isPlainObject(doc)) throw new InputError(`${where}: expected a Kubernetes object, found ${Array.isArray(doc) ? 'a list' : typeof doc}`);
-    if (isListDocument(doc)) {
-      const itemKind = doc.kind === 'List' ? undefined : (doc.kind as string).slice(0, -'List'.length);
-      doc.items.forEach((item, i) => {
-        if (isPlainObject(item) && itemKind !== undefined) {
-          const added = new Set<string>();
-          if (item.kind === undefined) added.add('kind');
-          if (item.apiVersion === undefined) added.add('apiVersion');
-          item.kind ??= itemKind;
-          item.apiVersion ??= doc.apiVersion;
-          if (added.size > 0) keysAddedOnRead.set(item, added);
-        }
-        check(item, `${where}.items[${i}]`);
-      });
-      return;
+  for (let i = 0; i < docs.length; i++) normalizeDocument(docs[i], `${source}#${i}`);
+}
+
+// An item's "where" is only built for a message or a nested list: a 20,000-item List built one
+// string per item before.
+function normalizeDocument(doc: unknown, where: string): void {
+  if (!isListDocument(doc)) {
+    const problem = objectProblem(doc);
+    if (problem !== undefined) throw new InputError(`${where}: ${problem}`);
+    return;
+  }
+  const itemKind = doc.kind === 'List' ? undefined : (doc.kind as string).slice(0, -'List'.length);
+  const items = doc.items;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (itemKind !== undefined && isPlainObject(item)) {
+      const added = new Set<string>();
+      if (item.kind === undefined) added.add('kind');
+      if (item.apiVersion === undefined) added.add('apiVersion');
+      item.kind ??= itemKind;
+      item.apiVersion ??= doc.apiVersion;
+      if (added.size > 0) keysAddedOnRead.set(item, added);
     }
-    if (typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string' || doc.kind === '' || doc.apiVersion === '') {
-      throw new InputError(`${where}: the object has no ${typeof doc.kind === 'string' && doc.kind !== '' ? 'apiVersion' : 'kind'}; every object needs apiVersion and kind (a list's items get them from a typed list such as ServiceList)`);
+    if (isListDocument(item)) {
+      normalizeDocument(item, `${where}.items[${i}]`);
+    } else {
+      const problem = objectProblem(item);
+      if (problem !== undefined) throw new InputError(`${where}.items[${i}]: ${problem}`);
     }
-  };
-  docs.forEach((doc, i) => check(doc, `${source}#${i}`));
+  }
+}
+
+// What keeps a document that is not a list from being a Kubernetes object, or undefined.
+function objectProblem(doc: unknown): string | undefined {
+  if (!isPlainObject(doc)) return `expected a Kubernetes object, found ${Array.isArray(doc) ? 'a list' : typeof doc}`;
+  if (typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string' || doc.kind === '' || doc.apiVersion === '') {
+    return `the object has no ${typeof doc.kind === 'string' && doc.kind !== '' ? 'apiVersion' : 'kind'}; every object needs apiVersion and kind (a list's items get them from a typed list such as ServiceList)`;
+  }
+  return undefined;
 }
 
 /** The kinds clusterip acts on; every other kind passes through. */
@@ -118,12 +135,16 @@ export function kindOf(doc: unknown): Kind | undefined {
 /** Every object, lists opened, with its kind (undefined: a kind that passes through). */
 export function flatten(docs: readonly unknown[]): Array<{ doc: unknown; kind: Kind | undefined }> {
   const out: Array<{ doc: unknown; kind: Kind | undefined }> = [];
-  const visit = (doc: unknown) => {
-    if (isListDocument(doc)) doc.items.forEach(visit);
-    else out.push({ doc, kind: kindOf(doc) });
-  };
-  docs.forEach(visit);
+  addOpened(docs, out);
   return out;
+}
+
+function addOpened(docs: readonly unknown[], out: Array<{ doc: unknown; kind: Kind | undefined }>): void {
+  for (let i = 0; i < docs.length; i++) {
+    const doc = docs[i];
+    if (isListDocument(doc)) addOpened(doc.items, out);
+    else out.push({ doc, kind: kindOf(doc) });
+  }
 }
 
 /** Every document of every input, in order. Throws InputError for missing paths and bad input. */

@@ -92,8 +92,17 @@ export function initIPFamilyFields(service: Service, before: Service | undefined
   });
   if (errors.length > 0) return errors;
 
-  const families = (spec.ipFamilies ??= []) as IPFamily[];
+  const dualStack = policy !== 'SingleStack' && cluster.families.length === 2;
+  if (spec.ipFamilies === undefined || spec.ipFamilies === null) {
+    // Made at its final length (a list grown from `[]` by a push keeps seventeen slots, and every
+    // stored Service holds one), by Array.of rather than a literal, which V8 would track and
+    // eventually pretenure, deoptimising the code that inlined it (see AllocatedIPAddress).
+    const primary = cluster.families[0];
+    spec.ipFamilies = dualStack ? Array.of(primary, otherFamily(primary)) : Array.of(primary);
+    return [];
+  }
+  const families = spec.ipFamilies as IPFamily[];
   if (families.length === 0) families.push(cluster.families[0]);
-  if (policy !== 'SingleStack' && families.length === 1 && cluster.families.length === 2) families.push(otherFamily(families[0]));
+  if (dualStack && families.length === 1) families.push(otherFamily(families[0]));
   return [];
 }

@@ -55,6 +55,9 @@ export function prefixContainsIP(cidr: ParsedCIDR, address: bigint): boolean {
 export class MetaAllocator implements FamilyAllocator {
   /** Items in creation order; the allocation order is drawn per call. */
   readonly items = new Map<string, CIDRItem>();
+  // The items' values in the same order, for the per-IP loops: a Map iterator per create and per
+  // IPAddress was a measurable share of a 20,000-Service run's garbage.
+  #itemList: CIDRItem[] = [];
 
   constructor(
     readonly family: IPFamily,
@@ -78,31 +81,35 @@ export class MetaAllocator implements FamilyAllocator {
     }
     const item: CIDRItem = { cidr, allocator, serviceCIDRs: new Set(), ready: false, counters: { staticAllocations: 0, dynamicAllocations: 0, staticErrors: 0, dynamicErrors: 0 } };
     this.items.set(text, item);
+    this.#itemList = [...this.items.values()];
     return item;
   }
 
   removeCIDR(text: string): void {
     this.items.get(text)?.allocator?.dispose();
     this.items.delete(text);
+    this.#itemList = [...this.items.values()];
   }
 
   /** Marks an address taken in every per-range allocator that holds it (an IPAddress was created). */
   markTaken(name: string, takenIn?: ClusterIPAllocator): void {
-    for (const item of this.items.values()) {
-      const allocator = item.allocator;
+    const list = this.#itemList;
+    for (let i = 0; i < list.length; i++) {
+      const allocator = list[i].allocator;
       if (allocator && allocator !== takenIn && allocator.contains(name) && !allocator.has(name)) allocator.allocate(name);
     }
   }
 
   /** The reverse of markTaken (an IPAddress was deleted). */
   markFree(name: string): void {
-    for (const item of this.items.values()) item.allocator?.release(name);
+    const list = this.#itemList;
+    for (let i = 0; i < list.length; i++) list[i].allocator?.release(name);
   }
 
   // AllocateNextService: the CIDRs in random order, moving on when full or not ready.
   allocateNext(owner: ServiceRef): string {
     // One CIDR (the usual case) draws nothing from the order stream: no list to shuffle.
-    const candidates = this.items.size === 1 ? this.items.values() : shuffled([...this.items.values()], this.order);
+    const candidates = this.#itemList.length === 1 ? this.#itemList : shuffled(this.#itemList, this.order);
     for (const item of candidates) {
       if (!item.ready) continue;
       const allocator = item.allocator;
@@ -161,6 +168,7 @@ export class MetaAllocator implements FamilyAllocator {
   dispose(): void {
     for (const item of this.items.values()) item.allocator?.dispose();
     this.items.clear();
+    this.#itemList = [];
     this.shadow?.allocator.dispose();
   }
 }

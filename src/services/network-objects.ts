@@ -54,6 +54,58 @@ export function serviceParentRef(namespace: string, name: string): ParentReferen
   return { resource: 'services', namespace, name };
 }
 
+// The IPAddress the allocator creates for a Service's IP, built by constructors rather than
+// object literals. Every create stores one and keeps it, and V8 tracks each literal's survival:
+// a few thousand creates into a run it moves such a literal to old-space allocation and throws
+// away the optimised code of every function that inlined it (#create among them). Constructors
+// are not tracked that way. Measured on 20,000 Services (JSON), this and the same change to a
+// Service's status and IP lists took 9-10 % off the command's CPU, as much as turning the
+// tracking off for the whole process (--no-allocation-site-pretenuring) does.
+// The fields are the literal's, in its order: JSON and YAML print them alike.
+// (Fields are declared in print order and set in the constructor: parameter properties would be
+// defined ahead of the other fields.)
+class AllocatedParentRef implements ParentReference {
+  readonly resource: 'services';
+  readonly namespace: string;
+  readonly name: string;
+  constructor(namespace: string, name: string) {
+    this.resource = 'services';
+    this.namespace = namespace;
+    this.name = name;
+  }
+}
+
+class AllocatedIPAddressMeta implements ObjectMeta {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly creationTimestamp: string;
+  constructor(name: string, labels: Readonly<Record<string, string>>, creationTimestamp: string) {
+    this.name = name;
+    this.labels = labels;
+    this.creationTimestamp = creationTimestamp;
+  }
+}
+
+class AllocatedIPAddressSpec {
+  readonly parentRef: ParentReference;
+  constructor(namespace: string, name: string) {
+    this.parentRef = new AllocatedParentRef(namespace, name);
+  }
+}
+
+export class AllocatedIPAddress implements IPAddress {
+  readonly apiVersion: typeof NETWORKING_API_VERSION;
+  readonly kind: 'IPAddress';
+  readonly metadata: ObjectMeta;
+  readonly spec: { parentRef: ParentReference };
+  constructor(name: string, labels: Readonly<Record<string, string>>, creationTimestamp: string, owner: { namespace: string; name: string }) {
+    this.apiVersion = NETWORKING_API_VERSION;
+    this.kind = 'IPAddress';
+    this.metadata = new AllocatedIPAddressMeta(name, labels, creationTimestamp);
+    this.spec = new AllocatedIPAddressSpec(owner.namespace, owner.name);
+  }
+}
+
 /**
  * A deep copy with JSON's meaning (properties holding undefined dropped, undefined array slots
  * null, objects with toJSON serialised), written out because JSON.parse(JSON.stringify(x)) cost

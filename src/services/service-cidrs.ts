@@ -17,7 +17,7 @@ import type { IPFamily } from './service-fields.js';
 import { dns1123SubdomainErrors } from './service-validation.js';
 import {
   DEFAULT_SERVICE_CIDR_NAME, IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, NETWORKING_API_VERSION,
-  SERVICE_CIDR_FINALIZER, clone, serviceParentRef, type Condition, type IPAddress, type ServiceCIDR,
+  SERVICE_CIDR_FINALIZER, AllocatedIPAddress, clone, type Condition, type IPAddress, type ServiceCIDR,
 } from './network-objects.js';
 
 /** kube-controller-manager removes the finalizer this long after deletion once nothing blocks it. */
@@ -142,12 +142,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
 
   createAllocated(family: IPFamily, name: string, owner: ServiceRef, takenIn?: ClusterIPAllocator): boolean {
     if (this.#addresses.has(name)) return false;
-    this.#putAddress({
-      apiVersion: NETWORKING_API_VERSION,
-      kind: 'IPAddress',
-      metadata: { name, labels: ALLOCATOR_LABELS[family], creationTimestamp: timestamp(this.options.now()) },
-      spec: { parentRef: serviceParentRef(owner.namespace, owner.name) },
-    }, takenIn);
+    this.#putAddress(new AllocatedIPAddress(name, ALLOCATOR_LABELS[family], timestamp(this.options.now()), owner), takenIn);
     return true;
   }
 

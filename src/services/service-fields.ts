@@ -100,72 +100,79 @@ export interface IPTextRules {
   readonly validOld?: readonly string[];
 }
 
-// ValidateServiceClusterIPsRelatedFields, in the API server's order.
+/** What the field checks return when they find nothing: shared, and frozen so no caller adds to it. */
+const NO_ERRORS: FieldError[] = Object.freeze([]) as unknown as FieldError[];
+
+// ValidateServiceClusterIPsRelatedFields, in the API server's order. Every create runs it twice
+// (allocation stage and validation), mostly before V8 has optimised it: plain loops, and no list
+// is made until there is something to put in it.
 export function validateClusterIPFields(service: Service, rules: IPTextRules): FieldError[] {
-  if (isExternalName(service)) return [];
+  if (isExternalName(service)) return NO_ERRORS;
   const spec = service.spec ?? {};
   const clusterIPs = spec.clusterIPs ?? [];
   const families = spec.ipFamilies ?? [];
-  const errors: FieldError[] = [];
+  let errors: FieldError[] | undefined;
   if (spec.clusterIP) {
-    if (clusterIPs.length === 0) errors.push(required('spec.clusterIPs'));
-    else if (clusterIPs[0] !== spec.clusterIP) errors.push(invalid('spec.clusterIPs', clusterIPs, 'first value must match `clusterIP`'));
+    if (clusterIPs.length === 0) (errors ??= []).push(required('spec.clusterIPs'));
+    else if (clusterIPs[0] !== spec.clusterIP) (errors ??= []).push(invalid('spec.clusterIPs', clusterIPs, 'first value must match `clusterIP`'));
   } else if (clusterIPs.length !== 0) {
-    errors.push(invalid('spec.clusterIPs', clusterIPs, 'must be empty when `clusterIP` is not specified'));
+    (errors ??= []).push(invalid('spec.clusterIPs', clusterIPs, 'must be empty when `clusterIP` is not specified'));
   }
-  families.forEach((family, i) => {
-    if (!IP_FAMILIES.includes(family)) errors.push(notSupported(`spec.ipFamilies[${i}]`, family, IP_FAMILIES));
+  for (let i = 0; i < families.length; i++) {
+    const family = families[i];
+    if (!IP_FAMILIES.includes(family)) (errors ??= []).push(notSupported(`spec.ipFamilies[${i}]`, family, IP_FAMILIES));
     // An earlier equal value (SameValueZero, as a Set compares).
     for (let j = 0; j < i; j++) {
       if (families[j] === family || (families[j] !== families[j] && family !== family)) {
-        errors.push(duplicate(`spec.ipFamilies[${i}]`, family));
+        (errors ??= []).push(duplicate(`spec.ipFamilies[${i}]`, family));
         break;
       }
     }
-  });
+  }
   if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null && !IP_FAMILY_POLICIES.includes(spec.ipFamilyPolicy)) {
-    errors.push(notSupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES));
+    (errors ??= []).push(notSupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES));
   }
   let badIP = false;
-  const parsed: Array<SloppyIP | null> = [];
-  clusterIPs.forEach((ip, i) => {
+  // Slot i: clusterIPs[i] as Go parses it (null for "None" and for text it does not take).
+  const parsed: Array<SloppyIP | null> = clusterIPs.length === 0 ? [] : new Array(clusterIPs.length).fill(null);
+  for (let i = 0; i < clusterIPs.length; i++) {
+    const ip = clusterIPs[i];
     if (i === 0 && ip === NONE) {
       if (clusterIPs.length > 1) {
         badIP = true;
-        errors.push(invalid('spec.clusterIPs', clusterIPs, "'None' must be the first and only value"));
+        (errors ??= []).push(invalid('spec.clusterIPs', clusterIPs, "'None' must be the first and only value"));
       }
-      parsed.push(null);
-      return;
+      continue;
     }
     const parsedIP = parseIPSloppy(ip);
     const problem = ipTextProblem(parsedIP, ip, rules.strict, rules.validOld);
     if (problem !== undefined) {
       badIP = true;
-      errors.push(invalid(`spec.clusterIPs[${i}]`, ip, problem));
+      (errors ??= []).push(invalid(`spec.clusterIPs[${i}]`, ip, problem));
     }
-    parsed.push(parsedIP);
-  });
-  if (clusterIPs.length > 2) errors.push(invalid('spec.clusterIPs', clusterIPs, 'may only hold up to 2 values'));
-  if (badIP) return errors;
+    parsed[i] = parsedIP;
+  }
+  if (clusterIPs.length > 2) (errors ??= []).push(invalid('spec.clusterIPs', clusterIPs, 'may only hold up to 2 values'));
+  if (badIP) return errors ?? NO_ERRORS;
   // More than one IP must cover both families (IsDualStackIPStrings looks at the whole list).
   if (clusterIPs.length > 1) {
     const has4 = parsed.some((p) => p?.family === 4);
     const has6 = parsed.some((p) => p?.family === 6);
-    if (!(has4 && has6)) errors.push(invalid('spec.clusterIPs', clusterIPs, 'may specify no more than one IP for each IP family'));
+    if (!(has4 && has6)) (errors ??= []).push(invalid('spec.clusterIPs', clusterIPs, 'may specify no more than one IP for each IP family'));
   }
   if (!isHeadlessForValidation(service) && clusterIPs.length > 0 && families.length > 0) {
-    clusterIPs.forEach((ip, i) => {
-      if (i >= families.length) return;
+    for (let i = 0; i < clusterIPs.length && i < families.length; i++) {
+      const ip = clusterIPs[i];
       const isV6 = parsed[i]?.family === 6;
       if (families[i] === 'IPv4' && isV6) {
-        errors.push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
+        (errors ??= []).push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv4 value as indicated by \`ipFamilies[${i}]\``));
       }
       if (families[i] === 'IPv6' && !isV6) {
-        errors.push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``));
+        (errors ??= []).push(invalid(`spec.clusterIPs[${i}]`, ip, `expected an IPv6 value as indicated by \`ipFamilies[${i}]\``));
       }
-    });
+    }
   }
-  return errors;
+  return errors ?? NO_ERRORS;
 }
 
 const familiesValue = (families: readonly string[]) => goStringSlice(families, '[]core.IPFamily');

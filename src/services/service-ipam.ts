@@ -103,8 +103,15 @@ const APISERVER_SECURE_PORT = 6443;
 class Transaction {
   #undo: Array<() => void> | undefined;
   #onCommit: Array<() => void> | undefined;
-  onRevert(fn: () => void): void { (this.#undo ??= []).push(fn); }
-  onCommit(fn: () => void): void { (this.#onCommit ??= []).push(fn); }
+  // A list made by `[fn]` holds one slot; `[]` and a push would make seventeen.
+  onRevert(fn: () => void): void {
+    if (this.#undo === undefined) this.#undo = [fn];
+    else this.#undo.push(fn);
+  }
+  onCommit(fn: () => void): void {
+    if (this.#onCommit === undefined) this.#onCommit = [fn];
+    else this.#onCommit.push(fn);
+  }
   revert(): void {
     const undo = this.#undo;
     this.#undo = undefined;
@@ -151,6 +158,8 @@ export class ServiceIPAM {
   #nodePorts: NodePortAllocator;
   readonly #leakPasses = new Map<string, number>();
   readonly #portLeakPasses = new Map<number, number>();
+  /** The IP text rules of a create (they depend on the version only): one object for every create. */
+  readonly #createRules: IPTextRules;
 
   constructor(options: ServiceIPAMOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -158,6 +167,7 @@ export class ServiceIPAM {
     const version = options.kubernetesVersion ?? (options.legacy === true ? '1.32' : undefined);
     this.profile = versionProfile(version);
     this.kubernetesVersion = this.profile.version;
+    this.#createRules = { strict: this.profile.strictIPText };
     const now = options.now;
     if (now !== undefined && typeof now !== 'function') throw new TypeError('options.now must be a function');
     this.#now = now ? () => toMillis(now()) : () => Date.now();
@@ -275,18 +285,22 @@ export class ServiceIPAM {
     const name = service.metadata.name ?? '';
     setServiceDefaults(service);
     normalizeClusterIPs(service, undefined);
-    const rules: IPTextRules = { strict: this.profile.strictIPText };
+    const rules = this.#createRules;
     this.#check(name, initIPFamilyFields(service, undefined, this, rules));
     const txn = new Transaction();
     this.#allocClusterIPs(service, txn);
-    this.#allocNodePorts(txn, (op) => {
-      initNodePorts(service, op);
-      if (needsHealthCheck(service)) allocHealthCheckNodePort(service, op);
-    });
+    // Only NodePort and LoadBalancer Services take node ports (a health check port too needs a
+    // LoadBalancer), so the rest open no operation.
+    if (needsNodePort(service)) {
+      this.#allocNodePorts(txn, (op) => {
+        initNodePorts(service, op);
+        if (needsHealthCheck(service)) allocHealthCheckNodePort(service, op);
+      });
+    }
     // One key string for the lookup and the store (its hash is computed once).
     let key: string;
     try {
-      setStatus(service, { loadBalancer: {} });
+      setStatus(service, new CreatedServiceStatus());
       this.#check(name, validateService(service, rules));
       key = serviceKey(service);
       if (this.#services.has(key)) throw new ServiceExistsError(key);
@@ -389,7 +403,9 @@ export class ServiceIPAM {
     const spec = service.spec!;
     if (isExternalName(service) || isHeadless(service)) return;
     const families = (spec.ipFamilies ?? []) as IPFamily[];
-    const clusterIPs = (spec.clusterIPs ??= []);
+    // Made at its final length (a list grown from `[]` by a push keeps seventeen slots, and every
+    // stored Service holds one), by Array.of rather than a literal: see AllocatedIPAddress.
+    const clusterIPs = (spec.clusterIPs ??= families.length === 2 ? Array.of('', '') : families.length === 1 ? Array.of('') : []);
     while (clusterIPs.length < families.length) clusterIPs.push('');
     // A dual-stack Service's families in Go's map order: the second first, half the time.
     const secondFirst = families.length === 2 && this.#order.pick(2) === 1;
@@ -734,6 +750,15 @@ export class ServiceIPAM {
 }
 
 // PrepareForCreate/PrepareForUpdate: the status is the server's, never the client's.
+// A created Service's status: an empty load balancer status. Built by a constructor because every
+// stored Service keeps it (see AllocatedIPAddress in network-objects.ts).
+class CreatedServiceStatus {
+  readonly loadBalancer: Record<string, never>;
+  constructor() {
+    this.loadBalancer = {};
+  }
+}
+
 function setStatus(service: Service, status: Service['status']): void {
   (service as { status?: Service['status'] }).status = status;
 }

@@ -173,6 +173,13 @@ describe('IPAddress objects held by others', () => {
       metadata: { name, creationTimestamp: '2026-03-01T10:00:00Z', labels: { 'ipaddress.kubernetes.io/ip-family': name.includes(':') ? 'IPv6' : 'IPv4', 'ipaddress.kubernetes.io/managed-by': 'ipallocator.k8s.io' } },
       spec: { parentRef: { resource: 'services', namespace: 'default', name: 'dual' } },
     })));
+    // The order the fields print in, too (the allocator builds these with constructors, whose
+    // field order is the class's, not a literal's).
+    ipam.create(svc('dynamic'));
+    const dynamic = ipam.ipAddresses().find((a) => a.spec.parentRef.name === 'dynamic')!;
+    expect(JSON.stringify(dynamic)).toBe(`{"apiVersion":"networking.k8s.io/v1","kind":"IPAddress","metadata":{"name":"${dynamic.metadata.name}",`
+      + '"labels":{"ipaddress.kubernetes.io/ip-family":"IPv4","ipaddress.kubernetes.io/managed-by":"ipallocator.k8s.io"},"creationTimestamp":"2026-03-01T10:00:00Z"},'
+      + '"spec":{"parentRef":{"resource":"services","namespace":"default","name":"dynamic"}}}');
   });
 
   it.each([
