@@ -98,6 +98,11 @@ const NODE_PORT_SEED_SALT = 0x6e6f6465706f7274n;
 /** The port default/kubernetes forwards to: kube-apiserver's --secure-port default. */
 const APISERVER_SECURE_PORT = 6443;
 
+// Templates of a Service's clusterIPs before allocation, copied with slice(), never handed out.
+const ONE_UNSET_IP: string[] = [''];
+const TWO_UNSET_IPS: string[] = ['', ''];
+const NO_IPS: string[] = [];
+
 /** Undo and deferred-release lists of one request (the API server's transaction callbacks). */
 // The lists are made on first use: every create opens two transactions, most never revert.
 class Transaction {
@@ -274,11 +279,14 @@ export class ServiceIPAM {
     if (verb === 'create') return this.#create(input, request);
     if (verb === 'update') return this.#update(oldService!, input, request);
     // apply: an update of the stored Service of that name, else a create (one lookup, no copy).
-    const stored = this.#services.get(serviceKey(input));
-    return stored ? this.#update(stored, input, request) : this.#create(input, request);
+    const key = serviceKey(input);
+    const stored = this.#services.get(key);
+    return stored ? this.#update(stored, input, request) : this.#create(input, request, key);
   }
 
-  #create(input: Service, request: StoredWriteOptions): Service {
+  // `knownKey`: serviceKey(input), when the caller has it (the pipeline changes neither the name
+  // nor a namespace that is set; an unset one becomes "default", which the key already says).
+  #create(input: Service, request: StoredWriteOptions, knownKey?: string): Service {
     this.#registry?.reconcile();
     const service = request.adoptInput ? input : clone(input);
     (service.metadata ??= {}).namespace ||= 'default';
@@ -302,7 +310,7 @@ export class ServiceIPAM {
     try {
       setStatus(service, new CreatedServiceStatus());
       this.#check(name, validateService(service, rules));
-      key = serviceKey(service);
+      key = knownKey ?? serviceKey(service);
       if (this.#services.has(key)) throw new ServiceExistsError(key);
     } catch (error) {
       txn.revert();
@@ -403,9 +411,8 @@ export class ServiceIPAM {
     const spec = service.spec!;
     if (isExternalName(service) || isHeadless(service)) return;
     const families = (spec.ipFamilies ?? []) as IPFamily[];
-    // Made at its final length (a list grown from `[]` by a push keeps seventeen slots, and every
-    // stored Service holds one), by Array.of rather than a literal: see AllocatedIPAddress.
-    const clusterIPs = (spec.clusterIPs ??= families.length === 2 ? Array.of('', '') : families.length === 1 ? Array.of('') : []);
+    // A copy of a template at its final length, for the reasons of ip-families.ts's SINGLE_FAMILY.
+    const clusterIPs = (spec.clusterIPs ??= (families.length === 2 ? TWO_UNSET_IPS : families.length === 1 ? ONE_UNSET_IP : NO_IPS).slice());
     while (clusterIPs.length < families.length) clusterIPs.push('');
     // A dual-stack Service's families in Go's map order: the second first, half the time.
     const secondFirst = families.length === 2 && this.#order.pick(2) === 1;
