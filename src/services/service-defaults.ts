@@ -19,7 +19,8 @@ export function setServiceDefaults(service: Service): void {
     spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: DEFAULT_CLIENT_IP_TIMEOUT_SECONDS } };
   }
   if (!spec.type) spec.type = 'ClusterIP';
-  for (const port of spec.ports ?? []) defaultPort(port);
+  const ports = spec.ports ?? [];
+  for (let i = 0; i < ports.length; i++) defaultPort(ports[i]);
   if (externallyAccessible(service) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
   if (spec.internalTrafficPolicy === undefined || spec.internalTrafficPolicy === null) {
     if (spec.type === 'NodePort' || spec.type === 'LoadBalancer' || spec.type === 'ClusterIP') spec.internalTrafficPolicy = 'Cluster';

@@ -134,7 +134,7 @@ export function validateClusterIPFields(service: Service, rules: IPTextRules): F
   }
   let badIP = false;
   // Slot i: clusterIPs[i] as Go parses it (null for "None" and for text it does not take).
-  const parsed: Array<SloppyIP | null> = clusterIPs.length === 0 ? [] : new Array(clusterIPs.length).fill(null);
+  const parsed: Array<SloppyIP | null> = [];
   for (let i = 0; i < clusterIPs.length; i++) {
     const ip = clusterIPs[i];
     if (i === 0 && ip === NONE) {
@@ -142,6 +142,7 @@ export function validateClusterIPFields(service: Service, rules: IPTextRules): F
         badIP = true;
         (errors ??= []).push(invalid('spec.clusterIPs', clusterIPs, "'None' must be the first and only value"));
       }
+      parsed.push(null);
       continue;
     }
     const parsedIP = parseIPSloppy(ip);
@@ -150,7 +151,7 @@ export function validateClusterIPFields(service: Service, rules: IPTextRules): F
       badIP = true;
       (errors ??= []).push(invalid(`spec.clusterIPs[${i}]`, ip, problem));
     }
-    parsed[i] = parsedIP;
+    parsed.push(parsedIP);
   }
   if (clusterIPs.length > 2) (errors ??= []).push(invalid('spec.clusterIPs', clusterIPs, 'may only hold up to 2 values'));
   if (badIP) return errors ?? NO_ERRORS;
