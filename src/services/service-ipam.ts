@@ -756,7 +756,6 @@ export class ServiceIPAM {
   }
 }
 
-// PrepareForCreate/PrepareForUpdate: the status is the server's, never the client's.
 // A created Service's status: an empty load balancer status. Built by a constructor because every
 // stored Service keeps it (see AllocatedIPAddress in network-objects.ts).
 class CreatedServiceStatus {
@@ -766,6 +765,7 @@ class CreatedServiceStatus {
   }
 }
 
+// PrepareForCreate/PrepareForUpdate: the status is the server's, never the client's.
 function setStatus(service: Service, status: Service['status']): void {
   (service as { status?: Service['status'] }).status = status;
 }
