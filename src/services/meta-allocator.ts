@@ -141,7 +141,7 @@ export class MetaAllocator implements FamilyAllocator {
   // AllocateService: the first ready CIDR containing the IP (random order among several).
   allocate(owner: ServiceRef, ip: SloppyIP): void {
     const address = addressValue(ip);
-    const containing = [...this.items.values()].filter((item) => item.ready && prefixContainsIP(item.cidr, address));
+    const containing = this.#itemList.filter((item) => item.ready && prefixContainsIP(item.cidr, address));
     if (containing.length === 0) throw mismatchedNetworkError();
     const item = containing[this.order.pick(containing.length)];
     if (this.shadow && cidrContains(this.shadow.cidr, address)) {
@@ -159,7 +159,7 @@ export class MetaAllocator implements FamilyAllocator {
   // Release: only through a CIDR that contains the IP (ready or not); none -> nothing is deleted.
   release(ip: SloppyIP): void {
     const address = addressValue(ip);
-    const holder = [...this.items.values()].some((item) => prefixContainsIP(item.cidr, address));
+    const holder = this.#itemList.some((item) => prefixContainsIP(item.cidr, address));
     if (!holder) return;
     if (this.shadow && cidrContains(this.shadow.cidr, address)) this.shadow.allocator.release(ip.canonical);
     this.sink.deleteAddress(ip.canonical);

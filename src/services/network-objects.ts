@@ -49,10 +49,6 @@ export interface IPAddress {
   spec: { parentRef: ParentReference };
 }
 
-/** The reference an allocated IPAddress carries to its Service. */
-export function serviceParentRef(namespace: string, name: string): ParentReference {
-  return { resource: 'services', namespace, name };
-}
 
 // The IPAddress the allocator creates for a Service's IP, built by constructors rather than
 // object literals. Every create stores one and keeps it, and V8 tracks each literal's survival:
@@ -89,8 +85,13 @@ class AllocatedIPAddressMeta implements ObjectMeta {
 class AllocatedIPAddressSpec {
   readonly parentRef: ParentReference;
   constructor(namespace: string, name: string) {
-    this.parentRef = new AllocatedParentRef(namespace, name);
+    this.parentRef = serviceParentRef(namespace, name);
   }
+}
+
+/** The reference an allocated IPAddress carries to its Service. */
+export function serviceParentRef(namespace: string, name: string): ParentReference {
+  return new AllocatedParentRef(namespace, name);
 }
 
 export class AllocatedIPAddress implements IPAddress {

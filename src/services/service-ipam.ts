@@ -103,20 +103,20 @@ const ONE_UNSET_IP: string[] = [''];
 const TWO_UNSET_IPS: string[] = ['', ''];
 const NO_IPS: string[] = [];
 
+// A list started by `[fn]` holds one slot; `[]` and a push would make seventeen.
+function appended(list: Array<() => void> | undefined, fn: () => void): Array<() => void> {
+  if (list === undefined) return [fn];
+  list.push(fn);
+  return list;
+}
+
 /** Undo and deferred-release lists of one request (the API server's transaction callbacks). */
 // The lists are made on first use: every create opens two transactions, most never revert.
 class Transaction {
   #undo: Array<() => void> | undefined;
   #onCommit: Array<() => void> | undefined;
-  // A list made by `[fn]` holds one slot; `[]` and a push would make seventeen.
-  onRevert(fn: () => void): void {
-    if (this.#undo === undefined) this.#undo = [fn];
-    else this.#undo.push(fn);
-  }
-  onCommit(fn: () => void): void {
-    if (this.#onCommit === undefined) this.#onCommit = [fn];
-    else this.#onCommit.push(fn);
-  }
+  onRevert(fn: () => void): void { this.#undo = appended(this.#undo, fn); }
+  onCommit(fn: () => void): void { this.#onCommit = appended(this.#onCommit, fn); }
   revert(): void {
     const undo = this.#undo;
     this.#undo = undefined;
