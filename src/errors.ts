@@ -26,11 +26,14 @@ export type AllocatorErrorCode =
 
 export class AllocatorError extends Error {
   readonly code: AllocatorErrorCode;
+  /** For ERR_INVALID_SNAPSHOT: the JSON path of the offending part of the state, when known. */
+  readonly path?: string;
 
-  constructor(code: AllocatorErrorCode, message: string) {
-    super(message);
+  constructor(code: AllocatorErrorCode, message: string, details?: { path?: string; cause?: unknown }) {
+    super(message, details?.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'AllocatorError';
     this.code = code;
+    if (details?.path !== undefined) this.path = details.path;
   }
 }
 
@@ -69,8 +72,8 @@ export function invalidCIDRError(text: unknown, reason: string): AllocatorError 
   return new AllocatorError('ERR_INVALID_CIDR', `invalid CIDR ${describeInput(text)}: ${reason}`);
 }
 
-export function invalidSnapshotError(reason: string): AllocatorError {
-  return new AllocatorError('ERR_INVALID_SNAPSHOT', `invalid snapshot: ${reason}`);
+export function invalidSnapshotError(reason: string, path?: string, cause?: unknown): AllocatorError {
+  return new AllocatorError('ERR_INVALID_SNAPSHOT', `invalid snapshot: ${path ? `${path}: ` : ''}${reason}`, { path, cause });
 }
 
 export function offsetsTooLargeError(cidr: string): AllocatorError {

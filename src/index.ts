@@ -11,7 +11,9 @@ export type { RangeInfo, RangeOptions } from './range.js';
 export type { RangeSnapshot } from './snapshot-input.js';
 export type { RandomInt } from './random-source.js';
 export { ServiceIPAM, serviceKey } from './services/service-ipam.js';
-export type { ServiceIPAMOptions, RequestOptions, RepairReport, RepairOptions } from './services/service-ipam.js';
+export type { ServiceIPAMOptions, RequestOptions, RestoreOptions, RepairReport, RepairOptions } from './services/service-ipam.js';
+export type { Hazard, HazardCode } from './services/hazards.js';
+export { ObjectShapeError } from './services/object-shapes.js';
 export {
   ResourceValidationError, ServiceValidationError, NetworkingValidationError, ServiceInternalError, ServiceExistsError,
   ServiceNotFoundError, formatFieldError,

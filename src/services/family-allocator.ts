@@ -1,6 +1,6 @@
-// What the Service pipeline asks of one IP family's allocator, and the legacy implementation: one
-// RangeAllocation bitmap for the family's --service-cluster-ip-range entry (1.29–1.32).
-import { ClusterIPAllocator, type AllocatorOptions } from '../allocator.js';
+// What the Service pipeline asks of one IP family's allocator (ipallocator.Interface): the bitmap
+// Range up to 1.32 (bitmap-ip-model.ts) and the MetaAllocator over ServiceCIDRs from 1.33
+// (meta-allocator.ts) implement it.
 import type { SloppyIP } from '../ip-sloppy.js';
 import type { IPFamily } from './service-fields.js';
 
@@ -18,29 +18,4 @@ export interface FamilyAllocator {
   allocate(owner: ServiceRef, ip: SloppyIP): void;
   /** Frees an IP; addresses it does not hold are ignored, as the API server ignores them. */
   release(ip: SloppyIP): void;
-  dispose(): void;
-}
-
-export class BitmapFamilyAllocator implements FamilyAllocator {
-  readonly allocator: ClusterIPAllocator;
-
-  constructor(readonly family: IPFamily, cidr: string, options: AllocatorOptions) {
-    this.allocator = new ClusterIPAllocator(cidr, { ...options, legacy: true });
-  }
-
-  allocateNext(): string {
-    return this.allocator.allocateNext();
-  }
-
-  allocate(_owner: ServiceRef, ip: SloppyIP): void {
-    this.allocator.allocate(ip.canonical);
-  }
-
-  release(ip: SloppyIP): void {
-    this.allocator.release(ip.canonical);
-  }
-
-  dispose(): void {
-    this.allocator.dispose();
-  }
 }

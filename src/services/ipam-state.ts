@@ -5,8 +5,10 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import { AllocatorError, invalidSnapshotError } from '../errors.js';
 import { parsePortRange } from '../port-range.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
+import { parseCIDR } from '../cidr.js';
 import type { IPAddress, ServiceCIDR } from './network-objects.js';
 import { NONE, isExternalName, isHeadless, serviceKey } from './service-fields.js';
+import { IP_ADDRESS_SHAPE, ObjectShapeError, SERVICE_CIDR_SHAPE, SERVICE_SHAPE, readObject, type Shape } from './object-shapes.js';
 
 export interface IPAMState {
   kind: 'ClusterIPState';
@@ -20,6 +22,11 @@ export interface IPAMState {
   ranges: Array<{ range: string; data: string }>;
   serviceCIDRs: ServiceCIDR[];
   ipAddresses: IPAddress[];
+  /**
+   * 1.33+: each CIDR allocator's readiness. It can depend on history (an allocator shared by
+   * several ServiceCIDRs stays ready while they terminate), so it is kept; absent in older states.
+   */
+  cidrAllocators?: Array<{ cidr: string; ready: boolean }>;
   services: Service[];
 }
 
@@ -40,7 +47,7 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 export function fromBase64(text: string, what: string): Uint8Array {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw invalidSnapshotError(`${what} is not base64`);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw invalidSnapshotError('is not base64', what);
   const binary = atob(text);
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
@@ -55,62 +62,97 @@ export interface CheckedState {
   ranges: Array<{ range: string; data: Uint8Array }>;
   serviceCIDRs: ServiceCIDR[];
   ipAddresses: IPAddress[];
+  cidrAllocators?: Array<{ cidr: string; ready: boolean }>;
   services: Map<string, Service>;
 }
 
-/** Shape checks and decoding; nothing is built yet. Throws ERR_INVALID_SNAPSHOT. */
+// An object of the state, read as the API server's decoder would read it (a typed copy); the
+// path of a bad field is given from the state's root.
+function readStateObject<T>(value: unknown, shape: Shape, path: string, kind: string): T {
+  if (!isPlainObject(value)) throw invalidSnapshotError(`not a ${kind}`, path);
+  try {
+    return readObject<T>(value, shape);
+  } catch (error) {
+    if (error instanceof ObjectShapeError) {
+      throw invalidSnapshotError(`must be ${error.expected}, not ${error.found}`, error.path ? `${path}.${error.path}` : path, error);
+    }
+    throw error;
+  }
+}
+
+function readList<T>(value: unknown, path: string, shape: Shape, kind: string): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw invalidSnapshotError('must be a list', path);
+  return value.map((item, i) => {
+    const object = readStateObject<T & { kind?: unknown; metadata?: { name?: unknown } }>(item, shape, `${path}[${i}]`, kind);
+    if (object.kind !== kind) throw invalidSnapshotError(`kind must be ${kind}`, `${path}[${i}].kind`);
+    if (typeof object.metadata?.name !== 'string' || object.metadata.name === '') throw invalidSnapshotError('a name is required', `${path}[${i}].metadata.name`);
+    return object;
+  });
+}
+
+/** Shape checks and decoding into typed copies; nothing is built yet. Throws ERR_INVALID_SNAPSHOT with the bad field's path. */
 export function checkState(state: unknown): CheckedState {
   if (!isPlainObject(state) || state.kind !== 'ClusterIPState' || (state.version !== 1 && state.version !== 2)) {
     throw invalidSnapshotError('not a ClusterIPState of version 1 or 2');
   }
-  if (!Array.isArray(state.ranges) || !Array.isArray(state.services) || typeof state.serviceClusterIPRange !== 'string') {
-    throw invalidSnapshotError('ranges, services and serviceClusterIPRange are required');
-  }
+  if (!Array.isArray(state.ranges)) throw invalidSnapshotError('must be a list', 'ranges');
+  if (!Array.isArray(state.services)) throw invalidSnapshotError('must be a list', 'services');
+  if (typeof state.serviceClusterIPRange !== 'string') throw invalidSnapshotError('must be a string', 'serviceClusterIPRange');
   const ranges = state.ranges.map((entry, i) => {
-    if (!isPlainObject(entry) || typeof entry.range !== 'string' || typeof entry.data !== 'string') throw invalidSnapshotError(`ranges[${i}] needs range and data`);
+    if (!isPlainObject(entry) || typeof entry.range !== 'string' || typeof entry.data !== 'string') throw invalidSnapshotError('needs range and data', `ranges[${i}]`);
     return { range: entry.range, data: fromBase64(entry.data, `ranges[${i}].data`) };
   });
-  const list = (value: unknown, what: string, kind: string) => {
-    if (value === undefined) return [];
-    if (!Array.isArray(value)) throw invalidSnapshotError(`${what} must be a list`);
-    value.forEach((item, i) => {
-      if (!isPlainObject(item) || item.kind !== kind || !isPlainObject(item.metadata) || typeof item.metadata.name !== 'string' || !isPlainObject(item.spec)) {
-        throw invalidSnapshotError(`${what}[${i}] is not a ${kind}`);
-      }
-    });
-    return value as never[];
-  };
-  if (state.serviceNodePortRange !== undefined && typeof state.serviceNodePortRange !== 'string') throw invalidSnapshotError('serviceNodePortRange must be a string');
-  if (state.nodePorts !== undefined && typeof state.nodePorts !== 'string') throw invalidSnapshotError('nodePorts must be base64 text');
+  if (state.kubernetesVersion !== undefined && typeof state.kubernetesVersion !== 'string') throw invalidSnapshotError('must be a string', 'kubernetesVersion');
+  if (state.serviceNodePortRange !== undefined && typeof state.serviceNodePortRange !== 'string') throw invalidSnapshotError('must be a string', 'serviceNodePortRange');
+  if (state.nodePorts !== undefined && typeof state.nodePorts !== 'string') throw invalidSnapshotError('must be base64 text', 'nodePorts');
   if ((state.nodePorts === undefined) !== (state.serviceNodePortRange === undefined)) throw invalidSnapshotError('serviceNodePortRange and nodePorts come together');
   const services = new Map<string, Service>();
-  state.services.forEach((service, i) => {
-    if (!isPlainObject(service) || !isPlainObject(service.metadata) || typeof service.metadata.name !== 'string' || service.metadata.name === '') {
-      throw invalidSnapshotError(`services[${i}] has no metadata.name`);
-    }
-    const key = serviceKey(service as Service);
-    if (services.has(key)) throw invalidSnapshotError(`service ${key} is listed twice`);
-    services.set(key, service as Service);
+  state.services.forEach((item, i) => {
+    const service = readStateObject<Service>(item, SERVICE_SHAPE, `services[${i}]`, 'Service');
+    if (typeof service.metadata?.name !== 'string' || service.metadata.name === '') throw invalidSnapshotError('a name is required', `services[${i}].metadata.name`);
+    const key = serviceKey(service);
+    if (services.has(key)) throw invalidSnapshotError(`service ${key} is listed twice`, `services[${i}]`);
+    services.set(key, service);
   });
+  let cidrAllocators: Array<{ cidr: string; ready: boolean }> | undefined;
+  if (state.cidrAllocators !== undefined) {
+    if (!Array.isArray(state.cidrAllocators)) throw invalidSnapshotError('must be a list', 'cidrAllocators');
+    cidrAllocators = state.cidrAllocators.map((entry, i) => {
+      if (!isPlainObject(entry) || typeof entry.cidr !== 'string' || typeof entry.ready !== 'boolean') throw invalidSnapshotError('needs cidr and ready', `cidrAllocators[${i}]`);
+      if (!isCanonicalCIDR(entry.cidr)) throw invalidSnapshotError(`${JSON.stringify(entry.cidr)} is not a CIDR in canonical form`, `cidrAllocators[${i}].cidr`);
+      return { cidr: entry.cidr, ready: entry.ready };
+    });
+  }
   return {
     version: state.version,
-    kubernetesVersion: typeof state.kubernetesVersion === 'string' ? state.kubernetesVersion : undefined,
+    kubernetesVersion: state.kubernetesVersion,
     serviceClusterIPRange: state.serviceClusterIPRange,
     serviceNodePortRange: state.serviceNodePortRange === undefined ? undefined : canonicalPortRange(state.serviceNodePortRange as string),
     nodePorts: state.nodePorts === undefined ? undefined : fromBase64(state.nodePorts, 'nodePorts'),
     legacy: state.legacy === true,
     ranges,
-    serviceCIDRs: list(state.serviceCIDRs, 'serviceCIDRs', 'ServiceCIDR'),
-    ipAddresses: list(state.ipAddresses, 'ipAddresses', 'IPAddress'),
+    serviceCIDRs: readList<ServiceCIDR>(state.serviceCIDRs, 'serviceCIDRs', SERVICE_CIDR_SHAPE, 'ServiceCIDR'),
+    ipAddresses: readList<IPAddress>(state.ipAddresses, 'ipAddresses', IP_ADDRESS_SHAPE, 'IPAddress'),
+    cidrAllocators,
     services,
   };
+}
+
+function isCanonicalCIDR(text: string): boolean {
+  try {
+    return parseCIDR(text).cidr === text;
+  } catch (error) {
+    if (error instanceof AllocatorError) return false;
+    throw error;
+  }
 }
 
 function canonicalPortRange(text: string): string {
   try {
     return parsePortRange(text).text;
   } catch (error) {
-    if (error instanceof AllocatorError) throw invalidSnapshotError(`serviceNodePortRange: ${error.message}`);
+    if (error instanceof AllocatorError) throw invalidSnapshotError(error.message, 'serviceNodePortRange');
     throw error;
   }
 }

@@ -133,7 +133,10 @@ function copyJSON(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const item = copyJSON((value as Record<string, unknown>)[key]);
-    if (item !== undefined) out[key] = item;
+    if (item === undefined) continue;
+    // A key "__proto__" (JSON.parse makes it an own property) stays one; an assignment would set the prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[key] = item;
   }
   return out;
 }

@@ -33,6 +33,11 @@ export class NodePortOperation {
     (this.#releaseDeferred ??= []).push(port);
   }
 
+  /** The ports whose release waits for the commit. */
+  get deferred(): readonly number[] {
+    return this.#releaseDeferred ?? [];
+  }
+
   /** Whether the operation took or deferred nothing (its commit and revert would do nothing). */
   get isEmpty(): boolean {
     return this.#allocated === undefined && this.#releaseDeferred === undefined;
@@ -102,12 +107,15 @@ export function initNodePorts(service: Service, op: NodePortOperation): void {
   const ports: ServicePort[] = service.spec?.ports ?? [];
   const byPortNumber = new Map<number, number>();
   const allocate = allocatesNodePorts(service);
+  // findRequestedNodePort: the first nodePort requested for each port number (one pass, not one per entry).
+  const requestedFor = new Map<number, number>();
+  for (const p of ports) if ((p.nodePort ?? 0) !== 0 && !requestedFor.has(p.port)) requestedFor.set(p.port, p.nodePort!);
   ports.forEach((servicePort, i) => {
     const requested = servicePort.nodePort ?? 0;
     if (requested === 0 && !allocate) return;
     const shared = byPortNumber.get(servicePort.port);
     if (shared === undefined) {
-      const wanted = ports.find((p) => p.port === servicePort.port && (p.nodePort ?? 0) !== 0)?.nodePort ?? 0;
+      const wanted = requestedFor.get(servicePort.port) ?? 0;
       const port = wanted !== 0 ? takeRequested(op, service, i, wanted) : takeDynamic(op);
       servicePort.nodePort = port;
       byPortNumber.set(servicePort.port, port);
@@ -125,7 +133,7 @@ export function initNodePorts(service: Service, op: NodePortOperation): void {
  * commit. Two entries with the same protocol and nodePort fail as upstream's plain error does.
  */
 export function updateNodePorts(service: Service, old: Service, op: NodePortOperation): void {
-  const oldPorts = collectServiceNodePorts(old);
+  const oldPorts = new Set(collectServiceNodePorts(old));
   const seen = new Set<string>();
   const allocatedHere = new Set<number>();
   const allocate = allocatesNodePorts(service);
@@ -134,7 +142,7 @@ export function updateNodePorts(service: Service, old: Service, op: NodePortOper
     if (port === 0 && !allocate) return;
     if (port === 0) {
       port = servicePort.nodePort = takeDynamic(op);
-    } else if (!oldPorts.includes(port) && !allocatedHere.has(port)) {
+    } else if (!oldPorts.has(port) && !allocatedHere.has(port)) {
       allocatedHere.add(takeRequested(op, service, i, port));
     }
     const protocol = servicePort.protocol ?? 'TCP';
@@ -142,8 +150,8 @@ export function updateNodePorts(service: Service, old: Service, op: NodePortOper
     if (seen.has(key)) throw new ServiceInternalError(`duplicate nodePort: {${protocol} ${port}}`, { bare: true });
     seen.add(key);
   });
-  const newPorts = collectServiceNodePorts(service);
-  for (const port of oldPorts) if (!newPorts.includes(port)) op.releaseDeferred(port);
+  const newPorts = new Set(collectServiceNodePorts(service));
+  for (const port of oldPorts) if (!newPorts.has(port)) op.releaseDeferred(port);
 }
 
 /** Releases every nodePort of a Service leaving NodePort/LoadBalancer (at commit). */

@@ -8,7 +8,9 @@ import type { AllocatorOptions } from '../allocator.js';
 import { ClusterIPAllocator } from '../allocator.js';
 import { parseCIDR, type ParsedCIDR } from '../cidr.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
-import { invalid, required, goStringSlice, NetworkingValidationError, ServiceNotFoundError, type FieldError } from './field-errors.js';
+import { invalidSnapshotError } from '../errors.js';
+import { formatFieldError, invalid, required, goStringSlice, NetworkingValidationError, ServiceNotFoundError, type FieldError } from './field-errors.js';
+import { IP_ADDRESS_SHAPE, SERVICE_CIDR_SHAPE, readObject } from './object-shapes.js';
 import { MetaAllocator, addressValue, type IPAddressSink } from './meta-allocator.js';
 import { canDeleteServiceCIDR } from './service-cidr-index.js';
 import type { ServiceRef } from './family-allocator.js';
@@ -54,7 +56,9 @@ export interface ServiceCIDRRegistryOptions {
   readonly dualWrite: boolean;
 }
 
-// IsValidCIDR (strict, canonical): the texts of apimachinery's validation.
+// IsValidCIDR (strict, canonical), in apimachinery's order: a value that does not parse gets one
+// error; otherwise leading zeros and an IPv4-mapped address each get theirs, the canonical form is
+// asked for only when neither did, and host bits set are reported on top.
 function cidrErrors(field: string, value: string): FieldError[] {
   const slash = value.indexOf('/');
   const address = slash < 0 ? null : parseIPSloppy(value.slice(0, slash));
@@ -63,15 +67,16 @@ function cidrErrors(field: string, value: string): FieldError[] {
   if (address === null || !/^\d+$/.test(prefixText) || Number(prefixText) > bits) {
     return [invalid(field, value, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)')];
   }
-  if (address.hasLeadingZeros || (prefixText.length > 1 && prefixText.startsWith('0'))) return [invalid(field, value, 'must not have leading 0s in IP or prefix length')];
-  if (address.isMapped) return [invalid(field, value, 'must not have an IPv4-mapped IPv6 address')];
+  const errors: FieldError[] = [];
+  if (address.hasLeadingZeros || (prefixText.length > 1 && prefixText.startsWith('0'))) errors.push(invalid(field, value, 'must not have leading 0s in IP or prefix length'));
+  if (address.isMapped) errors.push(invalid(field, value, 'must not have an IPv4-mapped IPv6 address'));
   const prefix = Number(prefixText);
+  const canonical = `${address.canonical}/${prefix}`;
+  if (errors.length === 0 && canonical !== value) errors.push(invalid(field, value, `must be in canonical form (${JSON.stringify(canonical)})`));
   const value64 = addressValue(address);
   const host = BigInt(bits - prefix);
-  if ((value64 >> host) << host !== value64) return [invalid(field, value, 'must not have bits set beyond the prefix length')];
-  const canonical = `${address.canonical}/${prefix}`;
-  if (canonical !== value) return [invalid(field, value, `must be in canonical form (${JSON.stringify(canonical)})`)];
-  return [];
+  if ((value64 >> host) << host !== value64) errors.push(invalid(field, value, 'must not have bits set beyond the prefix length'));
+  return errors;
 }
 
 const specValue = (cidrs: readonly string[]) => `networking.ServiceCIDRSpec{CIDRs:${goStringSlice(cidrs)}}`;
@@ -89,9 +94,51 @@ function validateServiceCIDRSpec(cidrs: readonly string[]): FieldError[] {
   return cidrs.flatMap((cidr, i) => cidrErrors(`spec.cidrs[${i}]`, cidr));
 }
 
+// apimachinery's IsValidPathSegmentName: names that become one segment of a REST path or etcd key.
+function pathSegmentErrors(value: string): string[] {
+  if (value === '.' || value === '..') return [`may not be '${value}'`];
+  const errors: string[] = [];
+  if (value.includes('/')) errors.push("may not contain '/'");
+  if (value.includes('%')) errors.push("may not contain '%'");
+  return errors;
+}
+
+// ValidateIPAddress: the name is an IP in canonical form, the parentRef is required and each of
+// its parts is valid (the group a DNS subdomain, the rest path segments).
+export function validateIPAddress(object: IPAddress): FieldError[] {
+  const name = object.metadata?.name;
+  const errors: FieldError[] = [];
+  if (!name) {
+    errors.push(required('metadata.name', 'name or generateName is required'));
+  } else {
+    const ip = parseIPSloppy(name);
+    if (ip === null) errors.push(invalid('metadata.name', name, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+    else if (ip.hasLeadingZeros) errors.push(invalid('metadata.name', name, 'must not have leading 0s'));
+    else if (ip.isMapped) errors.push(invalid('metadata.name', name, 'must not be an IPv4-mapped IPv6 address'));
+    else if (ip.canonical !== name) errors.push(invalid('metadata.name', name, `must be in canonical form (${JSON.stringify(ip.canonical)})`));
+  }
+  const ref = object.spec?.parentRef;
+  if (!ref) {
+    errors.push(required('spec.parentRef'));
+    return errors;
+  }
+  if (ref.group) for (const message of dns1123SubdomainErrors(ref.group)) errors.push(invalid('spec.parentRef.group', ref.group, message));
+  if (!ref.resource) errors.push(required('spec.parentRef.resource'));
+  else for (const message of pathSegmentErrors(ref.resource)) errors.push(invalid('spec.parentRef.resource', ref.resource, message));
+  if (!ref.name) errors.push(required('spec.parentRef.name'));
+  else for (const message of pathSegmentErrors(ref.name)) errors.push(invalid('spec.parentRef.name', ref.name, message));
+  if (ref.namespace) for (const message of pathSegmentErrors(ref.namespace)) errors.push(invalid('spec.parentRef.namespace', ref.namespace, message));
+  return errors;
+}
+
 function nameErrors(name: string | undefined): FieldError[] {
   if (!name) return [required('metadata.name', 'name or generateName is required')];
   return dns1123SubdomainErrors(name).map((message) => invalid('metadata.name', name, message));
+}
+
+/** ValidateServiceCIDR: the name and the spec of a new ServiceCIDR. */
+export function validateServiceCIDR(object: ServiceCIDR): FieldError[] {
+  return [...nameErrors(object.metadata?.name), ...validateServiceCIDRSpec(object.spec?.cidrs ?? [])];
 }
 
 function readyCondition(object: ServiceCIDR): Condition | undefined {
@@ -142,7 +189,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
 
   createAllocated(family: IPFamily, name: string, owner: ServiceRef, takenIn?: ClusterIPAllocator): boolean {
     if (this.#addresses.has(name)) return false;
-    this.#putAddress(new AllocatedIPAddress(name, ALLOCATOR_LABELS[family], timestamp(this.options.now()), owner), takenIn);
+    this.putAddress(new AllocatedIPAddress(name, ALLOCATOR_LABELS[family], timestamp(this.options.now()), owner), takenIn);
     return true;
   }
 
@@ -151,7 +198,8 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     this.#metas.get(familyOfName(name))?.markFree(name);
   }
 
-  #putAddress(object: IPAddress, takenIn?: ClusterIPAllocator): void {
+  /** Stores an IPAddress as it is (already valid: made by the allocator or the repair controller). */
+  putAddress(object: IPAddress, takenIn?: ClusterIPAllocator): void {
     const name = object.metadata.name!;
     this.#addresses.set(name, object);
     this.#metas.get(familyOfName(name))?.markTaken(name, takenIn);
@@ -165,28 +213,17 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     return [...this.#addresses.values()].map(clone);
   }
 
+  /** The stored IPAddresses themselves, to read (never to change). */
+  addressObjects(): IterableIterator<IPAddress> {
+    return this.#addresses.values();
+  }
+
   /** Creates or updates an IPAddress held by anything (a Gateway, another controller, a Service). */
   applyIPAddress(input: IPAddress): IPAddress {
-    const object = clone(input);
-    const name = object?.metadata?.name;
-    const errors: FieldError[] = [];
-    if (!name) {
-      errors.push(required('metadata.name', 'name or generateName is required'));
-    } else {
-      const ip = parseIPSloppy(name);
-      if (ip === null) errors.push(invalid('metadata.name', name, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
-      else if (ip.hasLeadingZeros) errors.push(invalid('metadata.name', name, 'must not have leading 0s'));
-      else if (ip.isMapped) errors.push(invalid('metadata.name', name, 'must not be an IPv4-mapped IPv6 address'));
-      else if (ip.canonical !== name) errors.push(invalid('metadata.name', name, `must be in canonical form (${JSON.stringify(ip.canonical)})`));
-    }
-    const ref = object?.spec?.parentRef;
-    if (!ref) {
-      errors.push(required('spec.parentRef'));
-    } else {
-      if (ref.group) for (const message of dns1123SubdomainErrors(ref.group)) errors.push(invalid('spec.parentRef.group', ref.group, message));
-      if (!ref.resource) errors.push(required('spec.parentRef.resource'));
-      if (!ref.name) errors.push(required('spec.parentRef.name'));
-    }
+    const object = readObject<IPAddress>(input, IP_ADDRESS_SHAPE, { kind: 'IPAddress' });
+    const name = object.metadata?.name;
+    const errors = validateIPAddress(object);
+    const ref = object.spec?.parentRef;
     const existing = name ? this.#addresses.get(name) : undefined;
     if (existing && ref && JSON.stringify(normalRef(existing.spec.parentRef)) !== JSON.stringify(normalRef(ref))) {
       errors.push(invalid('spec.parentRef', ref, 'field is immutable'));
@@ -199,7 +236,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
       spec: { parentRef: normalRef(ref!) },
     };
     delete stored.metadata.deletionTimestamp;
-    this.#putAddress(stored);
+    this.putAddress(stored);
     return clone(stored);
   }
 
@@ -226,7 +263,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
   /** Create, or update (only appending the other family's CIDR), with the API server's validation. */
   applyServiceCIDR(input: ServiceCIDR): ServiceCIDR {
     this.reconcile();
-    const object = clone(input);
+    const object = readObject<ServiceCIDR>(input, SERVICE_CIDR_SHAPE, { kind: 'ServiceCIDR' });
     const name = object?.metadata?.name;
     const cidrs = object?.spec?.cidrs ?? [];
     const existing = name ? this.#serviceCIDRs.get(name) : undefined;
@@ -276,8 +313,28 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     return this.#serviceCIDRs.get(name) === object ? clone(object) : undefined;
   }
 
-  /** Replaces the whole state (restore): objects as stored, allocators rebuilt from them. */
-  load(serviceCIDRs: readonly ServiceCIDR[], addresses: readonly IPAddress[]): void {
+  /**
+   * Replaces the whole state (restore): objects as stored, allocators rebuilt from them, each
+   * allocator's readiness as recorded when the state has it. Objects the API server would not
+   * store are refused (ERR_INVALID_SNAPSHOT), before anything changes.
+   */
+  load(serviceCIDRs: readonly ServiceCIDR[], addresses: readonly IPAddress[], readiness?: ReadonlyArray<{ cidr: string; ready: boolean }>): void {
+    const cidrNames = new Set<string>();
+    serviceCIDRs.forEach((object, i) => {
+      const name = object.metadata.name ?? '';
+      const errors = validateServiceCIDR(object);
+      if (errors.length > 0) throw invalidSnapshotError(`ServiceCIDR ${JSON.stringify(name)}: ${errors.map(formatFieldError).join('; ')}`, `serviceCIDRs[${i}]`);
+      if (cidrNames.has(name)) throw invalidSnapshotError(`ServiceCIDR ${JSON.stringify(name)} is listed twice`, `serviceCIDRs[${i}]`);
+      cidrNames.add(name);
+    });
+    const addressNames = new Set<string>();
+    addresses.forEach((object, i) => {
+      const name = object.metadata.name ?? '';
+      const errors = validateIPAddress(object);
+      if (errors.length > 0) throw invalidSnapshotError(`IPAddress ${JSON.stringify(name)}: ${errors.map(formatFieldError).join('; ')}`, `ipAddresses[${i}]`);
+      if (addressNames.has(name)) throw invalidSnapshotError(`IPAddress ${JSON.stringify(name)} is listed twice`, `ipAddresses[${i}]`);
+      addressNames.add(name);
+    });
     for (const meta of this.#metas.values()) {
       for (const text of [...meta.items.keys()]) meta.removeCIDR(text);
     }
@@ -285,10 +342,22 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     this.#addresses.clear();
     for (const object of serviceCIDRs) this.#serviceCIDRs.set(object.metadata.name!, clone(object));
     for (const object of addresses) this.#addresses.set(object.metadata.name!, clone(object));
+    // The allocators in the order they had: a dynamic allocation shuffles them from that order.
+    for (const { cidr } of readiness ?? []) {
+      const family = familyOfName(cidr);
+      this.#metas.get(family)?.addCIDR(cidr, this.#addressesOf(family));
+    }
     this.#settled = false;
     this.reconcile();
+    if (readiness) {
+      for (const { cidr, ready } of readiness) {
+        for (const meta of this.#metas.values()) {
+          const item = meta.items.get(cidr);
+          if (item) item.ready = ready;
+        }
+      }
+    }
   }
-
 
   // ---- controllers ----
 
@@ -368,12 +437,31 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     for (const [text, entry] of wanted) {
       const meta = this.#metas.get(entry.family);
       if (!meta) continue;
-      const item = meta.items.get(text) ?? meta.addCIDR(text, this.#addressesOf(entry.family));
+      const existing = meta.items.get(text);
+      const item = existing ?? meta.addCIDR(text, this.#addressesOf(entry.family));
       if (!item) continue;
       item.serviceCIDRs.clear();
       for (const name of entry.names) item.serviceCIDRs.add(name);
-      item.ready = entry.ready;
+      // syncAllocators: a new allocator is ready when one of its ServiceCIDRs is; an existing one
+      // becomes ready when one is, but turns not-ready only when its one ServiceCIDR is not (with
+      // several, a not-ready one leaves it as it was).
+      if (!existing || entry.ready) item.ready = entry.ready;
+      else if (entry.names.size === 1) item.ready = false;
     }
+  }
+
+  /** Each CIDR allocator's readiness (it can depend on history: see #syncAllocators). */
+  allocatorReadiness(): Array<{ cidr: string; ready: boolean }> {
+    const out: Array<{ cidr: string; ready: boolean }> = [];
+    for (const meta of this.#metas.values()) for (const item of meta.items.values()) out.push({ cidr: item.cidr.cidr, ready: item.ready });
+    return out;
+  }
+
+  /** 1.33's dual-write bitmaps of the flag's CIDRs, primary first. */
+  shadowAllocators(): ClusterIPAllocator[] {
+    const out: ClusterIPAllocator[] = [];
+    for (const meta of this.#metas.values()) if (meta.shadow) out.push(meta.shadow.allocator);
+    return out;
   }
 
   *#addressesOf(family: IPFamily): Generator<string> {

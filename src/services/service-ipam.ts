@@ -20,26 +20,31 @@ import {
   ServiceExistsError, ServiceInternalError, ServiceNotFoundError, ServiceValidationError, invalid, type FieldError,
 } from './field-errors.js';
 import {
-  NONE, familyOf, ipsByFamily, isExternalName, isHeadless, needsHealthCheck, needsNodePort, serviceKey, type IPFamily, type IPTextRules,
+  NONE, ipsByFamily, isExternalName, isHeadless, keyOf, needsHealthCheck, needsNodePort, serviceKey, type IPFamily, type IPTextRules,
 } from './service-fields.js';
 import { defaultOnRead, dropTypeDependentFields, normalizeClusterIPs, patchAllocatedValues, setServiceDefaults } from './service-defaults.js';
 import { initIPFamilyFields, isMatchingPreferDualStack } from './ip-families.js';
 import { validateService, validateServiceUpdate } from './service-validation.js';
 import { serviceWarnings } from './service-warnings.js';
-import { BitmapFamilyAllocator, type FamilyAllocator, type ServiceRef } from './family-allocator.js';
-import { ServiceCIDRRegistry } from './service-cidrs.js';
+import type { FamilyAllocator, ServiceRef } from './family-allocator.js';
+import type { ServiceCIDRRegistry } from './service-cidrs.js';
+import { BitmapIPModel } from './bitmap-ip-model.js';
+import { IPAddressIPModel } from './ipaddress-ip-model.js';
+import type { ServiceIPModel } from './ip-model.js';
 import { createOrderSource, type OrderSource } from './order-source.js';
-import { repairBitmaps, type BitmapRepairReport, type RepairOptions } from './repair.js';
-import { repairIPAddresses, type IPAddressRepairReport } from './repair-ipaddress.js';
-import { metricsText, type CIDRMetrics } from './metrics.js';
-import { checkState, serviceIPs, toBase64, type IPAMState } from './ipam-state.js';
+import type { BitmapRepairReport, RepairOptions } from './repair.js';
+import type { IPAddressRepairReport } from './repair-ipaddress.js';
+import { metricsText } from './metrics.js';
+import { checkState, toBase64, type CheckedState, type IPAMState } from './ipam-state.js';
 import { versionProfile, type VersionProfile } from './versions.js';
-import { IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, clone, type IPAddress, type ServiceCIDR } from './network-objects.js';
-import { prefixContainsIP, addressValue } from './meta-allocator.js';
+import { clone, type IPAddress, type ServiceCIDR } from './network-objects.js';
+import { SERVICE_SHAPE, ObjectShapeError, readObject, requireString } from './object-shapes.js';
+import { hazard, type Hazard } from './hazards.js';
+import { ServiceStore } from './service-store.js';
 import { NodePortAllocator } from '../node-port-allocator.js';
 import {
-  NodePortOperation, allocHealthCheckNodePort, heldNodePorts, initNodePorts, nodePortHolders, releaseNodePorts, updateHealthCheckNodePort,
-  updateNodePorts,
+  NodePortOperation, allocHealthCheckNodePort, collectServiceNodePorts, heldNodePorts, initNodePorts, nodePortHolders, releaseNodePorts,
+  updateHealthCheckNodePort, updateNodePorts,
 } from './node-ports.js';
 import { repairNodePorts, type NodePortRepairReport } from './repair-node-ports.js';
 
@@ -72,9 +77,19 @@ export interface ServiceIPAMOptions {
   legacy?: boolean;
 }
 
-/** Per-request options: `warnings` receives what the API server would return as warnings. */
+/**
+ * Per-request options: `warnings` receives what the API server would return as warnings (exactly
+ * its texts); `hazards` receives this package's notes where the API server's own behaviour can
+ * lead to a duplicate (hazards.ts), which the API server does not report.
+ */
 export interface RequestOptions {
   warnings?: string[];
+  hazards?: Hazard[];
+}
+
+/** restore() options: `hazards` receives what the restored state holds that the repair controllers would act on. */
+export interface RestoreOptions {
+  hazards?: Hazard[];
 }
 
 /**
@@ -88,7 +103,7 @@ interface StoredWriteOptions extends RequestOptions {
 
 /** What the IP repair controller finds (per the version's model), plus the node port repair's findings. */
 export type RepairReport = (BitmapRepairReport | IPAddressRepairReport) & { nodePorts: NodePortRepairReport };
-export type { RepairOptions };
+export type { RepairOptions, Hazard };
 
 /** Kubernetes' default --service-node-port-range. */
 export const DEFAULT_SERVICE_NODE_PORT_RANGE = '30000-32767';
@@ -157,11 +172,9 @@ export class ServiceIPAM {
   readonly #now: () => number;
   readonly #order: OrderSource;
   readonly #baseSeed: bigint | undefined;
-  #bitmaps = new Map<IPFamily, BitmapFamilyAllocator>();
-  #registry: ServiceCIDRRegistry | null = null;
-  #services = new Map<string, Service>();
+  #ips: ServiceIPModel;
+  #services = new ServiceStore();
   #nodePorts: NodePortAllocator;
-  readonly #leakPasses = new Map<string, number>();
   readonly #portLeakPasses = new Map<number, number>();
   /** The IP text rules of a create (they depend on the version only): one object for every create. */
   readonly #createRules: IPTextRules;
@@ -186,7 +199,7 @@ export class ServiceIPAM {
     this.#nodePorts = this.#buildNodePortAllocator();
     this.serviceNodePortRange = this.#nodePorts.portRange;
     try {
-      this.#buildAllocators();
+      this.#ips = this.#buildIPModel();
     } catch (error) {
       this.#nodePorts.dispose();
       throw error;
@@ -202,18 +215,11 @@ export class ServiceIPAM {
     return randomInt ? { randomInt, strategy, drawModel } : { seed: seedFor(this.#baseSeed!, this.#flag, cidr), strategy, drawModel };
   }
 
-  #buildAllocators(): void {
-    if (this.profile.allocatorModel === 'bitmap') {
-      this.#bitmaps = new Map(this.#flag.map((cidr, i) => [this.families[i], new BitmapFamilyAllocator(this.families[i], cidr.cidr, this.#allocatorOptions(cidr.cidr))]));
-      return;
-    }
-    this.#registry = new ServiceCIDRRegistry({
-      flag: this.#flag,
-      now: this.#now,
-      order: this.#order,
-      allocatorOptions: (cidr) => this.#allocatorOptions(cidr),
-      dualWrite: this.profile.dualWrite,
-    });
+  // The version's IP model: bitmaps up to 1.32, ServiceCIDR and IPAddress objects from 1.33.
+  #buildIPModel(): ServiceIPModel {
+    const allocatorOptions = (cidr: string) => this.#allocatorOptions(cidr);
+    if (this.profile.allocatorModel === 'bitmap') return new BitmapIPModel(this.#flag, allocatorOptions);
+    return new IPAddressIPModel({ flag: this.#flag, now: this.#now, order: this.#order, allocatorOptions, dualWrite: this.profile.dualWrite });
   }
 
   // The node port allocator is the bitmap one in every version (ports never moved to objects).
@@ -231,7 +237,7 @@ export class ServiceIPAM {
   }
 
   #familyAllocator(family: IPFamily): FamilyAllocator | undefined {
-    return this.#registry ? this.#registry.allocator(family) : this.#bitmaps.get(family);
+    return this.#ips.family(family);
   }
 
   /**
@@ -239,24 +245,20 @@ export class ServiceIPAM {
    * records): the flag's bitmap, or from 1.33 the per-CIDR allocator of the flag's CIDR.
    */
   allocator(family: IPFamily): ClusterIPAllocator | undefined {
-    if (!this.#registry) return this.#bitmaps.get(family)?.allocator;
-    this.#registry.reconcile();
-    const cidr = this.ranges[this.families.indexOf(family)];
-    return cidr === undefined ? undefined : this.#registry.allocator(family)?.items.get(cidr)?.allocator ?? undefined;
+    return this.#ips.flagAllocator(family);
   }
 
   /** Whether an IP is taken (allocated in its bitmap, or an IPAddress of that name exists). */
   isAllocated(ip: string): boolean {
     const parsed = parseIPSloppy(ip);
-    if (parsed === null) return false;
-    if (this.#registry) return this.#registry.address(parsed.canonical) !== undefined;
-    return this.#bitmaps.get(parsed.family === 4 ? 'IPv4' : 'IPv6')?.allocator.has(parsed.canonical) === true;
+    return parsed !== null && this.#ips.isAllocated(parsed);
   }
 
   // ---- Services ----
 
   get(namespace: string, name: string): Service | undefined {
-    const stored = this.#services.get(`${namespace || 'default'}/${name}`);
+    if (namespace !== undefined && namespace !== null) requireString(namespace, 'namespace', 'get()');
+    const stored = this.#services.get(keyOf(namespace, requireString(name, 'name', 'get()')));
     return stored && clone(stored);
   }
 
@@ -279,7 +281,7 @@ export class ServiceIPAM {
     if (verb === 'create') return this.#create(input, request);
     if (verb === 'update') return this.#update(oldService!, input, request);
     // apply: an update of the stored Service of that name, else a create (one lookup, no copy).
-    const key = serviceKey(input);
+    const key = inputKey(input);
     const stored = this.#services.get(key);
     return stored ? this.#update(stored, input, request) : this.#create(input, request, key);
   }
@@ -287,8 +289,8 @@ export class ServiceIPAM {
   // `knownKey`: serviceKey(input), when the caller has it (the pipeline changes neither the name
   // nor a namespace that is set; an unset one becomes "default", which the key already says).
   #create(input: Service, request: StoredWriteOptions, knownKey?: string): Service {
-    this.#registry?.reconcile();
-    const service = request.adoptInput ? input : clone(input);
+    this.#ips.prepare();
+    const service = readService(input, request.adoptInput === true);
     (service.metadata ??= {}).namespace ||= 'default';
     const name = service.metadata.name ?? '';
     setServiceDefaults(service);
@@ -322,6 +324,7 @@ export class ServiceIPAM {
       if (warnings.length > 0) request.warnings.push(...warnings);
     }
     this.#services.set(key, service);
+    if (request.hazards) this.#writeHazards(key, service, undefined, NO_PORTS, request.hazards);
     return service;
   }
 
@@ -331,12 +334,13 @@ export class ServiceIPAM {
   }
 
   #update(oldService: Service, input: Service, request: StoredWriteOptions): Service {
-    this.#registry?.reconcile();
-    const key = serviceKey(input);
-    if (serviceKey(oldService) !== key) throw new ServiceNotFoundError(serviceKey(oldService));
+    this.#ips.prepare();
+    const key = inputKey(input);
+    const oldKey = inputKey(oldService);
+    if (oldKey !== key) throw new ServiceNotFoundError(oldKey);
     const stored = this.#services.get(key);
     if (!stored) throw new ServiceNotFoundError(key);
-    const service = request.adoptInput ? input : clone(input);
+    const service = readService(input, request.adoptInput === true);
     (service.metadata ??= {}).namespace ||= 'default';
     const name = service.metadata.name ?? '';
     setServiceDefaults(service);
@@ -348,11 +352,13 @@ export class ServiceIPAM {
     this.#check(name, initIPFamilyFields(service, old, this, rules));
     const txn = new Transaction();
     this.#updateClusterIPs(service, old, txn);
+    let released: readonly number[] = NO_PORTS;
     this.#allocNodePorts(txn, (op) => {
       const type = service.spec?.type;
       if (needsNodePort(old) && (type === 'ExternalName' || type === 'ClusterIP')) releaseNodePorts(old, op);
       if (needsNodePort(service)) updateNodePorts(service, old, op);
       updateHealthCheckNodePort(service, old, op);
+      released = op.deferred;
     });
     try {
       setStatus(service, clone(old.status) ?? { loadBalancer: {} });
@@ -366,18 +372,62 @@ export class ServiceIPAM {
     txn.commit();
     request.warnings?.push(...serviceWarnings(service, this.profile));
     this.#services.set(key, service);
+    if (request.hazards) this.#writeHazards(key, service, old, released, request.hazards);
     return service;
   }
 
-  /** Deletes the Service; its cluster IPs are released. */
-  delete(service: Service): void {
-    this.#registry?.reconcile();
-    const key = serviceKey(service);
-    const stored = this.#services.get(key);
+  /** Deletes the Service; its cluster IPs and node ports are released. */
+  delete(service: Service, request: RequestOptions = {}): void {
+    this.#ips.prepare();
+    const key = inputKey(service);
+    const stored = this.#services.delete(key);
     if (!stored) throw new ServiceNotFoundError(key);
-    this.#services.delete(key);
     for (const [family, text] of ipsByFamily(stored)) this.#release(family, text);
-    for (const port of heldNodePorts(stored)) this.#nodePorts.release(port);
+    const ports = heldNodePorts(stored);
+    for (const port of ports) this.#nodePorts.release(port);
+    if (request.hazards) this.#releaseHazards(key, ports, request.hazards);
+  }
+
+  // What a stored write leaves that the API server's own code makes unsafe (hazards.ts).
+  #writeHazards(key: string, service: Service, old: Service | undefined, released: readonly number[], hazards: Hazard[]): void {
+    const listed = collectServiceNodePorts(service);
+    if (listed.length > 0) {
+      const oldListed = old ? collectServiceNodePorts(old) : NO_PORTS;
+      for (const port of new Set(listed)) {
+        const others = this.#services.listers(port).filter((k) => k !== key);
+        if (isExternalName(service)) {
+          // An ExternalName Service may list node ports; nothing allocates them (reported once, when listed).
+          if (old && isExternalName(old) && oldListed.includes(port)) continue;
+          const held = others.length > 0 ? `, though ${others.join(' and ')} holds it` : ', even if another Service holds it by then';
+          hazards.push(hazard('node-port-not-allocated', `node port ${port} of ExternalName service ${key} is listed but not allocated; deleting the Service releases it${held}`, { service: key, port, holders: others }));
+        } else if (old && oldListed.includes(port) && !needsNodePort(old)) {
+          // updateNodePorts keeps a port the old object listed without allocating it.
+          if (others.length > 0) {
+            hazards.push(hazard('node-port-shared', `node port ${port} kept by service ${key} without being allocated is also held by ${others.join(' and ')}`, { service: key, port, holders: others }));
+          } else if (!this.#nodePorts.has(port)) {
+            hazards.push(hazard('node-port-not-allocated', `node port ${port} kept by service ${key} was never allocated: the next node port allocation may hand it out`, { service: key, port }));
+          }
+        }
+      }
+    }
+    this.#releaseHazards(key, released, hazards);
+    if (this.profile.allocatorModel === 'ipaddress' && !isExternalName(service) && !isHeadless(service)) {
+      const oldIPs = old?.spec?.clusterIPs ?? [];
+      for (const text of service.spec?.clusterIPs ?? []) {
+        const ip = parseIPSloppy(text);
+        if (ip === null || ip.canonical === text || oldIPs.includes(text)) continue;
+        hazards.push(hazard('ip-text-not-canonical', `clusterIP ${JSON.stringify(text)} of service ${key} is stored as written: the IPAddress repair controller compares it with the IPAddress name ${ip.canonical} as text, deletes that IPAddress as a wrong reference, and ${ip.canonical} is free for another Service until its next pass`, { service: key, ip: ip.canonical }));
+      }
+    }
+  }
+
+  // Node ports a request released that other stored Services still list.
+  #releaseHazards(key: string, released: readonly number[], hazards: Hazard[]): void {
+    for (const port of released) {
+      const others = this.#services.listers(port).filter((k) => k !== key);
+      if (others.length === 0) continue;
+      hazards.push(hazard('node-port-released-while-held', `node port ${port} released for service ${key} is still held by ${others.join(' and ')}: the next node port allocation may hand it out again`, { service: key, port, holders: others }));
+    }
   }
 
   // txnAllocNodePorts / txnUpdateNodePorts: after the cluster IPs, in the same transaction — a node
@@ -452,14 +502,10 @@ export class ServiceIPAM {
       allocator.allocate(owner, parsed);
     } catch (error) {
       if (!(error instanceof AllocatorError)) throw error;
-      throw new ServiceValidationError(name, [invalid('spec.clusterIPs', clusterIPs.slice(), `failed to allocate IP ${text}: ${this.#errorText(error)}`)]);
+      throw new ServiceValidationError(name, [invalid('spec.clusterIPs', clusterIPs.slice(), `failed to allocate IP ${text}: ${error.message}`)]);
     }
     txn.onRevert(() => allocator.release(parsed));
     return this.#options.canonicalIPText ? parsed.canonical : text;
-  }
-
-  #errorText(error: AllocatorError): string {
-    return error.message;
   }
 
   // updateClusterIPs: from ExternalName (allocate all), to ExternalName (release all), upgrade to
@@ -514,10 +560,11 @@ export class ServiceIPAM {
   // ---- ServiceCIDR and IPAddress objects (1.33+) ----
 
   #requireRegistry(what: string): ServiceCIDRRegistry {
-    if (!this.#registry) {
+    const registry = this.#ips.objects();
+    if (!registry) {
       throw new AllocatorError('ERR_NOT_SUPPORTED_BY_VERSION', `${what} needs Kubernetes 1.33 or later (ServiceCIDR and IPAddress objects); this ServiceIPAM is ${this.kubernetesVersion}`);
     }
-    return this.#registry;
+    return registry;
   }
 
   /** The ServiceCIDR objects, the default "kubernetes" one (made from the flag) among them. */
@@ -532,7 +579,7 @@ export class ServiceIPAM {
 
   /** Deletes a ServiceCIDR: the object while deletion is blocked or in its grace period, undefined once gone. */
   deleteServiceCIDR(name: string): ServiceCIDR | undefined {
-    return this.#requireRegistry('deleteServiceCIDR()').deleteServiceCIDR(name);
+    return this.#requireRegistry('deleteServiceCIDR()').deleteServiceCIDR(requireString(name, 'name', 'deleteServiceCIDR()'));
   }
 
   /** The IPAddress objects the API server holds. */
@@ -545,8 +592,24 @@ export class ServiceIPAM {
     return this.#requireRegistry('applyIPAddress()').applyIPAddress(object);
   }
 
-  deleteIPAddress(name: string): boolean {
-    return this.#requireRegistry('deleteIPAddress()').deleteIPAddress(name);
+  /**
+   * Deletes an IPAddress; false when there was none. As in the API server, an IPAddress a
+   * Service holds can be deleted: its IP is free until the repair controller recreates the
+   * IPAddress (reported in `hazards`).
+   */
+  deleteIPAddress(name: string, request: RequestOptions = {}): boolean {
+    const registry = this.#requireRegistry('deleteIPAddress()');
+    const address = registry.address(requireString(name, 'name', 'deleteIPAddress()'));
+    const deleted = registry.deleteIPAddress(name);
+    const ref = address?.spec.parentRef;
+    if (deleted && request.hazards && ref && ref.resource === 'services' && !ref.group) {
+      const key = keyOf(ref.namespace, ref.name);
+      const holder = this.#services.get(key);
+      if (holder && (holder.spec?.clusterIPs ?? []).some((text) => parseIPSloppy(text)?.canonical === name)) {
+        request.hazards.push(hazard('ipaddress-deleted-while-held', `IPAddress ${name} was deleted while service ${key} holds it: the next allocation may hand ${name} out until the repair controller recreates the IPAddress`, { service: key, ip: name }));
+      }
+    }
+    return deleted;
   }
 
   // ---- repair, metrics, state ----
@@ -555,75 +618,23 @@ export class ServiceIPAM {
    * What the repair controller finds (and, with `apply`, fixes) comparing Services with the
    * allocations: the legacy bitmap repair up to 1.32, the IPAddress repair from 1.33.
    */
-  repair(services: Service[] = this.list(), options: RepairOptions = {}): RepairReport {
-    const report = this.#repairIPs(services, options);
-    return { ...report, nodePorts: repairNodePorts(this.#nodePorts, services, options, this.#portLeakPasses) };
-  }
-
-  #repairIPs(services: Service[], options: RepairOptions): BitmapRepairReport | IPAddressRepairReport {
-    if (!this.#registry) {
-      const allocators = new Map([...this.#bitmaps].map(([family, a]) => [family, a.allocator] as [IPFamily, ClusterIPAllocator]));
-      return repairBitmaps(allocators, services, options, this.#leakPasses);
-    }
-    const registry = this.#registry;
-    const addresses = new Map(registry.addresses().map((a) => [a.metadata.name!, a]));
-    const report = repairIPAddresses(services, { serviceCIDRs: registry.serviceCIDRs(), addresses, now: this.#now() });
-    if (options.apply) {
-      for (const action of report.actions) {
-        if (action.verb === 'delete') registry.deleteIPAddress(action.name);
-      }
-      for (const action of report.actions) {
-        const object = addresses.get(action.name);
-        if (action.verb === 'create' && object && registry.address(action.name) === undefined) registry.applyIPAddress(object);
-      }
-    }
-    return report;
+  repair(services?: readonly Service[], options: RepairOptions = {}): RepairReport {
+    this.#ips.prepare();
+    // The stored Services are read where they are (the controllers only read them); a caller's
+    // list is read into typed copies first, as the API server would have decoded them.
+    const list = services === undefined ? [...this.#services.values()] : readServiceList(services);
+    const report = this.#ips.repair(list, options);
+    return { ...report, nodePorts: repairNodePorts(this.#nodePorts, list, options, this.#portLeakPasses) };
   }
 
   /** Prometheus text exposition with the API server's ClusterIP allocator metrics. */
   metrics(): string {
-    return metricsText(this.#metricRows(), this.#nodePorts.stats());
-  }
-
-  #metricRows(): CIDRMetrics[] {
-    if (!this.#registry) {
-      return [...this.#bitmaps.values()].map(({ allocator }) => {
-        const stats = allocator.stats();
-        return { cidr: allocator.cidr, allocated: stats.used, available: stats.free, allocations: stats.allocations, errors: stats.errors };
-      });
-    }
-    this.#registry.reconcile();
-    const addresses = this.#registry.addresses().filter((a) => a.metadata.labels?.[LABEL_MANAGED_BY] === IP_ALLOCATOR_MANAGER);
-    const rows: CIDRMetrics[] = [];
-    for (const meta of this.#registry.metaAllocators.values()) {
-      for (const item of meta.items.values()) {
-        const family = item.cidr.family === 4 ? 'IPv4' : 'IPv6';
-        const used = addresses.filter((a) => {
-          const ip = parseIPSloppy(a.metadata.name);
-          return a.metadata.labels?.[LABEL_IP_FAMILY] === family && ip !== null && ip.family === item.cidr.family
-            && (prefixContainsIP(item.cidr, addressValue(ip)) || addressValue(ip) === item.cidr.network);
-        }).length;
-        // Free() = size - used, where a size above MaxInt is taken as MaxInt.
-        const size = item.allocator?.range.size ?? 0n;
-        const maxInt = (1n << 63n) - 1n;
-        rows.push({
-          cidr: item.cidr.cidr,
-          allocated: used,
-          available: (size > maxInt ? maxInt : size) - BigInt(used),
-          allocations: { static: item.counters.staticAllocations, dynamic: item.counters.dynamicAllocations },
-          errors: { static: item.counters.staticErrors, dynamic: item.counters.dynamicErrors },
-        });
-      }
-    }
-    return rows;
+    return metricsText(this.#ips.metricRows(), this.#nodePorts.stats());
   }
 
   /** The whole state as JSON-safe data. */
   snapshot(): IPAMState {
-    this.#registry?.reconcile();
-    const bitmaps = this.#registry
-      ? [...this.#registry.metaAllocators.values()].flatMap((m) => (m.shadow ? [m.shadow.allocator] : []))
-      : [...this.#bitmaps.values()].map((b) => b.allocator);
+    const model = this.#ips.snapshot();
     return {
       kind: 'ClusterIPState',
       version: 2,
@@ -631,22 +642,23 @@ export class ServiceIPAM {
       serviceClusterIPRange: this.ranges.join(','),
       serviceNodePortRange: this.serviceNodePortRange,
       nodePorts: toBase64(this.#nodePorts.snapshot().data),
-      ranges: bitmaps.map((a) => {
-        const snap = a.snapshot();
-        return { range: snap.range, data: toBase64(snap.data) };
-      }),
-      serviceCIDRs: this.#registry ? this.#registry.serviceCIDRs() : [],
-      ipAddresses: this.#registry ? this.#registry.addresses() : [],
+      ranges: model.ranges,
+      serviceCIDRs: model.serviceCIDRs,
+      ipAddresses: model.ipAddresses,
+      ...(model.cidrAllocators ? { cidrAllocators: model.cidrAllocators } : {}),
       services: this.list(),
     };
   }
 
   /**
-   * Replaces the whole state. A state of another flag or version (or an inconsistent one) is
-   * refused and nothing changes. A version-1 state (0.1.0) restores into any version; from 1.33
-   * its Services get the IPAddress objects the repair controller would create.
+   * Replaces the whole state. A state of another flag or version, or one no sequence of API calls
+   * can reach, is refused (ERR_INVALID_SNAPSHOT, with the path of the bad field) and nothing
+   * changes. States the API server itself reaches through its hazards load, and what in them the
+   * repair controllers would act on is reported in `hazards`. A version-1 state (0.1.0) restores
+   * into any version; from 1.33 its Services get the IPAddress objects the repair controller
+   * would create.
    */
-  restore(state: IPAMState | unknown): void {
+  restore(state: IPAMState | unknown, options: RestoreOptions = {}): void {
     const checked = checkState(state);
     if (checked.serviceClusterIPRange !== this.ranges.join(',')) {
       throw new AllocatorError('ERR_MISMATCHED_NETWORK', `the provided network does not match the current range (state: ${checked.serviceClusterIPRange}, configured: ${this.ranges.join(',')})`);
@@ -658,82 +670,48 @@ export class ServiceIPAM {
       throw new AllocatorError('ERR_MISMATCHED_NETWORK', `the state is of Kubernetes ${checked.kubernetesVersion}, this ServiceIPAM is ${this.kubernetesVersion}`);
     }
     const fresh = new ServiceIPAM({ ...this.#options, kubernetesVersion: this.kubernetesVersion, reserveKubernetesService: false });
+    const hazards: Hazard[] = [];
     try {
-      fresh.#load(checked);
+      fresh.#load(checked, hazards);
     } catch (error) {
       fresh.dispose();
       throw error;
     }
     this.dispose();
-    this.#bitmaps = fresh.#bitmaps;
-    this.#registry = fresh.#registry;
+    this.#ips = fresh.#ips;
     this.#services = fresh.#services;
     this.#nodePorts = fresh.#nodePorts;
-    this.#leakPasses.clear();
     this.#portLeakPasses.clear();
+    options.hazards?.push(...hazards);
   }
 
-  #load(checked: ReturnType<typeof checkState>): void {
-    const claimed = new Map<string, string>();
-    for (const [key, service] of checked.services) {
-      for (const ip of serviceIPs(service)) {
-        const other = claimed.get(ip);
-        if (other) throw invalidSnapshotError(`${ip} is held by two services (${other} and ${key})`);
-        claimed.set(ip, key);
-      }
-    }
-    const useBitmaps = !this.#registry || (checked.version === 2 && this.profile.dualWrite);
-    if (useBitmaps) {
-      const targets = this.#registry
-        ? [...this.#registry.metaAllocators.values()].flatMap((m) => (m.shadow ? [m.shadow.allocator] : []))
-        : [...this.#bitmaps.values()].map((b) => b.allocator);
-      if (checked.ranges.length !== targets.length) throw invalidSnapshotError(`expected ${targets.length} range bitmaps, found ${checked.ranges.length}`);
-      checked.ranges.forEach((range, i) => targets[i].restore(range));
-    }
-    if (this.#registry) {
-      const addresses = checked.version === 2 ? checked.ipAddresses : [];
-      this.#registry.load(checked.serviceCIDRs, addresses);
-      if (checked.version === 1) {
-        // Migration: the repair controller gives each Service IP its IPAddress.
-        for (const [, service] of checked.services) {
-          for (const ip of serviceIPs(service)) {
-            this.#registry.createAllocated(familyOf(ip)!, ip, ownerOf(service));
-          }
-        }
-      }
-      for (const [key, service] of checked.services) {
-        for (const ip of serviceIPs(service)) {
-          if (!this.#registry.address(ip)) throw invalidSnapshotError(`service ${key} holds ${ip}, which has no IPAddress`);
-        }
-      }
-    } else {
-      for (const [key, service] of checked.services) {
-        for (const ip of serviceIPs(service)) {
-          const allocator = this.#bitmaps.get(familyOf(ip)!)?.allocator;
-          if (!allocator || !allocator.has(ip)) throw invalidSnapshotError(`service ${key} holds ${ip}, which the ranges do not have allocated`);
-        }
-      }
-    }
-    this.#loadNodePorts(checked);
-    for (const [key, service] of checked.services) this.#services.set(key, clone(service));
+  #load(checked: CheckedState, hazards: Hazard[]): void {
+    this.#ips.load(checked, hazards);
+    this.#loadNodePorts(checked, hazards);
+    // checkState made typed copies: they become the stored objects.
+    for (const [key, service] of checked.services) this.#services.set(key, service);
   }
 
-  // The port bitmap from the state, or (states written before node ports existed) rebuilt from the
-  // Services; either way every port a Service holds must be allocated, and by one Service only.
-  #loadNodePorts(checked: ReturnType<typeof checkState>): void {
+  // The port bitmap from the state is taken as it is: the API server's own hazards let Services
+  // list ports the bitmap does not hold, and share ports, so those are reported, not refused.
+  // States written before node ports existed have no bitmap: it is rebuilt from the Services,
+  // which then must hold distinct ports in range.
+  #loadNodePorts(checked: CheckedState, hazards: Hazard[]): void {
     const holders = nodePortHolders(checked.services.values());
-    for (const [port, [key, other]] of holders) {
-      if (!Number.isInteger(port)) throw invalidSnapshotError(`service ${key} holds node port ${JSON.stringify(port)}, which is not a port`);
-      if (other) throw invalidSnapshotError(`node port ${port} is held by two services (${key} and ${other})`);
-    }
     if (checked.nodePorts !== undefined) {
       this.#nodePorts.restore({ range: this.serviceNodePortRange, data: checked.nodePorts });
-      for (const [port, [key]] of holders) {
-        if (!this.#nodePorts.has(port)) throw invalidSnapshotError(`service ${key} holds node port ${port}, which the port range does not have allocated`);
+      for (const [port, keys] of holders) {
+        if (keys.length > 1) {
+          hazards.push(hazard('node-port-shared', `node port ${port} is held by ${keys.join(' and ')}`, { service: keys[0], port, holders: keys }));
+        }
+        if (this.#nodePorts.contains(port) && !this.#nodePorts.has(port)) {
+          hazards.push(hazard('node-port-not-allocated', `node port ${port} of service ${keys[0]} is not allocated: the next node port allocation may hand it out`, { service: keys[0], port }));
+        }
       }
       return;
     }
-    for (const [port, [key]] of holders) {
+    for (const [port, [key, other]] of holders) {
+      if (other) throw invalidSnapshotError(`node port ${port} is held by two services (${key} and ${other})`);
       try {
         this.#nodePorts.allocate(port);
       } catch (error) {
@@ -750,8 +728,7 @@ export class ServiceIPAM {
 
   /** Frees the allocators' kernel memory; the ServiceIPAM must not be used afterwards. */
   dispose(): void {
-    for (const bitmap of this.#bitmaps.values()) bitmap.dispose();
-    this.#registry?.dispose();
+    this.#ips.dispose();
     this.#nodePorts.dispose();
   }
 }
@@ -775,3 +752,39 @@ function ownerOf(service: Service): ServiceRef {
 }
 
 export { NONE };
+
+const NO_PORTS: readonly number[] = Object.freeze([]);
+
+// A caller's Service read into the pipeline's own copy (or, adopted, checked in place); what the
+// API server's decoder would refuse is an ObjectShapeError naming the field.
+function readService(input: Service, adopt: boolean): Service {
+  return readObject<Service>(input, SERVICE_SHAPE, { inPlace: adopt, kind: 'Service' });
+}
+
+function readServiceList(services: readonly Service[]): Service[] {
+  if (!Array.isArray(services)) throw new ObjectShapeError('', 'a list of Services', typeof services, { kind: 'repair()' });
+  return services.map((service, i) => {
+    try {
+      return readService(service, false);
+    } catch (error) {
+      if (error instanceof ObjectShapeError) throw new ObjectShapeError(`[${i}]${error.path ? `.${error.path}` : ''}`, error.expected, error.found, { kind: 'repair() services', cause: error.cause });
+      throw error;
+    }
+  });
+}
+
+// The "namespace/name" a caller's object names, read without trusting it.
+function inputKey(input: Service): string {
+  let namespace: unknown;
+  let name: unknown;
+  try {
+    const metadata = (input as { metadata?: { namespace?: unknown; name?: unknown } } | null | undefined)?.metadata;
+    namespace = metadata?.namespace;
+    name = metadata?.name;
+  } catch (error) {
+    throw new ObjectShapeError('metadata', 'readable data', 'a value whose read threw', { cause: error, kind: 'Service' });
+  }
+  if (namespace !== undefined && namespace !== null && typeof namespace !== 'string') throw new ObjectShapeError('metadata.namespace', 'a string', `a ${typeof namespace}`, { kind: 'Service' });
+  if (name !== undefined && name !== null && typeof name !== 'string') throw new ObjectShapeError('metadata.name', 'a string', `a ${typeof name}`, { kind: 'Service' });
+  return keyOf(namespace ?? undefined, name ?? '');
+}

@@ -134,6 +134,38 @@ describe('deleting a ServiceCIDR', () => {
     expect(ipam.isAllocated('10.96.0.5')).toBe(true);
   });
 
+  // cidrallocator.go syncAllocators: an existing allocator turns not-ready only when its single
+  // ServiceCIDR is not ready; shared by several, it stays as it was while they terminate.
+  it('an allocator shared by two ServiceCIDRs stays ready while both terminate, and not once one remains', () => {
+    const clock = testClock('2026-03-01T10:00:00Z');
+    const ipam = emptyIPAM({ serviceClusterIPRange: '10.96.0.0/24', now: clock.now });
+    ipam.applyServiceCIDR(serviceCIDR('a', '10.100.0.0/28'));
+    ipam.applyServiceCIDR(serviceCIDR('b', '10.100.0.0/28'));
+    ipam.deleteServiceCIDR('a');
+    ipam.deleteServiceCIDR('b');
+    expect(ipam.serviceCIDRs().map((o) => [o.metadata.name, ready(o)?.status])).toEqual([['kubernetes', 'True'], ['a', 'True'], ['b', 'True']]);
+    // Both are being deleted, yet the allocator they share was ready and stays ready.
+    expect(ipam.create(svc('during', { clusterIP: '10.100.0.5' })).spec?.clusterIP).toBe('10.100.0.5');
+    const state = ipam.snapshot();
+    expect(state.cidrAllocators).toContainEqual({ cidr: '10.100.0.0/28', ready: true });
+    // The readiness survives a snapshot and restore (it is not in the objects).
+    const copy = emptyIPAM({ serviceClusterIPRange: '10.96.0.0/24', now: clock.now });
+    copy.restore(state);
+    expect(copy.create(svc('copy', { clusterIP: '10.100.0.7' })).spec?.clusterIP).toBe('10.100.0.7');
+    clock.advance(10_000);
+    // "a" goes (its CIDR is in "b"); "b" alone holds IPs only it contains: blocked, and now not ready.
+    expect(ipam.serviceCIDRs().map((o) => [o.metadata.name, ready(o)?.reason])).toEqual([['kubernetes', ''], ['b', 'Terminating']]);
+    expect(() => ipam.create(svc('after', { clusterIP: '10.100.0.6' }))).toThrow('the provided network does not match the current range');
+  });
+
+  it('a single ServiceCIDR being deleted takes no allocation at once', () => {
+    const clock = testClock('2026-03-01T10:00:00Z');
+    const ipam = emptyIPAM({ serviceClusterIPRange: '10.96.0.0/24', now: clock.now });
+    ipam.applyServiceCIDR(serviceCIDR('solo', '10.100.0.0/28'));
+    ipam.deleteServiceCIDR('solo');
+    expect(() => ipam.create(svc('x', { clusterIP: '10.100.0.5' }))).toThrow('the provided network does not match the current range');
+  });
+
   it('the default ServiceCIDR comes back as a new object once gone', () => {
     const clock = testClock('2026-03-01T10:00:00Z');
     const ipam = emptyIPAM({ serviceClusterIPRange: '10.96.0.0/24', now: clock.now });
