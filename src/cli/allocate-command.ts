@@ -5,7 +5,7 @@
 import type { Service } from 'kubernetes-types/core/v1.js';
 import {
   ServiceIPAM, ServiceExistsError, ServiceInternalError, ResourceValidationError, formatFieldError, serviceKey, AllocatorError,
-  DEFAULT_SERVICE_CIDR_NAME, type FieldError, type IPAddress, type ServiceCIDR,
+  DEFAULT_SERVICE_CIDR_NAME, type FieldError, type Hazard, type IPAddress, type ServiceCIDR,
 } from '../index.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
 import { STORED_WRITE } from '../internal.js';
@@ -35,7 +35,11 @@ export interface AllocateOptions {
   printIPAddresses: boolean;
 }
 
-export interface AllocateResult { stdout: string; errors: string[]; warnings: string[] }
+/**
+ * What a run prints: `warnings` are the API server's own (kubectl prints them as "Warning: …"),
+ * `hazards` this package's notes where the API server's behaviour can hand out a duplicate.
+ */
+export interface AllocateResult { stdout: string; errors: string[]; warnings: string[]; hazards: Hazard[] }
 
 /** Key of the ServiceIPAM state in etcd when --store names none. */
 export const DEFAULT_STATE_KEY = '/registry/clusterip/state';
@@ -112,9 +116,10 @@ type InputItems = ReturnType<typeof flatten>;
 // `adoptInput`: the Services' input objects may become the stored ones (JSON output in a single
 // pass; YAML output diffs against them, and a --store retry fills them again).
 // `items`: flatten(docs), made once per run.
-function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wantCreated: boolean, adoptInput: boolean): { filled: unknown[]; errors: string[]; warnings: string[]; created: IPAddress[] } {
+function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wantCreated: boolean, adoptInput: boolean): { filled: unknown[]; errors: string[]; warnings: string[]; hazards: Hazard[]; created: IPAddress[] } {
   const errors: string[] = [];
   const warnings: string[] = [];
+  const hazards: Hazard[] = [];
   const serviceIPs = new Set<string>();
   for (const { doc, kind } of items) {
     if (kind !== 'Service') continue;
@@ -152,7 +157,7 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wa
   const before = wantCreated ? new Set(ipamAddresses(ipam).map((a) => a.metadata.name)) : new Set<string | undefined>();
   // One request object for every Service, and no closure per Service (attempt's): this runs
   // 20,000 times in a large run, mostly before V8 has optimised it.
-  const request = { warnings, adoptInput };
+  const request = { warnings, hazards, adoptInput };
   const fill = (doc: unknown): unknown => {
     if (isListDocument(doc)) return { ...doc, items: doc.items.map(fill) };
     if (kindOf(doc) !== 'Service') return doc;
@@ -166,7 +171,7 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wa
   };
   const filled = docs.map(fill);
   const created = wantCreated ? ipamAddresses(ipam).filter((a) => !before.has(a.metadata.name)) : [];
-  return { filled, errors, warnings, created };
+  return { filled, errors, warnings, hazards, created };
 }
 
 function ipamAddresses(ipam: ServiceIPAM): IPAddress[] {
@@ -203,10 +208,10 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
     const ipam = newIPAM(options, range);
     checkVersionSupportsInput(ipam, items);
     if (options.state) loadState(options.state, ipam);
-    const { filled, errors, warnings, created } = fillManifests(ipam, docs, items, options.printIPAddresses, options.output === 'json');
-    if (errors.length > 0) return { stdout: '', errors, warnings };
+    const { filled, errors, warnings, hazards, created } = fillManifests(ipam, docs, items, options.printIPAddresses, options.output === 'json');
+    if (errors.length > 0) return { stdout: '', errors, warnings, hazards };
     if (options.state) saveState(options.state, ipam);
-    return { stdout: render(options, docs, filled, created), errors, warnings };
+    return { stdout: render(options, docs, filled, created), errors, warnings, hazards };
   };
   // Load, allocate and save under the state file's lock: concurrent runs take turns.
   return options.state ? withStateLock(options.state, run) : run();
@@ -234,11 +239,11 @@ async function allocateWithStore(options: AllocateOptions, range: string, docs: 
           throw new InputError(`the state in etcd at ${key} is corrupt or belongs to another --range, --service-node-port-range or version (${(error as Error).message})`);
         }
       }
-      const { filled, errors, warnings, created } = fillManifests(ipam, docs, items, options.printIPAddresses, false);
-      if (errors.length > 0) return { stdout: '', errors, warnings };
+      const { filled, errors, warnings, hazards, created } = fillManifests(ipam, docs, items, options.printIPAddresses, false);
+      if (errors.length > 0) return { stdout: '', errors, warnings, hazards };
       const value = Buffer.from(JSON.stringify(ipam.snapshot()));
       const landed = current ? (await store.compareAndSwap(current.revision, value)).swapped : (await store.createIfAbsent(value)).created;
-      if (landed) return { stdout: render(options, docs, filled, created), errors, warnings };
+      if (landed) return { stdout: render(options, docs, filled, created), errors, warnings, hazards };
     }
     throw new InputError(`gave up after ${STORE_RETRIES} concurrent changes to ${key}`);
   } catch (error) {

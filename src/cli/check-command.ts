@@ -14,7 +14,9 @@ import { renderData, type OutputFormat } from './manifests.js';
 
 export type FindingKind =
   | 'duplicate-ip' | 'ip-out-of-range' | 'invalid-ip' | 'missing-ipaddress' | 'orphan-ipaddress' | 'static-ip-in-dynamic-band'
-  | 'duplicate-node-port' | 'node-port-out-of-range' | 'static-node-port-in-dynamic-band';
+  | 'duplicate-node-port' | 'node-port-out-of-range' | 'static-node-port-in-dynamic-band'
+  /** The API server's own hazards (README, "Hazards"): where it can hand out a duplicate later. */
+  | 'listed-node-port-not-allocated' | 'noncanonical-cluster-ip';
 
 export interface Finding { kind: FindingKind; object: string; detail: string }
 
@@ -97,6 +99,9 @@ export function checkCommand(options: CheckOptions, readStdin: () => string): { 
         continue;
       }
       ipHolders.set(ip.canonical, [...(ipHolders.get(ip.canonical) ?? []), key]);
+      if (ip.canonical !== text) {
+        add('noncanonical-cluster-ip', `service ${key}`, `${JSON.stringify(text)} is not written as ${ip.canonical}: from Kubernetes 1.33 the IPAddress repair controller compares the texts, deletes the IPAddress of ${ip.canonical} and another Service can take it until its next pass`);
+      }
       if (isManifest(service) && place.offset >= place.band.bandOffset) {
         add('static-ip-in-dynamic-band', `service ${key}`, `${ip.canonical} is a static request in the dynamic band of ${place.band.cidr.cidr}; a dynamically allocated Service may take it first (the static band is the lowest ${place.band.bandOffset} addresses)`);
       }
@@ -127,6 +132,11 @@ export function checkCommand(options: CheckOptions, readStdin: () => string): { 
   const inPortRange = (port: number) => Number.isInteger(port) && port >= ports.rangeStart && port <= ports.rangeEnd;
   for (const service of services) {
     const key = serviceKey(service);
+    if (isExternalName(service)) {
+      for (const port of new Set(heldNodePorts(service))) {
+        add('listed-node-port-not-allocated', `service ${key}`, `node port ${port} is listed by an ExternalName Service, which allocates none: deleting this Service releases ${port} even while another Service holds it`);
+      }
+    }
     for (const port of heldNodePorts(service)) {
       if (!inPortRange(port)) {
         add('node-port-out-of-range', `service ${key}`, `node port ${port} is outside ${ports.range}`);

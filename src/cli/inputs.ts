@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { isPlainObject } from '../plain-data.js';
 import { InputError } from './cli-errors.js';
 import { readManifests } from './manifests.js';
+import { decodeManifestBytes } from './yaml-bounds.js';
 
 export interface InputDocument {
   doc: Record<string, unknown>;
@@ -156,8 +157,9 @@ export function readInputs(paths: readonly string[], recursive: boolean, readStd
     for (const file of files) {
       let text: string;
       try {
-        text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
+        text = file === '-' ? readStdin() : decodeManifestBytes(readFileSync(file), file);
       } catch (error) {
+        if (error instanceof InputError) throw error;
         throw new InputError(`cannot read ${file === '-' ? 'stdin' : file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }
       const source = file === '-' ? 'stdin' : file;

@@ -10,6 +10,7 @@ import { simulateCommand } from './simulate-command.js';
 import { checkCommand } from './check-command.js';
 import type { OutputFormat } from './manifests.js';
 import { AllocatorError } from '../index.js';
+import { decodeManifestBytes } from './yaml-bounds.js';
 import { SUPPORTED_VERSIONS, isSupportedVersion } from '../services/versions.js';
 
 function packageVersion(): string {
@@ -235,6 +236,8 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
         output, printIPAddresses: values['print-ipaddresses'] === true,
       }, io.stdin);
       for (const warning of result.warnings) io.stderr(`Warning: ${warning}\n`);
+      // Not the API server's words: marked as this package's, with the upstream code it follows.
+      for (const hazard of result.hazards) io.stderr(`Warning: clusterip hazard ${hazard.code}: ${hazard.message}\n`);
       if (result.errors.length > 0) {
         io.stderr(result.errors.map((e) => `error: ${e}`).join('\n') + '\n');
         return 1;
@@ -307,6 +310,6 @@ if (invokedAs.endsWith('main.js') || invokedAs.endsWith('clusterip')) {
   process.exitCode = await run(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
-    stdin: () => readFileSync(0, 'utf8'),
+    stdin: () => decodeManifestBytes(readFileSync(0), 'stdin'),
   });
 }

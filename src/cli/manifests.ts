@@ -8,6 +8,7 @@ import { printDocument, rewriteDocument, type AddedKeys } from './yaml-edit.js';
 import { KUBECTL_SCHEMA } from './yaml-schema.js';
 import { NOT_READ, hasOnlyReaderCharacters, readBlockDocument } from './yaml-block-reader.js';
 import { OutlineMarks } from './outline-marks.js';
+import { MAX_NESTING, deepestNesting, hasExcessiveAliasing } from './yaml-bounds.js';
 
 // A class, not an object literal: a literal is an allocation site, and when V8 decided to
 // allocate that site's (long-lived) objects in the old generation, it deoptimised readManifests
@@ -33,27 +34,34 @@ const WHOLE_FILE_ONLY = /^%|^\.\.\.(?:[ \t]|$)|\r/m;
 function loadOne(text: string, source: string, firstLine: number, outlines: OutlineMarks, charactersChecked: boolean): { value: unknown; outlineAt?: number } {
   const simple = readBlockDocument(text, outlines, charactersChecked);
   if (simple !== NOT_READ) return simple;
+  return { value: loadBounded(text, source, firstLine, false)[0] };
+}
+
+// js-yaml within kubectl's limits: nesting checked before it recurses, aliasing after (js-yaml
+// itself shares an anchored node instead of copying it, so the cost comes later, in whoever walks it).
+function loadBounded(text: string, source: string, firstLine: number, many: boolean): unknown[] {
+  const deep = deepestNesting(text);
+  if (deep) throw new InputError(`${source}:${firstLine + deep.line}:${deep.column}: exceeded max depth of ${MAX_NESTING}`);
+  let values: unknown[];
   try {
-    return { value: load(text, { schema: KUBECTL_SCHEMA }) };
+    values = many ? loadAll(text, undefined, { schema: KUBECTL_SCHEMA }) : [load(text, { schema: KUBECTL_SCHEMA })];
   } catch (error) {
+    if (error instanceof RangeError) throw new InputError(`${source}:${firstLine + 1}: exceeded max depth (the YAML nests too deeply to read)`);
     if (!(error instanceof YAMLException)) throw error;
     const mark = (error as YAMLException & { mark?: { line: number; column: number } }).mark;
     const where = mark ? `:${firstLine + mark.line + 1}:${mark.column + 1}` : '';
     throw new InputError(`${source}${where}: ${error.reason}`);
   }
+  for (const value of values) {
+    if (hasExcessiveAliasing(value)) throw new InputError(`${source}:${firstLine + 1}: document contains excessive aliasing`);
+  }
+  return values;
 }
 
 /** The documents of a YAML text, in order; empty documents are left out. */
 export function readManifests(text: string, source: string): unknown[] {
   if (WHOLE_FILE_ONLY.test(text)) {
-    const docs: unknown[] = [];
-    try {
-      for (const doc of loadAll(text, undefined, { schema: KUBECTL_SCHEMA })) if (doc !== null && doc !== undefined) docs.push(doc);
-    } catch (error) {
-      if (error instanceof YAMLException) throw new InputError(`${source}: ${error.message}`);
-      throw error;
-    }
-    return docs;
+    return loadBounded(text, source, 0, true).filter((doc) => doc !== null && doc !== undefined);
   }
   const starts = [0];
   for (const match of text.matchAll(DOCUMENT_START)) if (match.index !== 0) starts.push(match.index);

@@ -21,6 +21,7 @@
 import { resolvePlainScalar } from './yaml-schema.js';
 import { isPlainKeyChar } from './yaml-outline.js';
 import { EMPTY_MARK, LEAF_MARK, MAP_MARK, OutlineMarks, SEQ_MARK, grownMarks } from './outline-marks.js';
+import { MAX_NESTING } from './yaml-bounds.js';
 
 /** The reader's answer for a document outside its shape. */
 export const NOT_READ: unique symbol = Symbol('not read');
@@ -72,6 +73,10 @@ function mark(value: number): void {
 // Out-parameter of the read functions: the last line of the value just read.
 let readEndLine = 0;
 
+// How many mappings and lists enclose the one being read: past MAX_NESTING the document goes to
+// the js-yaml route, whose check reports where (yaml-bounds.ts).
+let depth = 0;
+
 /** Whether every character of the text is one the reader reads (a file is checked once, not per document). */
 export function hasOnlyReaderCharacters(source: string): boolean {
   return !OUTSIDE_SHAPE_CHARACTER.test(source);
@@ -110,6 +115,7 @@ export function readBlockDocument(source: string, into: OutlineMarks = new Outli
     if (into.length === outlineAt) into.keys.length = keysAt;
     into.values = markValues;
     itemStack.length = 0;
+    depth = 0;
     markValues = EMPTY_MARKS;
     markKeys = NO_KEYS;
     text = '';
@@ -247,6 +253,7 @@ function keyEnd(at: number): number {
  * indented less, or a sequence item at its column (a compact list of the key before).
  */
 function readMapping(column: number, firstKey: number): Record<string, unknown> {
+  if (++depth > MAX_NESTING) throw GIVE_UP;
   const mapping: Record<string, unknown> = {};
   mark(MAP_MARK);
   mark(column);
@@ -274,6 +281,7 @@ function readMapping(column: number, firstKey: number): Record<string, unknown> 
   }
   markValues[countAt] = count;
   markValues[countAt + 1] = markLength;
+  depth--;
   return mapping;
 }
 
@@ -284,6 +292,7 @@ const itemStack: unknown[] = [];
 
 /** The block sequence whose "-" stand at column `column`, from the current line. */
 function readSequence(column: number): unknown[] {
+  if (++depth > MAX_NESTING) throw GIVE_UP;
   const first = itemStack.length;
   mark(SEQ_MARK);
   mark(column);
@@ -317,6 +326,7 @@ function readSequence(column: number): unknown[] {
   markValues[countAt + 1] = markLength;
   const values = itemStack.slice(first);
   itemStack.length = first;
+  depth--;
   return values;
 }
 

@@ -5,8 +5,8 @@
 //   0o10 is 8, 0x1F is 31, 0b101 is 5 and 1_000 is 1000;
 // - there are no base-60 numbers (12:30:45 is a string) and, decoded into untyped maps, no
 //   timestamps (2001-12-14 stays a string).
-// Floats, nulls and merge keys (<<) follow js-yaml's core types, which agree with go-yaml v2 on
-// everything a Kubernetes object holds.
+// - floats as go-yaml resolves them (strconv.ParseFloat: "+.5" is 0.5, "+Inf" is Infinity).
+// Nulls and merge keys (<<) follow js-yaml's core types, which agree with go-yaml v2.
 import * as jsYaml from 'js-yaml';
 import { FAILSAFE_SCHEMA, Type, type Schema } from 'js-yaml';
 
@@ -54,15 +54,47 @@ const goYamlInt = new Type('tag:yaml.org,2002:int', {
   represent: (value: object) => String(value),
 });
 
-// js-yaml's float, asked only about scalars that can be floats (".inf", "-1.5", "1e3").
+// go-yaml v2's floats (resolve.go): the named infinities and NaNs, a text starting with "." read by
+// strconv.ParseFloat as it is, and a text starting with a digit or sign that is no integer read by
+// ParseFloat after its underscores are dropped ("+.5" is 0.5, "1e3" is 1000, "0x1p-2" is 0.25,
+// "+Inf" is Infinity). goYamlInt is asked first, as go-yaml asks ParseInt first.
+const NAMED_FLOATS: Readonly<Record<string, number>> = {
+  '.inf': Infinity, '.Inf': Infinity, '.INF': Infinity, '+.inf': Infinity, '+.Inf': Infinity, '+.INF': Infinity,
+  '-.inf': -Infinity, '-.Inf': -Infinity, '-.INF': -Infinity, '.nan': NaN, '.NaN': NaN, '.NAN': NaN,
+};
+const GO_DECIMAL_FLOAT = /^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/;
+const GO_HEX_FLOAT = /^([-+]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([-+]?[0-9]+)$/;
+const GO_INFINITY = /^([-+]?)(?:inf|infinity)$/i;
+
+// strconv.ParseFloat(text, 64), or undefined when it would fail.
+function parseGoFloat(text: string): number | undefined {
+  if (GO_DECIMAL_FLOAT.test(text)) return Number(text);
+  const hex = GO_HEX_FLOAT.exec(text);
+  if (hex) {
+    const [, sign, whole, fraction = '', exponent] = hex;
+    if (whole === '' && fraction === '') return undefined;
+    const mantissa = parseInt(`${whole}${fraction}` || '0', 16);
+    const magnitude = mantissa * 2 ** (Number(exponent) - 4 * fraction.length);
+    return sign === '-' ? -magnitude : magnitude;
+  }
+  const infinity = GO_INFINITY.exec(text);
+  if (infinity) return infinity[1] === '-' ? -Infinity : Infinity;
+  if (/^nan$/i.test(text)) return NaN;
+  return undefined;
+}
+
+function goFloat(data: string): number | undefined {
+  if (Object.hasOwn(NAMED_FLOATS, data)) return NAMED_FLOATS[data];
+  const c = data.charCodeAt(0);
+  if (c === 46) return parseGoFloat(data);
+  if (!startsLikeNumber(data)) return undefined;
+  return parseGoFloat(data.includes('_') ? data.replaceAll('_', '') : data);
+}
+
 const float = new Type('tag:yaml.org,2002:float', {
   kind: 'scalar',
-  resolve: (data: string | null) => {
-    if (data === null) return false;
-    const c = data.charCodeAt(0);
-    return (startsLikeNumber(data) || c === 46) && types.float.resolve(data);
-  },
-  construct: (data: string) => types.float.construct(data) as number,
+  resolve: (data: string | null) => data !== null && goFloat(data) !== undefined,
+  construct: (data: string) => goFloat(data)!,
   predicate: (value: unknown) => typeof value === 'number' && !(goYamlInt.predicate as (v: unknown) => boolean)(value),
   represent: (value: object, style?: string) => (types.float.represent as (v: object, s?: string) => string)(value, style),
 });
