@@ -2,8 +2,8 @@
 /** ClusterIPAllocator[STORE]() returns its offset store (or null once disposed). */
 export const STORE = Symbol('clusterip.store');
 /**
- * ServiceIPAM[STORED_WRITE]('create' | 'update' | 'apply', …) returns the stored Service, uncopied
- * (the CLI's path); with `adoptInput` it also stores the input object itself instead of a copy.
- * 'apply' updates the stored Service of the input's name, or creates it when there is none.
+ * ServiceIPAM[STORED_WRITE]('create' | 'update' | 'apply', …): the CLI's path. With `adoptInput`
+ * the input object itself is defaulted and filled instead of a copy of it. 'apply' updates the
+ * stored Service of the input's name, or creates it when there is none.
  */
 export const STORED_WRITE = Symbol('clusterip.storedWrite');

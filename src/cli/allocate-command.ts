@@ -9,7 +9,7 @@ import {
 } from '../index.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
 import { STORED_WRITE } from '../internal.js';
-import { heldNodePorts } from '../services/node-ports.js';
+import { heldNodePorts } from '../services/service-allocations.js';
 import { parseCIDRSloppy } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
 import { writeManifests } from './manifests.js';

@@ -6,7 +6,7 @@ import { AllocatorError, describePortRange, describeRange, serviceKey, type IPAd
 import { parseCIDRSloppy, type ParsedCIDR } from '../cidr.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
 import { addressValue } from '../services/meta-allocator.js';
-import { heldNodePorts, nodePortHolders } from '../services/node-ports.js';
+import { allocationsOf, heldNodePorts, nodePortHolders } from '../services/service-allocations.js';
 import { isExternalName, isHeadless } from '../services/service-fields.js';
 import { InputError, UsageError } from './cli-errors.js';
 import { flatten, readInputs } from './inputs.js';
@@ -145,7 +145,7 @@ export function checkCommand(options: CheckOptions, readStdin: () => string): { 
       }
     }
   }
-  for (const [port, holders] of nodePortHolders(services)) {
+  for (const [port, holders] of nodePortHolders(services.map(allocationsOf))) {
     if (inPortRange(port) && holders.length > 1) add('duplicate-node-port', `service ${holders[0]}`, `node port ${port} is held by ${holders.join(' and ')}`);
   }
 

@@ -1,6 +1,5 @@
 // The IP model of 1.29–1.32: one RangeAllocation bitmap per --service-cluster-ip-range entry
 // (ipallocator.Range), and the legacy repair controller over them.
-import type { Service } from 'kubernetes-types/core/v1.js';
 import { ClusterIPAllocator, type AllocatorOptions } from '../allocator.js';
 import { invalidSnapshotError } from '../errors.js';
 import type { SloppyIP } from '../ip-sloppy.js';
@@ -12,6 +11,7 @@ import type { IPModelState, ServiceIPModel } from './ip-model.js';
 import type { CIDRMetrics } from './metrics.js';
 import { repairBitmaps, type BitmapRepairReport, type RepairOptions } from './repair.js';
 import { familyOf, type IPFamily } from './service-fields.js';
+import type { ServiceAllocations } from './service-allocations.js';
 
 /** One family's bitmap, as the pipeline uses it. */
 export class BitmapFamilyAllocator implements FamilyAllocator {
@@ -67,7 +67,7 @@ export class BitmapIPModel implements ServiceIPModel {
     return this.#families.get(family)?.allocator;
   }
 
-  repair(services: readonly Service[], options: RepairOptions): BitmapRepairReport {
+  repair(services: Iterable<ServiceAllocations>, _lookup: unknown, options: RepairOptions): BitmapRepairReport {
     const allocators = new Map<IPFamily, ClusterIPAllocator>();
     for (const [family, bitmap] of this.#families) allocators.set(family, bitmap.allocator);
     return repairBitmaps(allocators, services, options, this.#leakPasses);

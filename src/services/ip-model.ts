@@ -2,7 +2,6 @@
 // keeps one ipallocator.Interface per family (implemented by the bitmap Range up to 1.32 and by
 // the IPAddress allocator from 1.33) and its repair controller beside it. ServiceIPAM holds one
 // ServiceIPModel and never asks which kind it is.
-import type { Service } from 'kubernetes-types/core/v1.js';
 import type { ClusterIPAllocator } from '../allocator.js';
 import type { SloppyIP } from '../ip-sloppy.js';
 import type { FamilyAllocator } from './family-allocator.js';
@@ -10,9 +9,10 @@ import type { Hazard } from './hazards.js';
 import type { CheckedState, IPAMState } from './ipam-state.js';
 import type { CIDRMetrics } from './metrics.js';
 import type { BitmapRepairReport, RepairOptions } from './repair.js';
-import type { IPAddressRepairReport } from './repair-ipaddress.js';
+import type { IPAddressRepairReport, ServiceLookup } from './repair-ipaddress.js';
 import type { ServiceCIDRRegistry } from './service-cidrs.js';
 import type { IPFamily } from './service-fields.js';
+import type { ServiceAllocations } from './service-allocations.js';
 
 /** The part of the whole state an IP model writes and reads back. */
 export type IPModelState = Pick<IPAMState, 'ranges' | 'serviceCIDRs' | 'ipAddresses' | 'cidrAllocators'>;
@@ -26,8 +26,8 @@ export interface ServiceIPModel {
   isAllocated(ip: SloppyIP): boolean;
   /** The range allocator of a family's --service-cluster-ip-range entry, to read. */
   flagAllocator(family: IPFamily): ClusterIPAllocator | undefined;
-  /** The repair controller over these Services (changes made only with `apply`). */
-  repair(services: readonly Service[], options: RepairOptions): BitmapRepairReport | IPAddressRepairReport;
+  /** The repair controller over these Services (changes made only with `apply`); `lookup` finds one of them by name. */
+  repair(services: Iterable<ServiceAllocations>, lookup: ServiceLookup, options: RepairOptions): BitmapRepairReport | IPAddressRepairReport;
   metricRows(): CIDRMetrics[];
   snapshot(): IPModelState;
   /**

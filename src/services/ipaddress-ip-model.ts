@@ -1,7 +1,6 @@
 // The IP model of 1.33 and later: ServiceCIDR objects, one IPAddress object per allocated IP, a
 // MetaAllocator per family over every ServiceCIDR's CIDRs (service-cidrs.ts holds the objects and
 // runs their controllers), and the IPAddress repair controller.
-import type { Service } from 'kubernetes-types/core/v1.js';
 import type { ClusterIPAllocator } from '../allocator.js';
 import { invalidSnapshotError } from '../errors.js';
 import { parseIPSloppy, type SloppyIP } from '../ip-sloppy.js';
@@ -12,8 +11,10 @@ import type { IPModelState, ServiceIPModel } from './ip-model.js';
 import { addressValue, prefixContainsIP } from './meta-allocator.js';
 import type { CIDRMetrics } from './metrics.js';
 import { IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY } from './network-objects.js';
+import type { ServiceAllocations } from './service-allocations.js';
+import type { Service } from 'kubernetes-types/core/v1.js';
 import type { RepairOptions } from './repair.js';
-import { repairIPAddresses, type IPAddressRepairReport } from './repair-ipaddress.js';
+import { AddressOverlay, repairIPAddresses, type IPAddressRepairReport, type ServiceLookup } from './repair-ipaddress.js';
 import { ServiceCIDRRegistry, type ServiceCIDRRegistryOptions } from './service-cidrs.js';
 import { familyOf, keyOf, type IPFamily } from './service-fields.js';
 
@@ -37,7 +38,7 @@ export class IPAddressIPModel implements ServiceIPModel {
   }
 
   isAllocated(ip: SloppyIP): boolean {
-    return this.#registry.address(ip.canonical) !== undefined;
+    return this.#registry.hasAddress(ip.canonical);
   }
 
   flagAllocator(family: IPFamily): ClusterIPAllocator | undefined {
@@ -46,17 +47,18 @@ export class IPAddressIPModel implements ServiceIPModel {
     return cidr === undefined ? undefined : this.#registry.allocator(family)?.items.get(cidr)?.allocator ?? undefined;
   }
 
-  repair(services: readonly Service[], options: RepairOptions): IPAddressRepairReport {
+  repair(services: Iterable<ServiceAllocations>, lookup: ServiceLookup, options: RepairOptions): IPAddressRepairReport {
     const registry = this.#registry;
-    const addresses = new Map(registry.addresses().map((a) => [a.metadata.name!, a]));
-    const report = repairIPAddresses(services, { serviceCIDRs: registry.serviceCIDRs(), addresses, now: this.#now() });
+    // The pass records its creates and deletes over the stored entries, which it only reads.
+    const addresses = new AddressOverlay(registry.addressMap());
+    const report = repairIPAddresses(services, lookup, { serviceCIDRs: registry.serviceCIDRs(), addresses, now: this.#now() });
     if (options.apply) {
       for (const action of report.actions) {
         if (action.verb === 'delete') registry.deleteAddress(action.name);
       }
       for (const action of report.actions) {
-        const object = addresses.get(action.name);
-        if (action.verb === 'create' && object && registry.address(action.name) === undefined) registry.putAddress(object);
+        const entry = addresses.get(action.name);
+        if (action.verb === 'create' && entry && !registry.hasAddress(action.name)) registry.putAddress(entry);
       }
     }
     return report;
@@ -67,10 +69,10 @@ export class IPAddressIPModel implements ServiceIPModel {
     registry.reconcile();
     // Allocator-managed IPAddresses, parsed once, by family.
     const managed = new Map<4 | 6, bigint[]>([[4, []], [6, []]]);
-    for (const address of registry.addressObjects()) {
-      if (address.metadata.labels?.[LABEL_MANAGED_BY] !== IP_ALLOCATOR_MANAGER) continue;
-      const ip = parseIPSloppy(address.metadata.name);
-      const family = address.metadata.labels?.[LABEL_IP_FAMILY];
+    for (const address of registry.addressEntries()) {
+      if (address.labels?.[LABEL_MANAGED_BY] !== IP_ALLOCATOR_MANAGER) continue;
+      const ip = parseIPSloppy(address.name);
+      const family = address.labels?.[LABEL_IP_FAMILY];
       if (ip !== null && family === (ip.family === 4 ? 'IPv4' : 'IPv6')) managed.get(ip.family)!.push(addressValue(ip));
     }
     const rows: CIDRMetrics[] = [];
@@ -162,7 +164,7 @@ function reportIPHazards(services: ReadonlyMap<string, Service>, registry: Servi
       hazards.push(hazard('ip-not-allocated', `${ip} of service ${keys[0]} has no IPAddress: the next allocation may hand it out until the repair controller recreates it`, { ip, service: keys[0] }));
       continue;
     }
-    const ref = address.spec.parentRef;
+    const ref = address.parentRef;
     const parent = ref.resource === 'services' && !ref.group ? keyOf(ref.namespace, ref.name) : undefined;
     if (parent === undefined || !keys.includes(parent)) {
       const holder = parent ?? `${ref.group ? `${ref.resource}.${ref.group}` : ref.resource} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;

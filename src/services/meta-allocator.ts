@@ -42,6 +42,28 @@ export function addressValue(ip: SloppyIP): bigint {
   return ip.family === 4 ? BigInt(ip.value) : ipv6PartsToBigInt(ip.parts);
 }
 
+/**
+ * A test of servicecidr.PrefixContainsIP against a fixed set of CIDRs, for loops over many IPs:
+ * IPv4 compared as numbers, IPv6 as BigInt only when there is an IPv6 CIDR to compare with.
+ */
+export function hostTester(cidrs: readonly ParsedCIDR[]): (ip: SloppyIP) => boolean {
+  const v4 = cidrs.filter((c) => c.family === 4).map((c) => {
+    const network = Number(c.network);
+    return { first: network + 1, last: network + 2 ** (32 - c.prefix) - 2 };
+  });
+  const v6 = cidrs.filter((c) => c.family === 6);
+  return (ip) => {
+    if (ip.family === 4) {
+      const value = ip.value;
+      for (const range of v4) if (value >= range.first && value <= range.last) return true;
+      return false;
+    }
+    if (v6.length === 0) return false;
+    const value = addressValue(ip);
+    return v6.some((c) => prefixContainsIP(c, value));
+  };
+}
+
 /** servicecidr.PrefixContainsIP: inside the CIDR, neither its network address nor (IPv4) its broadcast. */
 export function prefixContainsIP(cidr: ParsedCIDR, address: bigint): boolean {
   if (!cidrContains(cidr, address) || address === cidr.network) return false;

@@ -6,7 +6,7 @@ import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { AllocatorError } from '../errors.js';
 import type { NodePortAllocator } from '../node-port-allocator.js';
 import { ServiceInternalError, ServiceValidationError, invalid } from './field-errors.js';
-import { needsHealthCheck, needsNodePort, serviceKey } from './service-fields.js';
+import { needsHealthCheck, needsNodePort } from './service-fields.js';
 
 export class NodePortOperation {
   readonly #allocator: NodePortAllocator;
@@ -181,28 +181,4 @@ export function updateHealthCheckNodePort(service: Service, old: Service, op: No
   const needs = needsHealthCheck(service);
   if (!needed && needs) allocHealthCheckNodePort(service, op);
   else if (needed && !needs) op.releaseDeferred(old.spec?.healthCheckNodePort ?? 0);
-}
-
-/**
- * Who holds which node port: each port with the Services (namespace/name, in order) holding it.
- * The repair controller, restore and `clusterip check` all start from this.
- */
-export function nodePortHolders(services: Iterable<Service>): Map<number, string[]> {
-  const holders = new Map<number, string[]>();
-  for (const service of services) {
-    const key = serviceKey(service);
-    for (const port of heldNodePorts(service)) {
-      const list = holders.get(port);
-      if (list) list.push(key);
-      else holders.set(port, [key]);
-    }
-  }
-  return holders;
-}
-
-/** Every node port a stored Service holds (its nodePorts once each, and its health-check port). */
-export function heldNodePorts(service: Service): number[] {
-  const ports = new Set(collectServiceNodePorts(service));
-  if (needsHealthCheck(service) && (service.spec?.healthCheckNodePort ?? 0) !== 0) ports.add(service.spec!.healthCheckNodePort!);
-  return [...ports];
 }

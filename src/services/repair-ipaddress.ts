@@ -2,16 +2,13 @@
 // must have its IPAddress pointing back at the Service, and every allocator-managed IPAddress must
 // belong to a Service that lists it. Reports the controller's events and the object changes it
 // makes; with `apply` the changes are made.
-import type { Service } from 'kubernetes-types/core/v1.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
 import { cidrContains, parseCIDR } from '../cidr.js';
-import { addressValue, prefixContainsIP } from './meta-allocator.js';
-import {
-  IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, NETWORKING_API_VERSION, serviceParentRef,
-  type IPAddress, type ParentReference, type ServiceCIDR,
-} from './network-objects.js';
-import { isServiceIPSet, keyOf } from './service-fields.js';
-import { familyOfName, timestamp } from './service-cidrs.js';
+import { addressValue, hostTester } from './meta-allocator.js';
+import { IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, ManagedAddress, type AddressEntry, type ParentReference, type ServiceCIDR } from './network-objects.js';
+import { hasServiceIP, type ServiceAllocations } from './service-allocations.js';
+import { keyOf } from './service-fields.js';
+import { ALLOCATOR_LABELS, familyOfName, timestamp } from './service-cidrs.js';
 
 /** An IPAddress older than this whose Service does not exist has leaked (the API request timeout). */
 export const LEAK_GRACE_MS = 60_000;
@@ -32,10 +29,62 @@ export interface IPAddressRepairReport {
   actions: RepairAction[];
 }
 
+/** The IPAddresses as a repair pass sees them: the stored ones, with the pass's own creates and deletes. */
+export interface AddressTable {
+  get(name: string): AddressEntry | undefined;
+  has(name: string): boolean;
+  set(name: string, entry: AddressEntry): unknown;
+  delete(name: string): unknown;
+  values(): IterableIterator<AddressEntry>;
+}
+
+/**
+ * The registry's IPAddresses under a pass's changes, without copying them: what the pass
+ * created, what it deleted, and the rest read through from the stored map.
+ */
+export class AddressOverlay implements AddressTable {
+  readonly #base: ReadonlyMap<string, AddressEntry>;
+  readonly #created = new Map<string, AddressEntry>();
+  readonly #deleted = new Set<string>();
+
+  constructor(base: ReadonlyMap<string, AddressEntry>) {
+    this.#base = base;
+  }
+
+  get(name: string): AddressEntry | undefined {
+    if (this.#created.size === 0 && this.#deleted.size === 0) return this.#base.get(name);
+    const created = this.#created.get(name);
+    if (created) return created;
+    return this.#deleted.has(name) ? undefined : this.#base.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  set(name: string, entry: AddressEntry): void {
+    this.#created.set(name, entry);
+  }
+
+  delete(name: string): void {
+    this.#created.delete(name);
+    this.#deleted.add(name);
+  }
+
+  *values(): IterableIterator<AddressEntry> {
+    if (this.#created.size === 0 && this.#deleted.size === 0) {
+      yield* this.#base.values();
+      return;
+    }
+    for (const [name, entry] of this.#base) if (!this.#deleted.has(name) && !this.#created.has(name)) yield entry;
+    yield* this.#created.values();
+  }
+}
+
 /** The objects a repair pass reads and writes. */
 export interface RepairWorld {
   readonly serviceCIDRs: readonly ServiceCIDR[];
-  readonly addresses: Map<string, IPAddress>;
+  readonly addresses: AddressTable;
   readonly now: number;
 }
 
@@ -43,17 +92,9 @@ export function formatRepairEvent(event: RepairEvent): string {
   return `${event.type} ${event.reason} ${event.message}`;
 }
 
-function newIPAddress(name: string, service: Service, now: number): IPAddress {
-  return {
-    apiVersion: NETWORKING_API_VERSION,
-    kind: 'IPAddress',
-    metadata: {
-      name,
-      labels: { [LABEL_IP_FAMILY]: familyOfName(name), [LABEL_MANAGED_BY]: IP_ALLOCATOR_MANAGER },
-      creationTimestamp: timestamp(now),
-    },
-    spec: { parentRef: serviceParentRef(service.metadata?.namespace || 'default', service.metadata?.name ?? '') },
-  };
+// newIPAddress: the object the controller creates for a Service IP.
+function newIPAddress(name: string, service: ServiceAllocations, now: number): ManagedAddress {
+  return new ManagedAddress(name, ALLOCATOR_LABELS[familyOfName(name)], timestamp(now), service.namespace || 'default', service.name);
 }
 
 // Go's %v of a *ParentReference: &{group resource namespace name}.
@@ -62,10 +103,10 @@ function refText(ref: ParentReference | undefined): string {
 }
 
 /** Both passes of one runOnce: every Service first, then every IPAddress. */
-export function repairIPAddresses(services: readonly Service[], world: RepairWorld): IPAddressRepairReport {
+export function repairIPAddresses(services: Iterable<ServiceAllocations>, lookup: ServiceLookup, world: RepairWorld): IPAddressRepairReport {
   const report: IPAddressRepairReport = { model: 'ipaddress', events: [], actions: [] };
-  syncServices(services, world, report);
-  syncIPAddresses(services, world, report);
+  syncServices(services, world, report, lookup);
+  syncIPAddresses(world, report, lookup);
   return report;
 }
 
@@ -73,7 +114,7 @@ function recorder(world: RepairWorld, report: IPAddressRepairReport) {
   const { addresses, now } = world;
   return {
     warn: (reason: string, message: string, object: string) => report.events.push({ type: 'Warning', reason, message, object }),
-    create: (name: string, service: Service) => {
+    create: (name: string, service: ServiceAllocations) => {
       report.actions.push({ verb: 'create', resource: 'ipaddresses', name });
       addresses.set(name, newIPAddress(name, service, now));
     },
@@ -84,96 +125,111 @@ function recorder(world: RepairWorld, report: IPAddressRepairReport) {
   };
 }
 
-function servicesByKey(services: readonly Service[]): Map<string, Service> {
-  return new Map(services.map((s) => [keyOf(s.metadata?.namespace, s.metadata?.name ?? ''), s]));
+/** The service lister: a Service by namespace and name. */
+export interface ServiceLookup {
+  get(namespace: string, name: string): ServiceAllocations | undefined;
+}
+
+// The Services of a list by namespace and name, without a "namespace/name" string each.
+export class ServiceIndex implements ServiceLookup {
+  readonly #byNamespace = new Map<string, Map<string, ServiceAllocations>>();
+
+  constructor(services: Iterable<ServiceAllocations>) {
+    for (const service of services) {
+      const namespace = service.namespace || 'default';
+      let names = this.#byNamespace.get(namespace);
+      if (!names) this.#byNamespace.set(namespace, (names = new Map()));
+      names.set(service.name, service);
+    }
+  }
+
+  get(namespace: string, name: string): ServiceAllocations | undefined {
+    return this.#byNamespace.get(namespace || 'default')?.get(name);
+  }
 }
 
 /** The Service pass (syncService): each Service IP must have its IPAddress pointing back at it. */
-export function syncServices(services: readonly Service[], world: RepairWorld, report: IPAddressRepairReport): void {
+export function syncServices(services: Iterable<ServiceAllocations>, world: RepairWorld, report: IPAddressRepairReport, index: ServiceLookup): void {
   const { addresses } = world;
-  const byKey = servicesByKey(services);
-  const prefixes = world.serviceCIDRs.flatMap((o) => (o.spec.cidrs ?? []).map((c) => parseCIDR(c)));
+  const inAnyServiceCIDR = hostTester(world.serviceCIDRs.flatMap((o) => (o.spec.cidrs ?? []).map((c) => parseCIDR(c))));
   const { warn, create, remove } = recorder(world, report);
   for (const service of services) {
-    if (!isServiceIPSet(service)) continue;
-    const namespace = service.metadata?.namespace || 'default';
-    const name = service.metadata?.name ?? '';
-    const key = `${namespace}/${name}`;
-    for (const clusterIP of service.spec?.clusterIPs ?? []) {
+    if (!hasServiceIP(service)) continue;
+    const namespace = service.namespace || 'default';
+    const name = service.name;
+    for (const clusterIP of service.clusterIPs) {
       const ip = parseIPSloppy(clusterIP);
       if (ip === null) {
-        warn('ClusterIPNotValid', 'Cluster IP <nil> is not a valid IP; please recreate Service', key);
+        warn('ClusterIPNotValid', 'Cluster IP <nil> is not a valid IP; please recreate Service', keyOf(namespace, name));
         continue;
       }
       const family = ip.family === 6 ? 'IPv6' : 'IPv4';
-      const value = addressValue(ip);
-      if (!prefixes.some((p) => (p.family === ip.family) && prefixContainsIP(p, value))) {
-        warn('ClusterIPOutOfRange', `Cluster IP [${family}]: ${ip.canonical} is not within any configured Service CIDR; please recreate service`, key);
+      if (!inAnyServiceCIDR(ip)) {
+        warn('ClusterIPOutOfRange', `Cluster IP [${family}]: ${ip.canonical} is not within any configured Service CIDR; please recreate service`, keyOf(namespace, name));
         continue;
       }
       const address = addresses.get(ip.canonical);
       if (!address) {
-        warn('ClusterIPNotAllocated', `Cluster IP [${family}]: ${ip.canonical} is not allocated; repairing`, key);
+        warn('ClusterIPNotAllocated', `Cluster IP [${family}]: ${ip.canonical} is not allocated; repairing`, keyOf(namespace, name));
         create(ip.canonical, service);
         continue;
       }
-      const ref = address.spec?.parentRef;
-      const wrongReference = `the ClusterIP [${family}]: ${ip.canonical} for Service ${key} has a wrong reference; repairing`;
-      if (!ref || (ref.group ?? '') !== '' || ref.resource !== 'services') {
-        warn('ClusterIPNotAllocated', wrongReference, key);
+      if (!address.refIsService) {
+        warn('ClusterIPNotAllocated', wrongReference(family, ip.canonical, namespace, name), keyOf(namespace, name));
         remove(ip.canonical);
         create(ip.canonical, service);
         continue;
       }
-      if ((ref.namespace ?? '') !== namespace || ref.name !== name) {
-        const holder = byKey.get(keyOf(ref.namespace, ref.name));
+      if (address.refNamespace !== namespace || address.refName !== name) {
+        const holder = index.get(address.refNamespace, address.refName);
         if (!holder) {
-          warn('ClusterIPNotAllocated', wrongReference, key);
+          warn('ClusterIPNotAllocated', wrongReference(family, ip.canonical, namespace, name), keyOf(namespace, name));
           remove(ip.canonical);
           create(ip.canonical, service);
           continue;
         }
-        if ((holder.spec?.clusterIPs ?? []).includes(address.metadata.name!)) {
-          warn('ClusterIPAlreadyAllocated', `Cluster IP [${family}]:${ip.canonical} was assigned to multiple services; please recreate service`, key);
+        if (holder.clusterIPs.includes(address.name)) {
+          warn('ClusterIPAlreadyAllocated', `Cluster IP [${family}]:${ip.canonical} was assigned to multiple services; please recreate service`, keyOf(namespace, name));
         }
       }
-      const labels = address.metadata.labels ?? {};
-      if (labels[LABEL_IP_FAMILY] !== familyOfName(address.metadata.name!) || labels[LABEL_MANAGED_BY] !== IP_ALLOCATOR_MANAGER) {
+      const labels = address.labels;
+      if (labels?.[LABEL_IP_FAMILY] !== familyOfName(address.name) || labels[LABEL_MANAGED_BY] !== IP_ALLOCATOR_MANAGER) {
         remove(ip.canonical);
         create(ip.canonical, service);
       }
     }
   }
+}
 
+function wrongReference(family: string, ip: string, namespace: string, name: string): string {
+  return `the ClusterIP [${family}]: ${ip} for Service ${namespace}/${name} has a wrong reference; repairing`;
 }
 
 /** The IPAddress pass (syncIPAddress): each allocator-managed IPAddress must belong to a Service listing it. */
-export function syncIPAddresses(services: readonly Service[], world: RepairWorld, report: IPAddressRepairReport): void {
+export function syncIPAddresses(world: RepairWorld, report: IPAddressRepairReport, index: ServiceLookup): void {
   const { addresses, now } = world;
-  const byKey = servicesByKey(services);
   const { warn, remove } = recorder(world, report);
   for (const address of [...addresses.values()]) {
-    const name = address.metadata.name!;
-    if (!addresses.has(name) || address.metadata.labels?.[LABEL_MANAGED_BY] !== IP_ALLOCATOR_MANAGER) continue;
-    const ref = address.spec?.parentRef;
-    if (!ref || (ref.group ?? '') !== '' || ref.resource !== 'services') {
-      warn('IPAddressNotAllocated', `IPAddress ${name} appears to have been modified, not referencing a Service ${refText(ref)}: cleaning up`, name);
+    const name = address.name;
+    if (!addresses.has(name) || address.labels?.[LABEL_MANAGED_BY] !== IP_ALLOCATOR_MANAGER) continue;
+    if (!address.refIsService) {
+      warn('IPAddressNotAllocated', `IPAddress ${name} appears to have been modified, not referencing a Service ${refText(address.parentRef)}: cleaning up`, name);
       remove(name);
       continue;
     }
-    const holder = byKey.get(keyOf(ref.namespace, ref.name));
+    const holder = index.get(address.refNamespace, address.refName);
     if (!holder) {
-      const created = Date.parse(address.metadata.creationTimestamp ?? '');
+      const created = Date.parse(address.creationTimestamp ?? '');
       if (!Number.isNaN(created) && now - created > LEAK_GRACE_MS) {
-        warn('IPAddressNotAllocated', `IPAddress: ${name} for Service ${ref.namespace ?? ''}/${ref.name} appears to have leaked: cleaning up`, name);
+        warn('IPAddressNotAllocated', `IPAddress: ${name} for Service ${address.refNamespace}/${address.refName} appears to have leaked: cleaning up`, name);
         remove(name);
       }
       continue;
     }
     // The API server compares texts here: a Service storing sloppy text loses its IPAddress, which
     // the next pass recreates.
-    if ((holder.spec?.clusterIPs ?? []).includes(name)) continue;
-    warn('IPAddressWrongReference', `IPAddress: ${name} for Service ${holder.metadata?.namespace || 'default'}/${holder.metadata?.name} has a wrong reference; cleaning up`, name);
+    if (holder.clusterIPs.includes(name)) continue;
+    warn('IPAddressWrongReference', `IPAddress: ${name} for Service ${holder.namespace || 'default'}/${holder.name} has a wrong reference; cleaning up`, name);
     remove(name);
   }
 }

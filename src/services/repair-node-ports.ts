@@ -1,10 +1,9 @@
 // The node port repair controller (portallocator/controller/repair.go), in every version: compare
 // the ports Services hold with the port bitmap. Missing ports are marked at once; leaked ones are
 // freed on the third consecutive applied pass that finds them, as for IPs.
-import type { Service } from 'kubernetes-types/core/v1.js';
 import type { NodePortAllocator } from '../node-port-allocator.js';
 import { countLeaks, type RepairOptions } from './repair.js';
-import { nodePortHolders } from './node-ports.js';
+import { nodePortHolders, type ServiceAllocations } from './service-allocations.js';
 
 export interface ServicePortClaim { service: string; port: number }
 
@@ -21,7 +20,7 @@ export interface NodePortRepairReport {
 }
 
 export function repairNodePorts(
-  allocator: NodePortAllocator, services: readonly Service[], options: RepairOptions, leakPasses: Map<number, number>,
+  allocator: NodePortAllocator, services: Iterable<ServiceAllocations>, options: RepairOptions, leakPasses: Map<number, number>,
 ): NodePortRepairReport {
   const report: NodePortRepairReport = { range: allocator.portRange, notAllocated: [], duplicates: [], outOfRange: [], leaked: [] };
   // A Service holds a port once however many of its entries share it (53/TCP and 53/UDP).

@@ -1,10 +1,10 @@
 // The legacy repair controller (1.29–1.32, ipallocator/controller/repair.go): compare the Services
 // that exist with what the range bitmaps hold. Leaked IPs are freed on the third consecutive pass
 // that finds them; missing ones are marked at once.
-import type { Service } from 'kubernetes-types/core/v1.js';
 import type { ClusterIPAllocator } from '../allocator.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
-import { NONE, isExternalName, serviceKey, type IPFamily } from './service-fields.js';
+import { allocationsKey, type ServiceAllocations } from './service-allocations.js';
+import { NONE, type IPFamily } from './service-fields.js';
 
 export interface RepairOptions {
   /** Make the changes: mark missing IPs (and free leaked ones after 3 passes) or, from 1.33, create and delete IPAddresses. */
@@ -31,15 +31,14 @@ export interface BitmapRepairReport {
 export const REPAIRS_BEFORE_LEAK_CLEANUP = 3;
 
 export function repairBitmaps(
-  allocators: ReadonlyMap<IPFamily, ClusterIPAllocator>, services: readonly Service[], options: RepairOptions, leakPasses: Map<string, number>,
+  allocators: ReadonlyMap<IPFamily, ClusterIPAllocator>, services: Iterable<ServiceAllocations>, options: RepairOptions, leakPasses: Map<string, number>,
 ): BitmapRepairReport {
   const report: BitmapRepairReport = { model: 'bitmap', leaked: [], duplicates: [], outOfRange: [], notAllocated: [], invalid: [] };
   const claims = new Map<string, { family: IPFamily; services: string[] }>();
   for (const service of services) {
-    if (isExternalName(service)) continue;
-    const key = serviceKey(service);
-    const spec = service.spec ?? {};
-    const ips = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
+    if (service.type === 'ExternalName') continue;
+    const key = allocationsKey(service);
+    const ips = service.clusterIPs.length > 0 ? service.clusterIPs : service.clusterIP ? [service.clusterIP] : [];
     for (const text of ips) {
       if (text === NONE || text === '') continue;
       const ip = parseIPSloppy(text);

@@ -3,7 +3,7 @@
 import { parseCIDR, type ParsedCIDR } from '../cidr.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
 import { addressValue, prefixContainsIP } from './meta-allocator.js';
-import { IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, type IPAddress, type ServiceCIDR } from './network-objects.js';
+import { IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, type AddressEntry, type ServiceCIDR } from './network-objects.js';
 
 function cidrsOf(object: ServiceCIDR): ParsedCIDR[] {
   return (object.spec?.cidrs ?? []).flatMap((text) => {
@@ -46,7 +46,7 @@ export function overlappingServiceCIDRs(objects: Iterable<ServiceCIDR>, target: 
  * ServiceCIDR (equal or larger), or when no allocator-managed IPAddress would be left in no
  * ServiceCIDR at all.
  */
-export function canDeleteServiceCIDR(objects: Iterable<ServiceCIDR>, target: ServiceCIDR, addresses: Iterable<IPAddress>): boolean {
+export function canDeleteServiceCIDR(objects: Iterable<ServiceCIDR>, target: ServiceCIDR, addresses: Iterable<AddressEntry>): boolean {
   const others = [...objects].filter((o) => o.metadata.name !== target.metadata.name);
   const mine = cidrsOf(target);
   const hasParent = mine.every((cidr) => others.some((o) => cidrsOf(o).some((c) => prefixContainsPrefix(c, cidr))));
@@ -55,11 +55,11 @@ export function canDeleteServiceCIDR(objects: Iterable<ServiceCIDR>, target: Ser
   for (const cidr of mine) {
     const family = cidr.family === 4 ? 'IPv4' : 'IPv6';
     for (const address of list) {
-      const labels = address.metadata.labels ?? {};
+      const labels = address.labels ?? {};
       if (labels[LABEL_MANAGED_BY] !== IP_ALLOCATOR_MANAGER || labels[LABEL_IP_FAMILY] !== family) continue;
-      const ip = parseIPSloppy(address.metadata.name);
+      const ip = parseIPSloppy(address.name);
       if (ip === null || ip.family !== cidr.family || !prefixContainsIP(cidr, addressValue(ip))) continue;
-      if (containingServiceCIDRs(others, address.metadata.name!).length === 0) return false;
+      if (containingServiceCIDRs(others, address.name).length === 0) return false;
     }
   }
   return true;

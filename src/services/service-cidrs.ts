@@ -19,7 +19,7 @@ import type { IPFamily } from './service-fields.js';
 import { dns1123SubdomainErrors } from './service-validation.js';
 import {
   DEFAULT_SERVICE_CIDR_NAME, IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, NETWORKING_API_VERSION,
-  SERVICE_CIDR_FINALIZER, AllocatedIPAddress, clone, type Condition, type IPAddress, type ServiceCIDR,
+  SERVICE_CIDR_FINALIZER, AppliedAddress, ManagedAddress, clone, type AddressEntry, type Condition, type IPAddress, type ServiceCIDR,
 } from './network-objects.js';
 
 /** kube-controller-manager removes the finalizer this long after deletion once nothing blocks it. */
@@ -153,14 +153,14 @@ function isReady(object: ServiceCIDR): boolean {
 
 // The labels of the IPAddresses the allocator creates, one frozen object per family shared by
 // all of them: stored objects are replaced, never changed, and copied before they are handed out.
-const ALLOCATOR_LABELS: Record<IPFamily, Readonly<Record<string, string>>> = {
+export const ALLOCATOR_LABELS: Record<IPFamily, Readonly<Record<string, string>>> = {
   IPv4: Object.freeze({ [LABEL_IP_FAMILY]: 'IPv4', [LABEL_MANAGED_BY]: IP_ALLOCATOR_MANAGER }),
   IPv6: Object.freeze({ [LABEL_IP_FAMILY]: 'IPv6', [LABEL_MANAGED_BY]: IP_ALLOCATOR_MANAGER }),
 };
 
 export class ServiceCIDRRegistry implements IPAddressSink {
   readonly #serviceCIDRs = new Map<string, ServiceCIDR>();
-  readonly #addresses = new Map<string, IPAddress>();
+  readonly #addresses = new Map<string, AddressEntry>();
   readonly #metas = new Map<IPFamily, MetaAllocator>();
   // True when a reconcile would change nothing: set after one that left no ServiceCIDR
   // terminating (only terminating objects change with time), cleared by every ServiceCIDR write.
@@ -189,7 +189,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
 
   createAllocated(family: IPFamily, name: string, owner: ServiceRef, takenIn?: ClusterIPAllocator): boolean {
     if (this.#addresses.has(name)) return false;
-    this.putAddress(new AllocatedIPAddress(name, ALLOCATOR_LABELS[family], timestamp(this.options.now()), owner), takenIn);
+    this.putAddress(new ManagedAddress(name, ALLOCATOR_LABELS[family], timestamp(this.options.now()), owner.namespace, owner.name), takenIn);
     return true;
   }
 
@@ -198,24 +198,37 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     this.#metas.get(familyOfName(name))?.markFree(name);
   }
 
-  /** Stores an IPAddress as it is (already valid: made by the allocator or the repair controller). */
-  putAddress(object: IPAddress, takenIn?: ClusterIPAllocator): void {
-    const name = object.metadata.name!;
-    this.#addresses.set(name, object);
+  /** Stores an IPAddress as it is (already valid: made by the allocator or the repair controller, or applied). */
+  putAddress(entry: AddressEntry, takenIn?: ClusterIPAllocator): void {
+    const name = entry.name;
+    this.#addresses.set(name, entry);
     this.#metas.get(familyOfName(name))?.markTaken(name, takenIn);
   }
 
-  address(name: string): IPAddress | undefined {
+  /** The stored IPAddress of that name, to read. */
+  address(name: string): AddressEntry | undefined {
     return this.#addresses.get(name);
   }
 
+  hasAddress(name: string): boolean {
+    return this.#addresses.has(name);
+  }
+
+  /** Every IPAddress as an API object of the caller's own. */
   addresses(): IPAddress[] {
-    return [...this.#addresses.values()].map(clone);
+    const out: IPAddress[] = [];
+    for (const entry of this.#addresses.values()) out.push(entry.toIPAddress());
+    return out;
   }
 
   /** The stored IPAddresses themselves, to read (never to change). */
-  addressObjects(): IterableIterator<IPAddress> {
+  addressEntries(): IterableIterator<AddressEntry> {
     return this.#addresses.values();
+  }
+
+  /** The stored IPAddresses by name, to read. */
+  addressMap(): ReadonlyMap<string, AddressEntry> {
+    return this.#addresses;
   }
 
   /** Creates or updates an IPAddress held by anything (a Gateway, another controller, a Service). */
@@ -225,18 +238,18 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     const errors = validateIPAddress(object);
     const ref = object.spec?.parentRef;
     const existing = name ? this.#addresses.get(name) : undefined;
-    if (existing && ref && JSON.stringify(normalRef(existing.spec.parentRef)) !== JSON.stringify(normalRef(ref))) {
+    if (existing && ref && JSON.stringify(normalRef(existing.parentRef)) !== JSON.stringify(normalRef(ref))) {
       errors.push(invalid('spec.parentRef', ref, 'field is immutable'));
     }
     if (errors.length > 0) throw new NetworkingValidationError('IPAddress', name ?? '', errors);
     const stored: IPAddress = {
       apiVersion: NETWORKING_API_VERSION,
       kind: 'IPAddress',
-      metadata: { ...object.metadata, name: name!, creationTimestamp: existing?.metadata.creationTimestamp ?? timestamp(this.options.now()) },
+      metadata: { ...object.metadata, name: name!, creationTimestamp: existing?.creationTimestamp ?? timestamp(this.options.now()) },
       spec: { parentRef: normalRef(ref!) },
     };
     delete stored.metadata.deletionTimestamp;
-    this.putAddress(stored);
+    this.putAddress(compactAddress(stored));
     return clone(stored);
   }
 
@@ -341,7 +354,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     this.#serviceCIDRs.clear();
     this.#addresses.clear();
     for (const object of serviceCIDRs) this.#serviceCIDRs.set(object.metadata.name!, clone(object));
-    for (const object of addresses) this.#addresses.set(object.metadata.name!, clone(object));
+    for (const object of addresses) this.#addresses.set(object.metadata.name!, compactAddress(clone(object)));
     // The allocators in the order they had: a dynamic allocation shuffles them from that order.
     for (const { cidr } of readiness ?? []) {
       const family = familyOfName(cidr);
@@ -471,6 +484,19 @@ export class ServiceCIDRRegistry implements IPAddressSink {
   dispose(): void {
     for (const meta of this.#metas.values()) meta.dispose();
   }
+}
+
+// An IPAddress as the allocator itself would have made it is kept as a ManagedAddress (one small
+// record); anything else as the object it is. The record prints exactly as the object did.
+function compactAddress(object: IPAddress): AddressEntry {
+  const name = object.metadata.name!;
+  const ref = object.spec.parentRef;
+  const family = familyOfName(name);
+  if (ref.resource === 'services' && !ref.group && ref.namespace && object.metadata.creationTimestamp) {
+    const managed = new ManagedAddress(name, ALLOCATOR_LABELS[family], object.metadata.creationTimestamp, ref.namespace, ref.name);
+    if (JSON.stringify(managed.toIPAddress()) === JSON.stringify(object)) return managed;
+  }
+  return new AppliedAddress(object);
 }
 
 // The reference as the API server serialises it: empty group and namespace left out.

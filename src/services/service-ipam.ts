@@ -33,18 +33,19 @@ import { IPAddressIPModel } from './ipaddress-ip-model.js';
 import type { ServiceIPModel } from './ip-model.js';
 import { createOrderSource, type OrderSource } from './order-source.js';
 import type { BitmapRepairReport, RepairOptions } from './repair.js';
-import type { IPAddressRepairReport } from './repair-ipaddress.js';
+import { ServiceIndex, type IPAddressRepairReport } from './repair-ipaddress.js';
 import { metricsText } from './metrics.js';
 import { checkState, toBase64, type CheckedState, type IPAMState } from './ipam-state.js';
 import { versionProfile, type VersionProfile } from './versions.js';
-import { clone, type IPAddress, type ServiceCIDR } from './network-objects.js';
+import type { IPAddress, ServiceCIDR } from './network-objects.js';
 import { SERVICE_SHAPE, ObjectShapeError, readObject, requireString } from './object-shapes.js';
 import { hazard, type Hazard } from './hazards.js';
-import { ServiceStore } from './service-store.js';
+import { ServiceStore, StoredService } from './service-store.js';
+import { allocationsOf, heldIPTexts, nodePortHolders, type ServiceAllocations } from './service-allocations.js';
 import { NodePortAllocator } from '../node-port-allocator.js';
 import {
-  NodePortOperation, allocHealthCheckNodePort, collectServiceNodePorts, heldNodePorts, initNodePorts, nodePortHolders, releaseNodePorts,
-  updateHealthCheckNodePort, updateNodePorts,
+  NodePortOperation, allocHealthCheckNodePort, collectServiceNodePorts, initNodePorts, releaseNodePorts, updateHealthCheckNodePort,
+  updateNodePorts,
 } from './node-ports.js';
 import { repairNodePorts, type NodePortRepairReport } from './repair-node-ports.js';
 
@@ -258,37 +259,36 @@ export class ServiceIPAM {
 
   get(namespace: string, name: string): Service | undefined {
     if (namespace !== undefined && namespace !== null) requireString(namespace, 'namespace', 'get()');
-    const stored = this.#services.get(keyOf(namespace, requireString(name, 'name', 'get()')));
-    return stored && clone(stored);
+    return this.#services.get(namespace, requireString(name, 'name', 'get()'))?.read();
   }
 
   list(): Service[] {
-    return [...this.#services.values()].map(clone);
+    const out: Service[] = [];
+    for (const stored of this.#services.values()) out.push(stored.read());
+    return out;
   }
 
-  /** Creates a Service as the API server would; returns what it stores (allocated fields filled). */
+  /** Creates a Service as the API server would; returns what it stores (allocated fields filled), as an object of the caller's own. */
   create(input: Service, request: RequestOptions = {}): Service {
-    return clone(this[STORED_WRITE]('create', input, request));
+    return this[STORED_WRITE]('create', input, request);
   }
 
   /**
-   * create/update without the copy of the result: the stored object itself, which the caller must
-   * not change. The CLI prints it and drops it; at 20,000 Services the copies cost about 6 % of a run.
+   * The Service pipeline's writes. Each returns the object the request built, which is the
+   * caller's: the store keeps the Service as text. With `adoptInput` the input object itself is
+   * defaulted and filled (the CLI's parsed JSON, which it reads no more).
    */
-  [STORED_WRITE](verb: 'create' | 'apply', input: Service, request: StoredWriteOptions): Readonly<Service>;
-  [STORED_WRITE](verb: 'update', input: Service, request: StoredWriteOptions, oldService: Service): Readonly<Service>;
-  [STORED_WRITE](verb: 'create' | 'update' | 'apply', input: Service, request: StoredWriteOptions, oldService?: Service): Readonly<Service> {
+  [STORED_WRITE](verb: 'create' | 'apply', input: Service, request: StoredWriteOptions): Service;
+  [STORED_WRITE](verb: 'update', input: Service, request: StoredWriteOptions, oldService: Service): Service;
+  [STORED_WRITE](verb: 'create' | 'update' | 'apply', input: Service, request: StoredWriteOptions, oldService?: Service): Service {
     if (verb === 'create') return this.#create(input, request);
     if (verb === 'update') return this.#update(oldService!, input, request);
-    // apply: an update of the stored Service of that name, else a create (one lookup, no copy).
-    const key = inputKey(input);
-    const stored = this.#services.get(key);
-    return stored ? this.#update(stored, input, request) : this.#create(input, request, key);
+    // apply: an update of the stored Service of that name, else a create.
+    const { namespace, name } = inputName(input);
+    return this.#services.has(namespace, name) ? this.#update(input, input, request) : this.#create(input, request);
   }
 
-  // `knownKey`: serviceKey(input), when the caller has it (the pipeline changes neither the name
-  // nor a namespace that is set; an unset one becomes "default", which the key already says).
-  #create(input: Service, request: StoredWriteOptions, knownKey?: string): Service {
+  #create(input: Service, request: StoredWriteOptions): Service {
     this.#ips.prepare();
     const service = readService(input, request.adoptInput === true);
     (service.metadata ??= {}).namespace ||= 'default';
@@ -307,13 +307,10 @@ export class ServiceIPAM {
         if (needsHealthCheck(service)) allocHealthCheckNodePort(service, op);
       });
     }
-    // One key string for the lookup and the store (its hash is computed once).
-    let key: string;
     try {
-      setStatus(service, new CreatedServiceStatus());
+      setStatus(service, { loadBalancer: {} });
       this.#check(name, validateService(service, rules));
-      key = knownKey ?? serviceKey(service);
-      if (this.#services.has(key)) throw new ServiceExistsError(key);
+      if (this.#services.has(service.metadata.namespace, name)) throw new ServiceExistsError(keyOf(service.metadata.namespace, name));
     } catch (error) {
       txn.revert();
       throw error;
@@ -323,28 +320,30 @@ export class ServiceIPAM {
       const warnings = serviceWarnings(service, this.profile);
       if (warnings.length > 0) request.warnings.push(...warnings);
     }
-    this.#services.set(key, service);
-    if (request.hazards) this.#writeHazards(key, service, undefined, NO_PORTS, request.hazards);
+    const stored = new StoredService(service);
+    this.#services.put(stored);
+    if (request.hazards) this.#writeHazards(stored, service, undefined, NO_PORTS, request.hazards);
     return service;
   }
 
-  /** Applies an update; `oldService` names the Service, the stored copy is the one compared. */
+  /** Applies an update; `oldService` names the Service, the stored one is the one compared. Returns an object of the caller's own. */
   update(oldService: Service, input: Service, request: RequestOptions = {}): Service {
-    return clone(this[STORED_WRITE]('update', input, request, oldService));
+    return this[STORED_WRITE]('update', input, request, oldService);
   }
 
   #update(oldService: Service, input: Service, request: StoredWriteOptions): Service {
     this.#ips.prepare();
-    const key = inputKey(input);
-    const oldKey = inputKey(oldService);
-    if (oldKey !== key) throw new ServiceNotFoundError(oldKey);
-    const stored = this.#services.get(key);
-    if (!stored) throw new ServiceNotFoundError(key);
+    const { namespace, name: inputServiceName } = inputName(input);
+    const oldName = inputName(oldService);
+    if (oldName.namespace !== namespace || oldName.name !== inputServiceName) throw new ServiceNotFoundError(keyOf(oldName.namespace, oldName.name));
+    const stored = this.#services.get(namespace, inputServiceName);
+    if (!stored) throw new ServiceNotFoundError(keyOf(namespace, inputServiceName));
     const service = readService(input, request.adoptInput === true);
     (service.metadata ??= {}).namespace ||= 'default';
     const name = service.metadata.name ?? '';
     setServiceDefaults(service);
-    const old = clone(stored);
+    // The stored Service is parsed from its text: an object of this request's own.
+    const old = stored.read();
     defaultOnRead(old, this.families[0]);
     patchAllocatedValues(service, old);
     normalizeClusterIPs(service, old);
@@ -361,7 +360,7 @@ export class ServiceIPAM {
       released = op.deferred;
     });
     try {
-      setStatus(service, clone(old.status) ?? { loadBalancer: {} });
+      setStatus(service, old.status ?? { loadBalancer: {} });
       dropTypeDependentFields(service, old);
       if (service.spec?.type !== 'LoadBalancer') setStatus(service, { ...service.status, loadBalancer: {} });
       this.#check(name, validateServiceUpdate(service, old, rules));
@@ -371,30 +370,31 @@ export class ServiceIPAM {
     }
     txn.commit();
     request.warnings?.push(...serviceWarnings(service, this.profile));
-    this.#services.set(key, service);
-    if (request.hazards) this.#writeHazards(key, service, old, released, request.hazards);
+    const next = new StoredService(service);
+    this.#services.put(next);
+    if (request.hazards) this.#writeHazards(next, service, old, released, request.hazards);
     return service;
   }
 
   /** Deletes the Service; its cluster IPs and node ports are released. */
   delete(service: Service, request: RequestOptions = {}): void {
     this.#ips.prepare();
-    const key = inputKey(service);
-    const stored = this.#services.delete(key);
-    if (!stored) throw new ServiceNotFoundError(key);
-    for (const [family, text] of ipsByFamily(stored)) this.#release(family, text);
-    const ports = heldNodePorts(stored);
-    for (const port of ports) this.#nodePorts.release(port);
-    if (request.hazards) this.#releaseHazards(key, ports, request.hazards);
+    const { namespace, name } = inputName(service);
+    const stored = this.#services.delete(namespace, name);
+    if (!stored) throw new ServiceNotFoundError(keyOf(namespace, name));
+    for (const text of heldIPTexts(stored)) this.#releaseText(text);
+    for (const port of stored.nodePorts) this.#nodePorts.release(port);
+    if (request.hazards) this.#releaseHazards(stored, stored.nodePorts, request.hazards);
   }
 
   // What a stored write leaves that the API server's own code makes unsafe (hazards.ts).
-  #writeHazards(key: string, service: Service, old: Service | undefined, released: readonly number[], hazards: Hazard[]): void {
+  #writeHazards(stored: StoredService, service: Service, old: Service | undefined, released: readonly number[], hazards: Hazard[]): void {
+    const key = stored.key;
     const listed = collectServiceNodePorts(service);
     if (listed.length > 0) {
       const oldListed = old ? collectServiceNodePorts(old) : NO_PORTS;
       for (const port of new Set(listed)) {
-        const others = this.#services.listers(port).filter((k) => k !== key);
+        const others = this.#otherListers(port, stored);
         if (isExternalName(service)) {
           // An ExternalName Service may list node ports; nothing allocates them (reported once, when listed).
           if (old && isExternalName(old) && oldListed.includes(port)) continue;
@@ -410,7 +410,7 @@ export class ServiceIPAM {
         }
       }
     }
-    this.#releaseHazards(key, released, hazards);
+    this.#releaseHazards(stored, released, hazards);
     if (this.profile.allocatorModel === 'ipaddress' && !isExternalName(service) && !isHeadless(service)) {
       const oldIPs = old?.spec?.clusterIPs ?? [];
       for (const text of service.spec?.clusterIPs ?? []) {
@@ -422,12 +422,21 @@ export class ServiceIPAM {
   }
 
   // Node ports a request released that other stored Services still list.
-  #releaseHazards(key: string, released: readonly number[], hazards: Hazard[]): void {
+  #releaseHazards(stored: StoredService, released: readonly number[], hazards: Hazard[]): void {
     for (const port of released) {
-      const others = this.#services.listers(port).filter((k) => k !== key);
+      const others = this.#otherListers(port, stored);
       if (others.length === 0) continue;
-      hazards.push(hazard('node-port-released-while-held', `node port ${port} released for service ${key} is still held by ${others.join(' and ')}: the next node port allocation may hand it out again`, { service: key, port, holders: others }));
+      hazards.push(hazard('node-port-released-while-held', `node port ${port} released for service ${stored.key} is still held by ${others.join(' and ')}: the next node port allocation may hand it out again`, { service: stored.key, port, holders: others }));
     }
+  }
+
+  // The keys of the Services other than this one that list a node port.
+  #otherListers(port: number, stored: StoredService): string[] {
+    const out: string[] = [];
+    for (const lister of this.#services.listers(port)) {
+      if (lister.namespace !== stored.namespace || lister.name !== stored.name) out.push(lister.key);
+    }
+    return out;
   }
 
   // txnAllocNodePorts / txnUpdateNodePorts: after the cluster IPs, in the same transaction — a node
@@ -453,6 +462,12 @@ export class ServiceIPAM {
   #release(family: IPFamily, text: string): void {
     const ip = parseIPSloppy(text);
     if (ip !== null) this.#familyAllocator(family)?.release(ip);
+  }
+
+  // A held IP's release by its text: its family is the parsed address's (releaseClusterIPs).
+  #releaseText(text: string): void {
+    const ip = parseIPSloppy(text);
+    if (ip !== null) this.#familyAllocator(ip.family === 4 ? 'IPv4' : 'IPv6')?.release(ip);
   }
 
   // allocClusterIPs/allocIPs: every family's IP, in Go's (random) map order. A failure leaves the
@@ -541,7 +556,7 @@ export class ServiceIPAM {
 
   // The API server creates default/kubernetes at start-up with network+1 of the primary range.
   #ensureKubernetesService(): void {
-    if (this.#services.has('default/kubernetes')) return;
+    if (this.#services.has('default', 'kubernetes')) return;
     const primary = this.#flag[0];
     const ip = formatAddress(primary.family, primary.network + 1n);
     try {
@@ -601,11 +616,11 @@ export class ServiceIPAM {
     const registry = this.#requireRegistry('deleteIPAddress()');
     const address = registry.address(requireString(name, 'name', 'deleteIPAddress()'));
     const deleted = registry.deleteIPAddress(name);
-    const ref = address?.spec.parentRef;
+    const ref = address?.parentRef;
     if (deleted && request.hazards && ref && ref.resource === 'services' && !ref.group) {
       const key = keyOf(ref.namespace, ref.name);
-      const holder = this.#services.get(key);
-      if (holder && (holder.spec?.clusterIPs ?? []).some((text) => parseIPSloppy(text)?.canonical === name)) {
+      const holder = this.#services.get(ref.namespace ?? '', ref.name);
+      if (holder && holder.clusterIPs.some((text) => parseIPSloppy(text)?.canonical === name)) {
         request.hazards.push(hazard('ipaddress-deleted-while-held', `IPAddress ${name} was deleted while service ${key} holds it: the next allocation may hand ${name} out until the repair controller recreates the IPAddress`, { service: key, ip: name }));
       }
     }
@@ -622,8 +637,12 @@ export class ServiceIPAM {
     this.#ips.prepare();
     // The stored Services are read where they are (the controllers only read them); a caller's
     // list is read into typed copies first, as the API server would have decoded them.
-    const list = services === undefined ? [...this.#services.values()] : readServiceList(services);
-    const report = this.#ips.repair(list, options);
+    if (services === undefined) {
+      const report = this.#ips.repair(this.#services.values(), this.#services, options);
+      return { ...report, nodePorts: repairNodePorts(this.#nodePorts, this.#services.values(), options, this.#portLeakPasses) };
+    }
+    const list: ServiceAllocations[] = readServiceList(services).map(allocationsOf);
+    const report = this.#ips.repair(list, new ServiceIndex(list), options);
     return { ...report, nodePorts: repairNodePorts(this.#nodePorts, list, options, this.#portLeakPasses) };
   }
 
@@ -688,8 +707,7 @@ export class ServiceIPAM {
   #load(checked: CheckedState, hazards: Hazard[]): void {
     this.#ips.load(checked, hazards);
     this.#loadNodePorts(checked, hazards);
-    // checkState made typed copies: they become the stored objects.
-    for (const [key, service] of checked.services) this.#services.set(key, service);
+    for (const service of checked.services.values()) this.#services.put(new StoredService(service));
   }
 
   // The port bitmap from the state is taken as it is: the API server's own hazards let Services
@@ -697,7 +715,7 @@ export class ServiceIPAM {
   // States written before node ports existed have no bitmap: it is rebuilt from the Services,
   // which then must hold distinct ports in range.
   #loadNodePorts(checked: CheckedState, hazards: Hazard[]): void {
-    const holders = nodePortHolders(checked.services.values());
+    const holders = nodePortHolders([...checked.services.values()].map(allocationsOf));
     if (checked.nodePorts !== undefined) {
       this.#nodePorts.restore({ range: this.serviceNodePortRange, data: checked.nodePorts });
       for (const [port, keys] of holders) {
@@ -733,15 +751,6 @@ export class ServiceIPAM {
   }
 }
 
-// A created Service's status: an empty load balancer status. Built by a constructor because every
-// stored Service keeps it (see AllocatedIPAddress in network-objects.ts).
-class CreatedServiceStatus {
-  readonly loadBalancer: Record<string, never>;
-  constructor() {
-    this.loadBalancer = {};
-  }
-}
-
 // PrepareForCreate/PrepareForUpdate: the status is the server's, never the client's.
 function setStatus(service: Service, status: Service['status']): void {
   (service as { status?: Service['status'] }).status = status;
@@ -773,8 +782,8 @@ function readServiceList(services: readonly Service[]): Service[] {
   });
 }
 
-// The "namespace/name" a caller's object names, read without trusting it.
-function inputKey(input: Service): string {
+// The namespace ("default" when unset) and name a caller's object names, read without trusting it.
+function inputName(input: Service): { namespace: string; name: string } {
   let namespace: unknown;
   let name: unknown;
   try {
@@ -786,5 +795,5 @@ function inputKey(input: Service): string {
   }
   if (namespace !== undefined && namespace !== null && typeof namespace !== 'string') throw new ObjectShapeError('metadata.namespace', 'a string', `a ${typeof namespace}`, { kind: 'Service' });
   if (name !== undefined && name !== null && typeof name !== 'string') throw new ObjectShapeError('metadata.name', 'a string', `a ${typeof name}`, { kind: 'Service' });
-  return keyOf(namespace ?? undefined, name ?? '');
+  return { namespace: (namespace as string | null | undefined) || 'default', name: (name as string | null | undefined) ?? '' };
 }

@@ -1,83 +1,112 @@
-// The stored Services by "namespace/name", and which of them list each node port: releasing a
-// port another Service still lists is one of the API server's own hazards (hazards.ts), told by
-// looking the port up here rather than scanning every Service.
+// The stored Services. Each is kept as its JSON text — what the API server returns and what etcd
+// holds for it — with the few fields the allocators read (service-allocations.ts): one string
+// and one small record per Service instead of a dozen objects, so that a simulation holding a
+// million Services keeps a small heap and the garbage collector has little to move. Reading a
+// Service parses its text: every reader gets an object of its own.
+// Also indexed: which Services list each node port (releasing a port another Service still lists
+// is one of the API server's hazards, hazards.ts).
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { heldNodePorts } from './node-ports.js';
+import { NO_STRINGS, allocationsKey, heldNodePorts, type ServiceAllocations } from './service-allocations.js';
 
-const NO_KEYS: readonly string[] = Object.freeze([]);
+export class StoredService implements ServiceAllocations {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: string;
+  readonly clusterIP: string | undefined;
+  readonly clusterIPs: readonly string[];
+  readonly nodePorts: readonly number[];
+  /** The Service as JSON text. */
+  readonly text: string;
+
+  /** Records a Service object as it is now (the object may change afterwards; this does not). */
+  constructor(service: Service, text = JSON.stringify(service)) {
+    const spec = service.spec;
+    this.namespace = service.metadata?.namespace || 'default';
+    this.name = service.metadata?.name ?? '';
+    this.type = spec?.type ?? '';
+    this.clusterIP = spec?.clusterIP;
+    const ips = spec?.clusterIPs;
+    this.clusterIPs = ips && ips.length > 0 ? ips.slice() : NO_STRINGS;
+    this.nodePorts = heldNodePorts(service);
+    this.text = text;
+  }
+
+  get key(): string {
+    return allocationsKey(this);
+  }
+
+  /** A fresh object of the Service, the reader's own. */
+  read(): Service {
+    return JSON.parse(this.text) as Service;
+  }
+}
 
 export class ServiceStore {
-  readonly #services = new Map<string, Service>();
-  readonly #portListers = new Map<number, string[]>();
+  // namespace → name → Service: no "namespace/name" string is built per Service.
+  readonly #byNamespace = new Map<string, Map<string, StoredService>>();
+  #size = 0;
+  readonly #portListers = new Map<number, StoredService[]>();
 
   get size(): number {
-    return this.#services.size;
+    return this.#size;
   }
 
-  get(key: string): Service | undefined {
-    return this.#services.get(key);
+  get(namespace: string, name: string): StoredService | undefined {
+    return this.#byNamespace.get(namespace || 'default')?.get(name);
   }
 
-  has(key: string): boolean {
-    return this.#services.has(key);
+  has(namespace: string, name: string): boolean {
+    return this.#byNamespace.get(namespace || 'default')?.has(name) === true;
   }
 
-  values(): IterableIterator<Service> {
-    return this.#services.values();
+  *values(): IterableIterator<StoredService> {
+    for (const names of this.#byNamespace.values()) yield* names.values();
   }
 
-  entries(): IterableIterator<[string, Service]> {
-    return this.#services.entries();
+  /** Stores a Service, replacing the one of its name. */
+  put(stored: StoredService): void {
+    let names = this.#byNamespace.get(stored.namespace);
+    if (!names) this.#byNamespace.set(stored.namespace, (names = new Map()));
+    const old = names.get(stored.name);
+    names.set(stored.name, stored);
+    if (old) this.#unindex(old);
+    else this.#size++;
+    this.#index(stored);
   }
 
-  set(key: string, service: Service): void {
-    const old = this.#services.get(key);
-    if (old) this.#unindex(key, old);
-    this.#services.set(key, service);
-    this.#index(key, service);
-  }
-
-  delete(key: string): Service | undefined {
-    const old = this.#services.get(key);
+  delete(namespace: string, name: string): StoredService | undefined {
+    const names = this.#byNamespace.get(namespace || 'default');
+    const old = names?.get(name);
     if (!old) return undefined;
-    this.#services.delete(key);
-    this.#unindex(key, old);
+    names!.delete(name);
+    if (names!.size === 0) this.#byNamespace.delete(old.namespace);
+    this.#size--;
+    this.#unindex(old);
     return old;
   }
 
-  /** The keys of the stored Services that list a node port (or hold it as their health check port). */
-  listers(port: number): readonly string[] {
-    return this.#portListers.get(port) ?? NO_KEYS;
+  /** The stored Services that list a node port (or hold it as their health check port). */
+  listers(port: number): readonly StoredService[] {
+    return this.#portListers.get(port) ?? NO_LISTERS;
   }
 
-  #index(key: string, service: Service): void {
-    if (!listsNodePorts(service)) return;
-    for (const port of heldNodePorts(service)) {
-      const keys = this.#portListers.get(port);
-      if (keys) keys.push(key);
-      else this.#portListers.set(port, [key]);
+  #index(stored: StoredService): void {
+    for (const port of stored.nodePorts) {
+      const list = this.#portListers.get(port);
+      if (list) list.push(stored);
+      else this.#portListers.set(port, [stored]);
     }
   }
 
-  #unindex(key: string, service: Service): void {
-    if (!listsNodePorts(service)) return;
-    for (const port of heldNodePorts(service)) {
-      const keys = this.#portListers.get(port);
-      if (!keys) continue;
-      const at = keys.indexOf(key);
-      if (at >= 0) keys.splice(at, 1);
-      if (keys.length === 0) this.#portListers.delete(port);
+  #unindex(stored: StoredService): void {
+    for (const port of stored.nodePorts) {
+      const list = this.#portListers.get(port);
+      if (!list) continue;
+      const at = list.indexOf(stored);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this.#portListers.delete(port);
     }
   }
 }
 
-// Most Services list no node port: a look at the fields before building any list.
-function listsNodePorts(service: Service): boolean {
-  const spec = service.spec;
-  if (!spec) return false;
-  if (spec.healthCheckNodePort) return true;
-  const ports = spec.ports;
-  if (!ports) return false;
-  for (let i = 0; i < ports.length; i++) if (ports[i].nodePort) return true;
-  return false;
-}
+const NO_LISTERS: readonly StoredService[] = Object.freeze([]);

@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { ServiceIPAM, formatRepairEvent, type IPAddress, type IPAddressRepairReport, type ParentReference } from '../../src/index.js';
-import { syncIPAddresses } from '../../src/services/repair-ipaddress.js';
+import { ServiceIndex, syncIPAddresses } from '../../src/services/repair-ipaddress.js';
+import { allocationsOf } from '../../src/services/service-allocations.js';
+import { AppliedAddress } from '../../src/services/network-objects.js';
 import { testClock, upstreamTable } from './load.js';
 
 interface Table {
@@ -58,8 +60,8 @@ describe('TestRepairIPAddress_syncIPAddress', () => {
   it.each(table.TestRepairIPAddress_syncIPAddress)('$name', (tc) => {
     const address = newIPAddress(tc.ip, 'foo', { family: tc.family, managedBy: tc.managedBy }, tc.parentRef);
     const report: IPAddressRepairReport = { model: 'ipaddress', events: [], actions: [] };
-    const world = { serviceCIDRs: [], addresses: new Map([[tc.ip, address]]), now: Date.parse(NOW) };
-    syncIPAddresses([newService('foo', [tc.ip])], world, report);
+    const world = { serviceCIDRs: [], addresses: new Map([[tc.ip, new AppliedAddress(address)]]), now: Date.parse(NOW) };
+    syncIPAddresses(world, report, new ServiceIndex([allocationsOf(newService('foo', [tc.ip]))]));
     expect(report.actions.map((a) => [a.verb, a.resource])).toEqual(tc.actions);
   });
 });
