@@ -208,12 +208,15 @@ class ShapeReader {
     this.#ancestors.push(value);
   }
 
-  // JSON's meaning: an object with toJSON is what toJSON returns (a Date becomes its text).
+  // JSON's meaning: an object with toJSON is what toJSON returns (a Date becomes its text). Plain
+  // objects and lists, nearly every value read, are told apart first: their toJSON would be an
+  // own property, which a plain object of JSON data does not have.
   #jsonValue(value: unknown): unknown {
-    if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-      return (value as { toJSON: (key: string) => unknown }).toJSON('');
-    }
-    return value;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    const proto = Object.getPrototypeOf(value);
+    if ((proto === Object.prototype || proto === null) && !Object.hasOwn(value, 'toJSON')) return value;
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    return typeof toJSON === 'function' ? (toJSON as (key: string) => unknown).call(value, '') : value;
   }
 
   read(raw: unknown, shape: Shape, depth: number): unknown {
@@ -360,8 +363,8 @@ class ShapeReader {
 
 // An own data property even for the key "__proto__" (an assignment would set the prototype).
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
+  if (key !== '__proto__') target[key] = value;
+  else Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function zeroValue(shape: Shape): unknown {

@@ -321,7 +321,7 @@ export class ServiceIPAM {
       if (warnings.length > 0) request.warnings.push(...warnings);
     }
     const stored = new StoredService(service);
-    this.#services.put(stored);
+    this.#services.add(stored);
     if (request.hazards) this.#writeHazards(stored, service, undefined, NO_PORTS, request.hazards);
     return service;
   }

@@ -59,6 +59,18 @@ export class ServiceStore {
     return this.#byNamespace.get(namespace || 'default')?.has(name) === true;
   }
 
+  /**
+   * Stores a Service whose name the caller found free (has() was false): one map lookup fewer
+   * than put(), on the path every create takes.
+   */
+  add(stored: StoredService): void {
+    let names = this.#byNamespace.get(stored.namespace);
+    if (!names) this.#byNamespace.set(stored.namespace, (names = new Map()));
+    names.set(stored.name, stored);
+    this.#size++;
+    this.#index(stored);
+  }
+
   *values(): IterableIterator<StoredService> {
     for (const names of this.#byNamespace.values()) yield* names.values();
   }
@@ -91,6 +103,7 @@ export class ServiceStore {
   }
 
   #index(stored: StoredService): void {
+    if (stored.nodePorts.length === 0) return;
     for (const port of stored.nodePorts) {
       const list = this.#portListers.get(port);
       if (list) list.push(stored);
