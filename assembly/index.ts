@@ -15,6 +15,7 @@ import { denseExport, rebuildSummaries } from './dense/bitmap';
 import { exportBigEndian, importBigEndian } from './dense/snapshot';
 import { SPARSE_HEADER_BYTES, sparseBytes, sparseFreeTables, sparseInit, sparseReset } from './sparse/sparse-map';
 import { exportSortedOffsets, sparseBitmapRead, sparseBitmapWrite } from './sparse/sorted-export';
+import { runsBytesBound as runsBytesBoundImpl, runsDecode as runsDecodeImpl, runsEncode as runsEncodeImpl } from './sparse/run-codec';
 import { storeClear, storeSet, storeTest } from './store';
 import { takeNext as takeNextImpl, takeMany as takeManyImpl } from './allocate';
 import { runTrace as runTraceImpl, traceUndo as traceUndoImpl } from './trace';
@@ -23,6 +24,10 @@ export {
   KIND_DENSE, KIND_SPARSE, STRATEGY_RANDOM_SCAN, STRATEGY_SEQUENTIAL, STRATEGY_UNIFORM, DRAW_BITMAP, DRAW_IPADDRESS,
   FLAG_EXTERNAL_DRAWS,
 } from './header';
+export {
+  RUNS_OK, RUNS_TRUNCATED, RUNS_OVER_64_BITS, RUNS_VARINT_TOO_LONG, RUNS_BEYOND_SIZE, RUNS_TOO_MANY, RUNS_TRAILING, RUNS_BAD_MAGIC,
+  RUNS_BAD_VERSION,
+} from './sparse/run-codec';
 export {
   TRACE_ALLOCATE_NEXT, TRACE_ALLOCATE, TRACE_RELEASE, TRACE_RELEASE_RECENT, TRACE_FAIL_FULL, TRACE_FAIL_ALLOCATED,
   TRACE_FAIL_NOT_IN_RANGE, TRACE_FAIL_NO_RECENT, TRACE_FAIL_BAD_OP, TRACE_FAIL_DRAWS,
@@ -135,6 +140,14 @@ export function takeRun(h: usize, startLow: u32, startHigh: u32, count: u32): vo
   const start = u64Of(startLow, startHigh);
   for (let i: u32 = 0; i < count; i++) storeSet(h, start + <u64>i);
 }
+
+// ---- run-encoded snapshots (ranges over 2^24 offsets; sparse/run-codec.ts) ----
+
+export function runsBytesBound(h: usize): u32 { return runsBytesBoundImpl(h); }
+// Writes h's allocations run-encoded to out (room for runsBytesBound(h)); returns the length.
+export function runsEncode(h: usize, out: usize): u32 { return runsEncodeImpl(h, out); }
+// Marks the runs in [data, data + length) allocated in the empty block h: RUNS_OK or why not.
+export function runsDecode(h: usize, data: usize, length: u32, maxTotal: u32): i32 { return runsDecodeImpl(h, data, length, maxTotal); }
 
 // Forgets every allocation.
 export function reset(h: usize): void {

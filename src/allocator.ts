@@ -6,13 +6,13 @@ import {
   AllocatorError, alreadyAllocatedError, invalidSnapshotError, mismatchedNetworkError, notInRangeError,
   offsetNotInRangeError, offsetsTooLargeError, rangeFullError, drawsExhaustedError,
 } from './errors.js';
-import { KERNEL_DRAW_MODEL, KERNEL_STRATEGY, TRACE_FAIL, TRACE_OP, drawsRunning } from './kernel.js';
+import { KERNEL_DRAW_MODEL, KERNEL_STRATEGY, RUNS, TRACE_FAIL, TRACE_OP, drawsRunning } from './kernel.js';
 import { readRandomSource, type RandomInt } from './random-source.js';
 import { rangeGeometry, rangeInfoOf, readRangeOptions, type RangeGeometry, type RangeInfo, type RangeOptions } from './range.js';
 import { checkSnapshotShape, type CheckedSnapshot, type RangeSnapshot } from './snapshot-input.js';
 import { DENSE_LIMIT, OffsetStore } from './offset-store.js';
 import { canonicalIPText, codecFor, parsedOffset, type AddressCodec } from './address-codec.js';
-import { decodeRuns, encodeRuns } from './run-encoding.js';
+import { runsRefusal } from './run-encoding.js';
 import { STORE } from './internal.js';
 import { disposeStore, dynamicFailure, freeWhenDropped, liveStore, readCount, statsOf, type AllocatorStats } from './allocator-support.js';
 
@@ -278,7 +278,7 @@ export class ClusterIPAllocator {
   /** The range string plus its allocation bytes (RangeAllocation bitmap, or runs for huge ranges). */
   snapshot(): RangeSnapshot {
     const store = this.#live();
-    const data = this.#size <= DENSE_LIMIT ? store.bitmapBytes() : encodeRuns(store.sortedOffsets());
+    const data = this.#size <= DENSE_LIMIT ? store.bitmapBytes() : store.runBytes();
     return { range: this.cidr, data };
   }
 
@@ -299,17 +299,21 @@ export class ClusterIPAllocator {
   }
 
   #restoreRuns(store: OffsetStore, { significant }: CheckedSnapshot): void {
-    // Fully decoded and checked first — in time linear in the bytes, the total capped by
-    // maxAllocations — then built in a new block and swapped in only when complete, so neither a
-    // bad snapshot nor a failure while building changes the current state.
-    const runs = decodeRuns(significant, this.#bigSize(), customMaxAllocations.get(this) ?? DEFAULT_MAX_ALLOCATIONS);
+    // Decoded and checked by the kernel straight into a new block — in time linear in the bytes,
+    // the total capped by maxAllocations — and swapped in only when complete, so neither a bad
+    // snapshot nor a failure while building changes the current state.
+    const maxTotal = customMaxAllocations.get(this) ?? DEFAULT_MAX_ALLOCATIONS;
     const built = new OffsetStore(store);
+    let status: number;
     try {
-      // The total is at most maxAllocations < 2^32, so every run length fits the kernel's u32 count.
-      for (const { start, length } of runs) built.takeRun(start, Number(length));
+      status = built.restoreRuns(significant, maxTotal);
     } catch (error) {
       built.destroy();
       throw error;
+    }
+    if (status !== RUNS.OK) {
+      built.destroy();
+      throw invalidSnapshotError(runsRefusal(status, significant, this.#bigSize(), maxTotal));
     }
     freeWhenDropped(this, built);
     this.#store = built;

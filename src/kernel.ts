@@ -90,6 +90,19 @@ export const TRACE_OP = {
   RELEASE_RECENT: constant(kernel.TRACE_RELEASE_RECENT),
 } as const;
 
+/** Why runsDecode refused run-encoded data (0 when it did not). */
+export const RUNS = {
+  OK: constant(kernel.RUNS_OK),
+  TRUNCATED: constant(kernel.RUNS_TRUNCATED),
+  OVER_64_BITS: constant(kernel.RUNS_OVER_64_BITS),
+  VARINT_TOO_LONG: constant(kernel.RUNS_VARINT_TOO_LONG),
+  BEYOND_SIZE: constant(kernel.RUNS_BEYOND_SIZE),
+  TOO_MANY: constant(kernel.RUNS_TOO_MANY),
+  TRAILING: constant(kernel.RUNS_TRAILING),
+  BAD_MAGIC: constant(kernel.RUNS_BAD_MAGIC),
+  BAD_VERSION: constant(kernel.RUNS_BAD_VERSION),
+} as const;
+
 export const TRACE_FAIL = {
   FULL: constant(kernel.TRACE_FAIL_FULL),
   ALLOCATED: constant(kernel.TRACE_FAIL_ALLOCATED),

@@ -244,6 +244,23 @@ export class OffsetStore {
     kernel.takeRun(this.#handle, Number(start & 0xffffffffn), Number(start >> 32n), count);
   }
 
+  /** The allocations run-encoded (run-encoding.ts), written by the kernel. */
+  runBytes(): Uint8Array {
+    const pointer = scratch(kernel.runsBytesBound(this.#handle) >>> 0);
+    const length = kernel.runsEncode(this.#handle, pointer) >>> 0;
+    return new Uint8Array(kernel.memory.buffer, pointer, length).slice();
+  }
+
+  /**
+   * Marks the runs of run-encoded data allocated in this (empty) store, decoded by the kernel:
+   * RUNS.OK, or the kernel's reason for refusing the data (the store is then to be discarded).
+   */
+  restoreRuns(data: Uint8Array, maxTotal: number): number {
+    const pointer = scratch(data.length);
+    new Uint8Array(kernel.memory.buffer, pointer, data.length).set(data);
+    return kernel.runsDecode(this.#handle, pointer, data.length, maxTotal) >>> 0;
+  }
+
   /**
    * Runs a trace (u32 pairs: operation, argument) writing one u32 per step to out; returns the
    * dynamic and static allocation counts when every step applied, else the failing step (and
