@@ -122,14 +122,15 @@ export class NodePortAllocator {
       this.#dynamicErrors++;
       throw rangeFullError();
     }
-    // Node port ranges are dense; only this package's tests force the sparse store, which hands
-    // its offsets back as u64s instead of filling `offsets`.
-    const offsets = new Uint32Array(count);
-    const wide = store.takeMany(count, offsets);
-    if (wide === undefined) throw drawsExhaustedError();
+    // A port range has at most 65,535 ports: one kernel call, read in place. Node port ranges are
+    // dense; only this package's tests force the sparse store, which hands back u64 offsets.
+    const offsets = store.kind === 'dense' ? store.takeManyView(count) : store.takeMany(count);
+    if (offsets === undefined) throw drawsExhaustedError();
     this.#dynamicAllocations += count;
     const base = this.#range.base;
-    return store.kind === 'dense' ? Array.from(offsets, (offset) => base + offset) : Array.from(wide, (offset) => base + Number(offset));
+    const ports = new Array<number>(count);
+    for (let i = 0; i < count; i++) ports[i] = base + Number(offsets[i]);
+    return ports;
   }
 
   /** Frees a port. Returns true if it was allocated; out of range or free -> false (no error, as upstream). */

@@ -127,8 +127,23 @@ export class OffsetStore {
     return result ?? EMPTY;
   }
 
-  // false: uniform rejection gave up part way (everything this takeMany took is undone).
-  #takeManyChunk(chunk: number, pointer: number, done: number, into: Uint32Array | BigUint64Array): boolean {
+  /**
+   * Up to one chunk (65,536) of dynamic allocations from a dense store in one kernel call, all or
+   * nothing; the caller has checked there is room. Returns the offsets as a view of the kernel's
+   * scratch block — valid only until the next call into the kernel, so read it at once and keep
+   * nothing — or undefined when uniform rejection gave up (nothing taken). Saves the copy into a
+   * fresh array that takeMany makes, which in a fresh process costs more than the allocations.
+   */
+  takeManyView(count: number): Uint32Array | undefined {
+    if (this.kind !== 'dense' || count > CHUNK) throw new RangeError('takeManyView: dense stores, at most one chunk');
+    const pointer = scratch(count * 4);
+    if (!this.#takeManyChunk(count, pointer, 0, undefined)) return undefined;
+    return new Uint32Array(kernel.memory.buffer, pointer, count);
+  }
+
+  // false: uniform rejection gave up part way (everything this takeMany took is undone). The
+  // chunk is copied to `into` at `done` unless `into` is undefined (takeManyView reads it in place).
+  #takeManyChunk(chunk: number, pointer: number, done: number, into: Uint32Array | BigUint64Array | undefined): boolean {
     const randomInt = this.#randomInt;
     let taken: number;
     if (randomInt === undefined) {
@@ -147,12 +162,13 @@ export class OffsetStore {
       return false;
     }
     if (into instanceof Uint32Array) into.set(new Uint32Array(kernel.memory.buffer, pointer, chunk), done);
-    else into.set(memoryU64().subarray(pointer / 8, pointer / 8 + chunk), done);
+    else if (into !== undefined) into.set(memoryU64().subarray(pointer / 8, pointer / 8 + chunk), done);
     return true;
   }
 
-  #undoTakeMany(pointer: number, applied: number, done: number, into: Uint32Array | BigUint64Array): void {
+  #undoTakeMany(pointer: number, applied: number, done: number, into: Uint32Array | BigUint64Array | undefined): void {
     this.#releaseScratch(pointer, applied);
+    if (into === undefined) return;
     if (into instanceof Uint32Array) this.releaseOffsets(into.subarray(0, done));
     else for (let i = 0; i < done; i++) this.release(Number(into[i] & 0xffffffffn), Number(into[i] >> 32n));
   }
