@@ -5,6 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { runBenchSuite } from './suite.js';
+import { runServiceBench } from './services.js';
+import { runFreshProcessBench } from './fresh-process.js';
 import { runVersusBefore, type Library, type VersusRow } from './versus-before.js';
 import { BASELINE_REV, buildBaseline } from '../scripts/build-baseline.mjs';
 
@@ -15,10 +17,18 @@ const platform = `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} 
 const result = await runBenchSuite({ quick, only, platform, log });
 console.log(result.text);
 
+// Sections measured in child processes: the Service level (ServiceIPAM), then batch, sparse
+// snapshot and IPv6 text rows in fresh processes.
+const wanted = (section: string) => !only || section.includes(only);
+const services = wanted('services') ? runServiceBench(quick, log) : undefined;
+if (services) console.log(`\n${services.text}`);
+const freshProcess = wanted('fresh process') ? runFreshProcessBench(quick, log) : undefined;
+if (freshProcess) console.log(`\n${freshProcess.text}`);
+
 // The baseline is built from this clone's git history; without it (a tarball, a shallow clone)
 // the comparison is skipped with a note rather than failing the run.
 let versusBefore: { baseline: string; rows: VersusRow[] } | { skipped: string } | undefined;
-if (!only || 'versus-before'.includes(only)) {
+if (wanted('versus-before')) {
   let entry: string | undefined;
   try {
     entry = buildBaseline(undefined, log);
@@ -36,4 +46,4 @@ if (!only || 'versus-before'.includes(only)) {
     console.log(`\nBefore and after — the library now against commit ${BASELINE_REV.slice(0, 12)} (before the one-ABI kernel), same process:\n\n${text}`);
   }
 }
-writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ platform, quick, ...result, text: undefined, versusBefore }, null, 2) + '\n');
+writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify({ platform, quick, ...result, text: undefined, services: services?.rows, freshProcess: freshProcess?.rows, versusBefore }, null, 2) + '\n');
