@@ -153,7 +153,8 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wa
     attempt(doc, () => ipam.applyIPAddress(address));
   }
   // What this run creates for its Services (the input's own IPAddresses are not repeated); listed
-  // only when asked for: copying every IPAddress twice cost a large run a quarter of its time.
+  // only when asked for: copying every IPAddress twice was a large share of a large run
+  // (docs/benchmarks.md, "Measured costs behind the code").
   const before = wantCreated ? new Set(ipamAddresses(ipam).map((a) => a.metadata.name)) : new Set<string | undefined>();
   // One request object for every Service, and no closure per Service (attempt's): this runs
   // 20,000 times in a large run, mostly before V8 has optimised it.

@@ -10,17 +10,12 @@ import { NOT_READ, hasOnlyReaderCharacters, readBlockDocument } from './yaml-blo
 import { OutlineMarks } from './outline-marks.js';
 import { MAX_NESTING, deepestNesting, hasExcessiveAliasing } from './yaml-bounds.js';
 
-// A class, not an object literal: a literal is an allocation site, and when V8 decided to
-// allocate that site's (long-lived) objects in the old generation, it deoptimised readManifests
-// halfway through a large file.
-class DocumentSource {
-  constructor(
-    /** The document's text, with the comments and markers of empty documents before it. */
-    public text: string,
-    /** Its outline's marks, when the block reader read it and `text` is exactly what it read. */
-    public outlines: OutlineMarks | undefined,
-    public outlineAt: number,
-  ) {}
+interface DocumentSource {
+  /** The document's text, with the comments and markers of empty documents before it. */
+  text: string;
+  /** Its outline's marks, when the block reader read it and `text` is exactly what it read. */
+  outlines: OutlineMarks | undefined;
+  outlineAt: number;
 }
 
 const sources = new WeakMap<object, DocumentSource>();
@@ -81,7 +76,7 @@ export function readManifests(text: string, source: string): unknown[] {
     docs.push(value);
     // The outline's lines are the chunk's: kept only when nothing comes before it.
     if (typeof value === 'object') {
-      sources.set(value, pending === '' && outlineAt !== undefined ? new DocumentSource(chunk, outlines, outlineAt) : new DocumentSource(pending + chunk, undefined, -1));
+      sources.set(value, pending === '' && outlineAt !== undefined ? { text: chunk, outlines, outlineAt } : { text: pending + chunk, outlines: undefined, outlineAt: -1 });
     }
     pending = '';
   }

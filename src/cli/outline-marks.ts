@@ -1,8 +1,8 @@
 // A document's outline (yaml-outline.ts) packed as numbers, which is the form the writer plans
 // its edits on. The block reader packs the outline while it reads (one buffer per file); an
 // outline read by outlineDocument is packed by marksOfOutline. Planning on the packed form saves
-// the writer an object per node and entry, and a key sliced from the text per entry: with them,
-// `-o yaml`'s write of 20,000 Services took 1.4 times as long.
+// the writer an object per node and entry, and a key sliced from the text per entry, which made
+// `-o yaml`'s write of a large file measurably slower (docs/benchmarks.md, "Measured costs behind the code").
 //
 // Layout, in preorder from a node's first value:
 //   mapping: MAP_MARK, column, entry count, end, then per entry: key index (in `keys`), line, last line, value

@@ -1,6 +1,7 @@
 // A reader for the YAML that manifests are nearly always written in — block mappings and
-// sequences, one-line plain or quoted scalars, comments — about twice as fast as js-yaml, whose
-// general parser was a quarter of `allocate -o yaml`'s time on 20,000 Services.
+// sequences, one-line plain or quoted scalars, comments — faster than js-yaml, whose general
+// parser was a large share of `allocate -o yaml` on big files (docs/benchmarks.md, "Measured
+// costs behind the code").
 //
 // It never decides anything js-yaml would decide differently: it reads a document only when every
 // line is in that narrow shape, and otherwise answers NOT_READ, and the caller hands the document
@@ -114,7 +115,6 @@ export function readBlockDocument(source: string, into: OutlineMarks = new Outli
     // document's marks lie past `into.length`; its keys are dropped.
     if (into.length === outlineAt) into.keys.length = keysAt;
     into.values = markValues;
-    itemStack.length = 0;
     depth = 0;
     markValues = EMPTY_MARKS;
     markKeys = NO_KEYS;
@@ -285,15 +285,10 @@ function readMapping(column: number, firstKey: number): Record<string, unknown> 
   return mapping;
 }
 
-// The items of the lists being read, the innermost list's last. A list is copied out of it with
-// slice: an array literal would be an allocation site, and V8's decision to allocate a site's
-// arrays in the old generation deoptimised the reader halfway through a large file.
-const itemStack: unknown[] = [];
-
 /** The block sequence whose "-" stand at column `column`, from the current line. */
 function readSequence(column: number): unknown[] {
   if (++depth > MAX_NESTING) throw GIVE_UP;
-  const first = itemStack.length;
+  const values: unknown[] = [];
   mark(SEQ_MARK);
   mark(column);
   const countAt = markLength;
@@ -312,9 +307,9 @@ function readSequence(column: number): unknown[] {
     // can join the deeper list), and manifests hardly ever write one.
     if (isLineEnd(c) || c === HASH) throw GIVE_UP;
     if (keyEnd(at) !== -1) {
-      itemStack.push(readMapping(at - lineStart, at));
+      values.push(readMapping(at - lineStart, at));
     } else {
-      itemStack.push(readValue(column, dash + 1, false));
+      values.push(readValue(column, dash + 1, false));
     }
     markValues[endLineAt] = readEndLine;
     if (lineIndent < column) break;
@@ -322,10 +317,8 @@ function readSequence(column: number): unknown[] {
     // A mapping entry at the column ends a compact list (`ports:\n- a\nname: x`).
     if (!isSequenceItem(lineStart)) break;
   }
-  markValues[countAt] = itemStack.length - first;
+  markValues[countAt] = values.length;
   markValues[countAt + 1] = markLength;
-  const values = itemStack.slice(first);
-  itemStack.length = first;
   depth--;
   return values;
 }

@@ -1,7 +1,7 @@
 // Writes a changed document back into its own YAML text: the fields the run added or changed
 // are spliced in at the outline's positions and every other line (comments, key order, quoting,
 // blank lines) stays byte for byte. Documents the outline cannot read go through the `yaml`
-// library's Document API, which also keeps comments but is ten times slower; what that route
+// library's Document API, which also keeps comments but is much slower (docs/benchmarks.md, "Measured costs behind the code"); what that route
 // prints is read back and compared, and printed plain when it would not read back the same.
 import { dump, loadAll } from 'js-yaml';
 import type { Document } from 'yaml';

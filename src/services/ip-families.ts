@@ -14,15 +14,6 @@ export interface ClusterFamilies {
 
 const otherFamily = (family: IPFamily): IPFamily => (family === 'IPv4' ? 'IPv6' : 'IPv4');
 
-// The ipFamilies a Service that names none gets, by primary family: copied with slice(), never
-// handed out. A copy is made at its final length (a list grown from `[]` by a push keeps
-// seventeen slots, and every stored Service holds one), and unlike an array literal it is not
-// an allocation site V8 tracks: a few thousand creates into a run V8 would pretenure such a
-// literal and deoptimise the code that inlined it (see AllocatedIPAddress). Array.of would do
-// as well but costs six times a slice.
-const SINGLE_FAMILY: Record<IPFamily, IPFamily[]> = { IPv4: ['IPv4'], IPv6: ['IPv6'] };
-const DUAL_STACK_FAMILIES: Record<IPFamily, IPFamily[]> = { IPv4: ['IPv4', 'IPv6'], IPv6: ['IPv6', 'IPv4'] };
-
 export function hasSelector(service: Service): boolean {
   return Object.keys(service.spec?.selector ?? {}).length > 0;
 }
@@ -104,7 +95,7 @@ export function initIPFamilyFields(service: Service, before: Service | undefined
   const dualStack = policy !== 'SingleStack' && cluster.families.length === 2;
   if (spec.ipFamilies === undefined || spec.ipFamilies === null) {
     const primary = cluster.families[0];
-    spec.ipFamilies = (dualStack ? DUAL_STACK_FAMILIES : SINGLE_FAMILY)[primary].slice();
+    spec.ipFamilies = dualStack ? [primary, otherFamily(primary)] : [primary];
     return [];
   }
   const families = spec.ipFamilies as IPFamily[];

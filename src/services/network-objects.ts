@@ -153,8 +153,9 @@ export class AppliedAddress implements AddressEntry {
 
 /**
  * A deep copy with JSON's meaning (properties holding undefined dropped, undefined array slots
- * null, objects with toJSON serialised), written out because JSON.parse(JSON.stringify(x)) cost
- * half the CPU of a 20,000-Service CLI run. Objects handed in are API objects: plain data.
+ * null, objects with toJSON serialised), written out because JSON.parse(JSON.stringify(x)) was
+ * a large share of a big CLI run (docs/benchmarks.md, "Measured costs behind the code"). Objects
+ * handed in are API objects: plain data.
  */
 export function clone<T>(value: T): T {
   return value === undefined ? value : copyJSON(value) as T;

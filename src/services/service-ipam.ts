@@ -96,7 +96,7 @@ export interface RestoreOptions {
 /**
  * RequestOptions of the internal STORED_WRITE path. `adoptInput`: the pipeline may default and
  * store the input object itself, even when the request fails (the CLI's parsed JSON, which it
- * reads no more); a copy cost a 20,000-Service run about 7 % of its time.
+ * reads no more), which saves a large run the copy (docs/benchmarks.md, "Measured costs behind the code").
  */
 interface StoredWriteOptions extends RequestOptions {
   adoptInput?: boolean;
@@ -113,11 +113,6 @@ const NODE_PORT_SEED_SALT = 0x6e6f6465706f7274n;
 
 /** The port default/kubernetes forwards to: kube-apiserver's --secure-port default. */
 const APISERVER_SECURE_PORT = 6443;
-
-// Templates of a Service's clusterIPs before allocation, copied with slice(), never handed out.
-const ONE_UNSET_IP: string[] = [''];
-const TWO_UNSET_IPS: string[] = ['', ''];
-const NO_IPS: string[] = [];
 
 // A list started by `[fn]` holds one slot; `[]` and a push would make seventeen.
 function appended(list: Array<() => void> | undefined, fn: () => void): Array<() => void> {
@@ -476,8 +471,7 @@ export class ServiceIPAM {
     const spec = service.spec!;
     if (isExternalName(service) || isHeadless(service)) return;
     const families = (spec.ipFamilies ?? []) as IPFamily[];
-    // A copy of a template at its final length, for the reasons of ip-families.ts's SINGLE_FAMILY.
-    const clusterIPs = (spec.clusterIPs ??= (families.length === 2 ? TWO_UNSET_IPS : families.length === 1 ? ONE_UNSET_IP : NO_IPS).slice());
+    const clusterIPs = (spec.clusterIPs ??= families.map(() => ''));
     while (clusterIPs.length < families.length) clusterIPs.push('');
     // A dual-stack Service's families in Go's map order: the second first, half the time.
     const secondFirst = families.length === 2 && this.#order.pick(2) === 1;
