@@ -5,6 +5,7 @@
 //   range, so both stores answer the same tables;
 // - "debug-kernel" and "debug-kernel-sparse": the property tests with the debug kernel (assertions
 //   on, checkInvariants exported), which the tests call after every step.
+// Property tests draw from a fixed seed (test/setup/fast-check-seed.ts).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -12,6 +13,8 @@ const debugKernel = {
   alias: [{ find: /^\.\/generated\/kernel-wasm\.js$/, replacement: fileURLToPath(new URL('./src/generated/kernel-debug-wasm.ts', import.meta.url)) }],
 };
 const propertyTests = ['test/**/*.property.test.ts'];
+// Every project: fast-check's cases from one fixed seed (FC_SEED overrides it).
+const SEED = 'test/setup/fast-check-seed.ts';
 // The tables about one range's allocator; the Service-level suites sit on top of it.
 const allocatorTables = [
   'test/kubernetes-behaviour.test.ts', 'test/strategies.test.ts', 'test/snapshot.test.ts', 'test/offsets.test.ts',
@@ -22,12 +25,12 @@ const allocatorTables = [
 export default defineConfig({
   test: {
     projects: [
-      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: propertyTests } },
-      { extends: true, test: { name: 'sparse-store', include: allocatorTables, setupFiles: ['test/setup/force-sparse-store.ts'] } },
-      { extends: true, resolve: debugKernel, test: { name: 'debug-kernel', include: propertyTests } },
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: propertyTests, setupFiles: [SEED] } },
+      { extends: true, test: { name: 'sparse-store', include: allocatorTables, setupFiles: [SEED, 'test/setup/force-sparse-store.ts'] } },
+      { extends: true, resolve: debugKernel, test: { name: 'debug-kernel', include: propertyTests, setupFiles: [SEED] } },
       {
         extends: true, resolve: debugKernel,
-        test: { name: 'debug-kernel-sparse', include: propertyTests, setupFiles: ['test/setup/force-sparse-store.ts'] },
+        test: { name: 'debug-kernel-sparse', include: propertyTests, setupFiles: [SEED, 'test/setup/force-sparse-store.ts'] },
       },
     ],
   },

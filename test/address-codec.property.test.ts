@@ -11,7 +11,7 @@ import { rangeGeometry } from '../src/range.js';
 
 const PREFIXES = ['fd00:10:96::/64', 'fd00::/64', '2001:db8:0:1::/64', '::/64', '0:0:0:1::/64', 'fd00:1:0:0::/64', '2001:db8:a:b::/80', 'fd00:0:0:0:ffff::/96'];
 // Host groups rich in zeros, so the compression choices are exercised.
-const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 0xffff }));
+const group = fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0xffff), fc.integer({ min: 1, max: 0xffff }));
 
 describe('the IPv6 codec agrees with the general formatter and parser', () => {
   it.each(PREFIXES)('%s', (cidr) => {
@@ -28,10 +28,14 @@ describe('the IPv6 codec agrees with the general formatter and parser', () => {
       const parts = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
       expect(text).toBe(formatIPv6(parts));
       for (const form of [text, text.toUpperCase(), parts.map((p) => p.toString(16)).join(':')]) {
+        // Text the general parser refuses (an IPv4-mapped address, in ::/64) is refused here too.
+        if (parseIP(form).family === 0) {
+          expect(() => codec.offsetOf(form), form).toThrow(/invalid IP address/);
+          continue;
+        }
         expect(codec.offsetOf(form), form).toBe(true);
         expect(BigInt(parsedOffset.high) * 2n ** 32n + BigInt(parsedOffset.low)).toBe(k);
       }
-      expect(parseIP(text).family).toBe(6);
     }), { numRuns: 300 });
   });
 

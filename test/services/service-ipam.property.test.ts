@@ -52,13 +52,20 @@ class Model {
   services = new Map<string, number>();
   foreign = new Set<number>();
   now = 0;
+  /**
+   * The MetaAllocator's allocators, one per CIDR text, and whether each is ready (syncAllocators):
+   * a CIDR one ServiceCIDR holds is ready while that ServiceCIDR is not being deleted; one that
+   * several hold turns ready when any of them is, and keeps its readiness when none is — so
+   * a CIDR whose every holder is terminating can still hand out IPs, as upstream does.
+   */
+  ready = new Map<string, boolean>([[cidrText(FLAG), true]]);
 
   taken(x: number): boolean {
     return this.foreign.has(x) || [...this.services.values()].includes(x);
   }
-  /** Hosts of a ServiceCIDR not being deleted: where allocations may go. */
+  /** Hosts of a ready allocator's CIDR: where allocations may go. */
   allocatable(x: number): boolean {
-    return [...this.cidrs.values()].some((c) => c.deletedAt === undefined && isHost(c.range, x));
+    return [...this.cidrs.values()].some((c) => this.ready.get(cidrText(c.range)) === true && isHost(c.range, x));
   }
   anyFree(): boolean {
     for (let x = 0; x < 64; x++) if (this.allocatable(x) && !this.taken(x)) return true;
@@ -83,6 +90,16 @@ class Model {
         }
       }
       if (!this.cidrs.has('kubernetes')) this.cidrs.set('kubernetes', { range: FLAG });
+    }
+    this.syncAllocators();
+  }
+  syncAllocators(): void {
+    const holders = new Map<string, ModelCIDR[]>();
+    for (const c of this.cidrs.values()) holders.set(cidrText(c.range), [...(holders.get(cidrText(c.range)) ?? []), c]);
+    for (const text of [...this.ready.keys()]) if (!holders.has(text)) this.ready.delete(text);
+    for (const [text, list] of holders) {
+      const live = list.some((c) => c.deletedAt === undefined);
+      if (!this.ready.has(text) || list.length === 1 || live) this.ready.set(text, live);
     }
   }
 }
