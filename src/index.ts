@@ -16,7 +16,7 @@ export type { Hazard, HazardCode } from './services/hazards.js';
 export { ObjectShapeError } from './services/object-shapes.js';
 export {
   ResourceValidationError, ServiceValidationError, NetworkingValidationError, ServiceInternalError, ServiceExistsError,
-  ServiceNotFoundError, formatFieldError,
+  ServiceNotFoundError, ServiceConflictError, formatFieldError,
 } from './services/field-errors.js';
 export type { FieldError, FieldErrorType } from './services/field-errors.js';
 export type { BitmapRepairReport, ServiceIP } from './services/repair.js';

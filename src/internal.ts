@@ -7,3 +7,13 @@ export const STORE = Symbol('clusterip.store');
  * stored Service of the input's name, or creates it when there is none.
  */
 export const STORED_WRITE = Symbol('clusterip.storedWrite');
+/**
+ * ServiceIPAM[STORAGE](): the stored objects underneath the Service pipeline, for clusterip/etcd,
+ * which keeps them in etcd (src/services/storage-access.ts).
+ */
+export const STORAGE = Symbol('clusterip.storage');
+/**
+ * ServiceIPAMOptions[SYSTEM_FIELDS]: fill the fields the API server sets on every object it stores
+ * (uid, creationTimestamp, apiVersion and kind), as clusterip/etcd stores them.
+ */
+export const SYSTEM_FIELDS = Symbol('clusterip.systemFields');

@@ -26,7 +26,7 @@ export interface AllocateOptions {
   /** -R: read directories' subdirectories too. */
   recursive?: boolean;
   state?: string;
-  /** etcd://host:port[/key]: keep the state in etcd instead of a file. */
+  /** etcd://host:port[,host:port…][/prefix]: keep the state in etcd, as kube-apiserver does, instead of a file. */
   store?: string;
   seed?: number;
   kubernetesVersion?: string;
@@ -41,9 +41,6 @@ export interface AllocateOptions {
  */
 export interface AllocateResult { stdout: string; errors: string[]; warnings: string[]; hazards: Hazard[] }
 
-/** Key of the ServiceIPAM state in etcd when --store names none. */
-export const DEFAULT_STATE_KEY = '/registry/clusterip/state';
-const STORE_RETRIES = 20;
 
 /** The flag: --range, or the default ServiceCIDR of the input; both given must agree. */
 export function resolveRange(option: string | undefined, serviceCIDRs: ServiceCIDR[]): string {
@@ -78,29 +75,37 @@ function newIPAM(options: AllocateOptions, range: string): ServiceIPAM {
   }
 }
 
+/** Where a refused request's error looks up who holds the IP or port it asked for. */
+interface Holders {
+  services(): Service[];
+  addresses(): IPAddress[];
+}
+
+const holdersOf = (ipam: ServiceIPAM): Holders => ({ services: () => ipam.list(), addresses: () => ipamAddresses(ipam) });
+
 // Who holds a taken IP or node port, for the line after the API server's own error text.
-function holderOf(ipam: ServiceIPAM, error: FieldError): string | undefined {
+function holderOf(holders: Holders, error: FieldError): string | undefined {
   const ip = /^failed to allocate IP (\S+): provided IP is already allocated$/.exec(error.detail)?.[1];
   if (ip !== undefined) {
-    const service = ipam.list().find((s) => (s.spec?.clusterIPs ?? []).includes(ip));
+    const service = holders.services().find((s) => (s.spec?.clusterIPs ?? []).includes(ip));
     if (service) return `${ip} is held by ${serviceKey(service)}`;
     const parsed = parseIPSloppy(ip);
-    const address = parsed && ipamAddresses(ipam).find((a) => a.metadata.name === parsed.canonical);
+    const address = parsed && holders.addresses().find((a) => a.metadata.name === parsed.canonical);
     const ref = address?.spec?.parentRef;
     return ref ? `${ip} is held by the IPAddress of ${ref.resource}${ref.namespace ? ` ${ref.namespace}/` : ' '}${ref.name}` : undefined;
   }
   if (error.detail === 'provided port is already allocated' && typeof error.value === 'number') {
     const port = error.value;
-    const service = ipam.list().find((s) => heldNodePorts(s).includes(port));
+    const service = holders.services().find((s) => heldNodePorts(s).includes(port));
     return service ? `node port ${port} is held by ${serviceKey(service)}` : undefined;
   }
   return undefined;
 }
 
-function describeError(error: unknown, doc: unknown, ipam: ServiceIPAM): string | undefined {
+function describeError(error: unknown, doc: unknown, lookup: Holders): string | undefined {
   if (error instanceof ResourceValidationError) {
     const kind = (doc as { kind?: string }).kind ?? 'object';
-    const holders = error.errors.map((e) => holderOf(ipam, e)).filter((h): h is string => h !== undefined);
+    const holders = error.errors.map((e) => holderOf(lookup, e)).filter((h): h is string => h !== undefined);
     return `The ${kind} "${error.objectName}" is invalid:\n${error.errors.map((e) => `* ${formatFieldError(e)}`).join('\n')}`
       + holders.map((h) => `\n  (${h})`).join('');
   }
@@ -112,23 +117,35 @@ function describeError(error: unknown, doc: unknown, ipam: ServiceIPAM): string 
 
 type InputItems = ReturnType<typeof flatten>;
 
-// Configures (ServiceCIDRs), reserves (IPAddresses) and fills (Services) the input on the IPAM.
-// `adoptInput`: the Services' input objects may become the stored ones (JSON output in a single
-// pass; YAML output diffs against them, and a --store retry fills them again).
-// `items`: flatten(docs), made once per run.
-function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wantCreated: boolean, adoptInput: boolean): { filled: unknown[]; errors: string[]; warnings: string[]; hazards: Hazard[]; created: IPAddress[] } {
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  const hazards: Hazard[] = [];
+// "namespace/name=ip" of every IP the input's Services name.
+function inputServiceIPs(items: InputItems): Set<string> {
   const serviceIPs = new Set<string>();
   for (const { doc, kind } of items) {
     if (kind !== 'Service') continue;
     const s = doc as Service;
     for (const ip of s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) serviceIPs.add(`${serviceKey(s)}=${ip}`);
   }
+  return serviceIPs;
+}
+
+// An input Service's own IPAddress: the Service's create makes it again.
+function isInputServiceAddress(address: IPAddress, serviceIPs: Set<string>): boolean {
+  const ref = address.spec?.parentRef;
+  return ref?.resource === 'services' && serviceIPs.has(`${ref.namespace || 'default'}/${ref.name}=${address.metadata?.name}`);
+}
+
+// Configures (ServiceCIDRs), reserves (IPAddresses) and fills (Services) the input on the IPAM.
+// `adoptInput`: the Services' input objects may become the stored ones (JSON output; YAML output
+// diffs against them).
+// `items`: flatten(docs), made once per run.
+function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wantCreated: boolean, adoptInput: boolean): { filled: unknown[]; errors: string[]; warnings: string[]; hazards: Hazard[]; created: IPAddress[] } {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const hazards: Hazard[] = [];
+  const serviceIPs = inputServiceIPs(items);
   // A failure the user can act on becomes a message; anything else is a bug and propagates.
   const report = (error: unknown, doc: unknown) => {
-    const text = describeError(error, doc, ipam);
+    const text = describeError(error, doc, holdersOf(ipam));
     if (text === undefined) throw error;
     errors.push(text);
   };
@@ -145,12 +162,7 @@ function fillManifests(ipam: ServiceIPAM, docs: unknown[], items: InputItems, wa
     }
   }
   for (const { doc, kind } of items) {
-    if (kind !== 'IPAddress') continue;
-    const address = doc as IPAddress;
-    const ref = address.spec?.parentRef;
-    // An input Service's own IPAddress: the Service's create makes it again.
-    if (ref?.resource === 'services' && serviceIPs.has(`${ref.namespace || 'default'}/${ref.name}=${address.metadata?.name}`)) continue;
-    attempt(doc, () => ipam.applyIPAddress(address));
+    if (kind === 'IPAddress' && !isInputServiceAddress(doc as IPAddress, serviceIPs)) attempt(doc, () => ipam.applyIPAddress(doc as IPAddress));
   }
   // What this run creates for its Services (the input's own IPAddresses are not repeated); listed
   // only when asked for: copying every IPAddress twice was a large share of a large run
@@ -192,10 +204,15 @@ function checkVersionSupportsInput(ipam: ServiceIPAM, items: InputItems): void {
   }
 }
 
-export function parseStoreURL(url: string): { endpoint: string; key: string } {
+/** --store: etcd://host:port[,host:port…][/prefix] (the prefix defaults to kube-apiserver's /registry). */
+export function parseStoreURL(url: string): { endpoints: string[]; prefix: string } {
   const match = /^etcd:\/\/([^/]+)(\/.*)?$/.exec(url);
-  if (!match) throw new UsageError(`--store must look like etcd://127.0.0.1:2379[/key], got "${url}"`);
-  return { endpoint: `http://${match[1]}`, key: match[2] && match[2] !== '/' ? match[2] : DEFAULT_STATE_KEY };
+  const hosts = match?.[1].split(',') ?? [];
+  if (!match || hosts.some((h) => !/^[^\s,/]+:\d+$/.test(h))) {
+    throw new UsageError(`--store must look like etcd://127.0.0.1:2379[,127.0.0.1:22379][/prefix], got "${url}"`);
+  }
+  const path = match[2];
+  return { endpoints: hosts.map((h) => `http://${h}`), prefix: path === undefined || path === '/' ? '/registry' : path.replace(/\/+$/, '') };
 }
 
 export async function allocateCommand(options: AllocateOptions, readStdin: () => string): Promise<AllocateResult> {
@@ -218,39 +235,100 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
   return options.state ? withStateLock(options.state, run) : run();
 }
 
-// The whole run is one compare-and-swap of the state key: a concurrent run makes it start over
-// on the newer state, so two runs never hand out the same IP.
+// --store: the Services go to etcd one request each, as kubectl apply sends them, grouped into
+// transactions by the shared store (src/shared/shared-service-ipam.ts). Each Service is stored or
+// refused on its own: when some are refused, the others are stored, the run prints the errors and
+// no manifests, and running it again after the fix keeps the stored Services' IPs.
 async function allocateWithStore(options: AllocateOptions, range: string, docs: unknown[], items: InputItems): Promise<AllocateResult> {
-  const { endpoint, key } = parseStoreURL(options.store!);
+  const { endpoints, prefix } = parseStoreURL(options.store!);
   // The etcd client is an optional peer dependency, loaded only for --store.
-  const { EtcdStore } = await import('../shared/etcd-store.js').catch((error: unknown) => {
+  const { SharedServiceIPAM } = await import('../shared/shared-service-ipam.js').catch((error: unknown) => {
     if ((error as { code?: string }).code === 'ERR_STORE_CLIENT_MISSING') throw new InputError(`--store: ${(error as Error).message}`);
     throw error;
   });
-  const store = new EtcdStore({ endpoints: [endpoint], key });
+  const probe = newIPAM(options, range);
+  const canonicalRange = probe.ranges.join(',');
   try {
-    for (let attempt = 0; attempt < STORE_RETRIES; attempt++) {
-      const ipam = newIPAM(options, range);
-      checkVersionSupportsInput(ipam, items);
-      const current = await store.read();
-      if (current) {
-        try {
-          ipam.restore(JSON.parse(current.value.toString('utf8')));
-        } catch (error) {
-          throw new InputError(`the state in etcd at ${key} is corrupt or belongs to another --range, --service-node-port-range or version (${(error as Error).message})`);
-        }
-      }
-      const { filled, errors, warnings, hazards, created } = fillManifests(ipam, docs, items, options.printIPAddresses, false);
-      if (errors.length > 0) return { stdout: '', errors, warnings, hazards };
-      const value = Buffer.from(JSON.stringify(ipam.snapshot()));
-      const landed = current ? (await store.compareAndSwap(current.revision, value)).swapped : (await store.createIfAbsent(value)).created;
-      if (landed) return { stdout: render(options, docs, filled, created), errors, warnings, hazards };
-    }
-    throw new InputError(`gave up after ${STORE_RETRIES} concurrent changes to ${key}`);
-  } catch (error) {
-    if (error instanceof Error && (error as { code?: string }).code?.startsWith('ERR_STORE')) throw new InputError(error.message);
-    throw error;
+    checkVersionSupportsInput(probe, items);
   } finally {
-    store.close();
+    probe.dispose();
   }
+  let shared;
+  try {
+    // A prefix set up for other ranges is refused, not silently shared (the stored ranges win in
+    // kube-apiserver too, which only logs the difference).
+    const found = await SharedServiceIPAM.inspect({ endpoints, prefix });
+    // (A single-stack store gaining the other family is the API server's upgrade, and allowed.)
+    const stored = found.serviceClusterIPRange;
+    if (stored !== undefined && stored !== canonicalRange && !canonicalRange.startsWith(`${stored},`)) {
+      throw new InputError(`--store: ${prefix} holds the service CIDRs ${stored}, and this run's --range is ${canonicalRange}; it belongs to another --range`);
+    }
+    shared = await SharedServiceIPAM.open({
+      endpoints, prefix, serviceClusterIPRange: range, serviceNodePortRange: options.nodePortRange, seed: options.seed, kubernetesVersion: options.kubernetesVersion,
+    });
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw storeInputError(error);
+  }
+  try {
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    const hazards: Hazard[] = [];
+    const failures: Array<{ error: unknown; doc: unknown }> = [];
+    const attempt = async (doc: unknown, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (error) {
+        failures.push({ error, doc });
+      }
+    };
+    const serviceIPs = inputServiceIPs(items);
+    for (const { doc, kind } of items) {
+      if (kind === 'ServiceCIDR' && (doc as ServiceCIDR).metadata?.name !== DEFAULT_SERVICE_CIDR_NAME) await attempt(doc, () => shared.applyServiceCIDR(doc as ServiceCIDR));
+    }
+    await Promise.all(items.filter(({ doc, kind }) => kind === 'IPAddress' && !isInputServiceAddress(doc as IPAddress, serviceIPs))
+      .map(({ doc }) => attempt(doc, () => shared.applyIPAddress(doc as IPAddress))));
+    const before = options.printIPAddresses ? new Set((await shared.ipAddresses()).map((a) => a.metadata.name)) : undefined;
+    // Every Service at once, in input order: the store groups them into transactions.
+    const request = { warnings, hazards };
+    const fill = (doc: unknown): Promise<unknown> => {
+      if (isListDocument(doc)) return Promise.all(doc.items.map(fill)).then((filled) => ({ ...doc, items: filled }));
+      if (kindOf(doc) !== 'Service') return Promise.resolve(doc);
+      return shared.apply(doc as Service, request).then(withoutResourceVersion, (error: unknown) => {
+        failures.push({ error, doc });
+        return doc;
+      });
+    };
+    const filled = await Promise.all(docs.map(fill));
+    if (failures.length > 0) {
+      const holders = { services: await shared.list(), addresses: await shared.ipAddresses().catch(() => []) };
+      const lookup: Holders = { services: () => holders.services, addresses: () => holders.addresses };
+      for (const { error, doc } of failures) {
+        const text = describeError(error, doc, lookup);
+        if (text === undefined) throw storeInputError(error);
+        errors.push(text);
+      }
+      const stored = items.filter(({ kind }) => kind === 'Service').length - failures.filter(({ doc }) => kindOf(doc) === 'Service').length;
+      errors.push(`--store: the other ${stored} Service${stored === 1 ? ' was' : 's were'} stored; run again once the errors are fixed (stored Services keep their IPs)`);
+      return { stdout: '', errors, warnings, hazards };
+    }
+    const created = before ? (await shared.ipAddresses()).filter((a) => !before.has(a.metadata.name)) : [];
+    return { stdout: render(options, docs, filled, created), errors, warnings, hazards };
+  } catch (error) {
+    throw storeInputError(error);
+  } finally {
+    await shared.close();
+  }
+}
+
+// The stored object's resourceVersion is etcd's, not the manifest's: the output stays a manifest.
+function withoutResourceVersion(service: unknown): unknown {
+  delete (service as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+  return service;
+}
+
+function storeInputError(error: unknown): unknown {
+  if (error instanceof Error && (error as { code?: string }).code?.startsWith('ERR_STORE')) return new InputError(`--store: ${error.message}`);
+  if (error instanceof AllocatorError) return new InputError(`--store: ${error.message}`);
+  return error;
 }

@@ -16,7 +16,9 @@ export type FindingKind =
   | 'duplicate-ip' | 'ip-out-of-range' | 'invalid-ip' | 'missing-ipaddress' | 'orphan-ipaddress' | 'static-ip-in-dynamic-band'
   | 'duplicate-node-port' | 'node-port-out-of-range' | 'static-node-port-in-dynamic-band'
   /** The API server's own hazards (README, "Hazards"): where it can hand out a duplicate later. */
-  | 'listed-node-port-not-allocated' | 'noncanonical-cluster-ip';
+  | 'listed-node-port-not-allocated' | 'noncanonical-cluster-ip'
+  /** What only etcd shows (check --store): bitmap bits nobody holds, values that do not read. */
+  | 'leaked-ip' | 'leaked-node-port' | 'unreadable-object';
 
 export interface Finding { kind: FindingKind; object: string; detail: string }
 
@@ -58,15 +60,29 @@ function placeOf(bands: Band[], family: 4 | 6, value: bigint): { band: Band; off
 // static request: in the dynamic band, a dynamic allocation may take it first.
 const isManifest = (s: Service) => !s.metadata?.uid;
 
+/** The objects a check reads: from files, or from etcd (store-check-command.ts). */
+export interface CheckedObjects {
+  services: Service[];
+  serviceCIDRs: ServiceCIDR[];
+  ipAddresses: IPAddress[];
+}
+
 export function checkCommand(options: CheckOptions, readStdin: () => string): { text: string; findings: Finding[] } {
-  const services: Service[] = [];
-  const cidrObjects: ServiceCIDR[] = [];
-  const addresses: IPAddress[] = [];
+  const objects: CheckedObjects = { services: [], serviceCIDRs: [], ipAddresses: [] };
   for (const { doc, kind } of flatten(readInputs(options.files, options.recursive, readStdin))) {
-    if (kind === 'Service') services.push(doc as Service);
-    else if (kind === 'ServiceCIDR') cidrObjects.push(doc as ServiceCIDR);
-    else if (kind === 'IPAddress') addresses.push(doc as IPAddress);
+    if (kind === 'Service') objects.services.push(doc as Service);
+    else if (kind === 'ServiceCIDR') objects.serviceCIDRs.push(doc as ServiceCIDR);
+    else if (kind === 'IPAddress') objects.ipAddresses.push(doc as IPAddress);
   }
+  return checkObjects(objects, options);
+}
+
+/**
+ * The findings on a set of objects; `more` are findings the caller made from what only it can see
+ * (the bitmaps etcd holds), listed after these. `source` names where the objects came from.
+ */
+export function checkObjects(objects: CheckedObjects, options: Omit<CheckOptions, 'files' | 'recursive'>, more: Finding[] = [], source = ''): { text: string; findings: Finding[] } {
+  const { services, serviceCIDRs: cidrObjects, ipAddresses: addresses } = objects;
   const cidrs = [...new Set([...(options.range?.split(',') ?? []), ...cidrObjects.flatMap((c) => c.spec?.cidrs ?? [])])];
   if (cidrs.length === 0) throw new UsageError('check needs --range, or ServiceCIDR objects in the input');
   const bands = bandsOf(cidrs);
@@ -149,9 +165,10 @@ export function checkCommand(options: CheckOptions, readStdin: () => string): { 
     if (inPortRange(port) && holders.length > 1) add('duplicate-node-port', `service ${holders[0]}`, `node port ${port} is held by ${holders.join(' and ')}`);
   }
 
+  findings.push(...more);
   const summary = { services: services.length, serviceCIDRs: cidrs, nodePortRange: ports.range, ipAddresses: addresses.length, findings: findings.length };
   if (options.output !== 'text') return { text: renderData({ summary, findings }, options.output), findings };
-  const head = `checked ${services.length} Services against ${cidrs.join(', ')} and node ports ${ports.range}${addresses.length ? `, ${addresses.length} IPAddresses` : ''}`;
+  const head = `checked ${services.length} Services${source} against ${cidrs.join(', ')} and node ports ${ports.range}${addresses.length ? `, ${addresses.length} IPAddresses` : ''}`;
   if (findings.length === 0) return { text: `${head}: no findings\n`, findings };
   const rows = findings.map((f) => `| ${f.kind} | ${f.object} | ${f.detail} |`);
   return { text: [`${head}: ${findings.length} finding${findings.length === 1 ? '' : 's'}`, '', '| finding | object | detail |', '|---|---|---|', ...rows, ''].join('\n'), findings };

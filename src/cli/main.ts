@@ -8,6 +8,7 @@ import { describeCommand, describeServiceCIDRs } from './describe-command.js';
 import { allocateCommand } from './allocate-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { checkCommand } from './check-command.js';
+import { storeCheckCommand } from './store-check-command.js';
 import type { OutputFormat } from './manifests.js';
 import { AllocatorError } from '../index.js';
 import { decodeManifestBytes } from './yaml-bounds.js';
@@ -66,13 +67,17 @@ errors and exit 1; nothing is saved then.
   --state <path>         load and save the allocation state, so repeated runs never hand out an
                          IP or node port twice (saved atomically; a corrupt file is refused and
                          left as is)
-  --store <url>          etcd://host:port[/key]: keep that state in etcd instead (default key
-                         /registry/clusterip/state); concurrent runs never hand out an IP twice
+  --store <url>          etcd://host:port[,host:port…][/prefix]: keep the Services, ServiceCIDRs,
+                         IPAddresses and RangeAllocations in etcd, one key each, where
+                         kube-apiserver keeps them (prefix default /registry); concurrent runs
+                         never hand out an IP or node port twice. Each Service is stored or
+                         refused on its own: with errors, the others are stored
   --seed <n>             repeatable dynamic allocations
   -o, --output <fmt>     yaml (default) or json
   --legacy               same as --kubernetes-version 1.32 (the bitmap allocator)
 `,
   check: `Usage: clusterip check -f <file|dir|-> [-f …] [-R] [--range <cidrs>] [options]
+       clusterip check --store etcd://host:port[/prefix] [--apply] [options]
 
 Reads a cluster dump (kubectl get svc,servicecidrs,ipaddresses -A -o yaml) or manifests, and
 reports what the API server's repair controllers would, allocating nothing:
@@ -83,13 +88,22 @@ reports what the API server's repair controllers would, allocating nothing:
                                                      a manifest (no metadata.uid) naming an IP or node
                                                      port in the dynamic band: a dynamic allocation may
                                                      take it first — the reason the static band exists
-Inputs are read as for allocate. Exit 0 when clean, 1 with findings, 2 for usage errors.
+Inputs are read as for allocate. With --store, the objects are read from etcd instead, and also
+  leaked-ip, leaked-node-port                        RangeAllocation bits no Service holds
+  unreadable-object                                  a stored value that does not read
+Exit 0 when clean, 1 with findings, 2 for usage errors.
 
   --range <cidrs>        service CIDRs (--service-cluster-ip-range); added to the input's ServiceCIDRs
   --service-node-port-range <base-max>  node ports (default 30000-32767)
   -f, --filename <path>  file, directory, or - for stdin; repeatable
   -R, --recursive        read subdirectories of directories
   -o, --output <fmt>     text (default, a table), json or yaml
+  --store <url>          read the objects from etcd (as allocate --store writes them); the
+                         ranges and version come from what the prefix holds unless given
+  --kubernetes-version <v>  with --store: the version that wrote it (default: 1.36, or 1.32 when
+                         the prefix holds RangeAllocations but no ServiceCIDR or IPAddress)
+  --apply                with --store: run the repair controllers there, three passes (leaked
+                         bits and IPAddresses freed, missing ones recreated)
 `,
   simulate: `Usage: clusterip simulate --range <cidr|base-max> --services <n> --static <k> [options]
 
@@ -249,11 +263,27 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
       const { values, positionals } = parse(rest, {
         range: { type: 'string' }, 'service-cluster-ip-range': { type: 'string' }, 'service-node-port-range': { type: 'string' },
         filename: { type: 'string', short: 'f', multiple: true }, recursive: { type: 'boolean', short: 'R' },
-        output: { type: 'string', short: 'o' }, json: { type: 'boolean' },
+        output: { type: 'string', short: 'o' }, json: { type: 'boolean' }, store: { type: 'string' }, apply: { type: 'boolean' },
+        'kubernetes-version': { type: 'string' },
       });
       if (values.help) return io.stdout(HELP.check), 0;
       if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-      if (!values.filename) throw new UsageError('-f/--filename is required (use - for stdin)');
+      if (values.store !== undefined) {
+        if (values.filename) throw new UsageError('check reads either -f or --store, not both');
+        if (values['kubernetes-version'] !== undefined && !isSupportedVersion(values['kubernetes-version'] as string)) {
+          throw new UsageError(`--kubernetes-version: unsupported Kubernetes version "${values['kubernetes-version']}"; supported: ${SUPPORTED_VERSIONS.join(', ')}`);
+        }
+        const { text, findings } = await storeCheckCommand({
+          store: values.store as string, apply: values.apply === true, output: textOutput(values),
+          range: (values.range ?? values['service-cluster-ip-range']) as string | undefined,
+          nodePortRange: values['service-node-port-range'] as string | undefined,
+          kubernetesVersion: values['kubernetes-version'] as string | undefined,
+        });
+        io.stdout(text);
+        return findings.length === 0 ? 0 : 1;
+      }
+      if (values.apply || values['kubernetes-version'] !== undefined) throw new UsageError('--apply and --kubernetes-version go with --store');
+      if (!values.filename) throw new UsageError('-f/--filename is required (use - for stdin), or --store');
       const { text, findings } = checkCommand({
         files: values.filename as unknown as string[], recursive: values.recursive === true,
         range: (values.range ?? values['service-cluster-ip-range']) as string | undefined,

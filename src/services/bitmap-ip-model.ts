@@ -107,6 +107,10 @@ export class BitmapIPModel implements ServiceIPModel {
     }
   }
 
+  rangeAllocators(): ClusterIPAllocator[] {
+    return [...this.#families.values()].map(({ allocator }) => allocator);
+  }
+
   objects(): undefined {
     return undefined;
   }

@@ -126,6 +126,18 @@ export class ServiceNotFoundError extends Error {
   }
 }
 
+/**
+ * 409 Conflict: an update whose metadata.resourceVersion is not the stored object's (clusterip/etcd,
+ * where objects have resource versions).
+ */
+export class ServiceConflictError extends Error {
+  readonly code = 'ERR_SERVICE_CONFLICT';
+  constructor(readonly key: string, resource = 'services', name = key.slice(key.indexOf('/') + 1)) {
+    super(`Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+    this.name = 'ServiceConflictError';
+  }
+}
+
 export const invalid = (field: string, value: unknown, detail: string, goValue?: string): FieldError =>
   (goValue === undefined ? { type: 'Invalid', field, value, detail } : { type: 'Invalid', field, value, detail, goValue });
 export const required = (field: string, detail = ''): FieldError => ({ type: 'Required', field, detail });

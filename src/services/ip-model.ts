@@ -36,6 +36,8 @@ export interface ServiceIPModel {
    * disagreements between Services and allocations that the API server itself can reach.
    */
   load(state: CheckedState, hazards: Hazard[]): void;
+  /** The RangeAllocation bitmaps the version writes to storage, flag order (1.29–1.32; 1.33's dual write). */
+  rangeAllocators(): ClusterIPAllocator[];
   /** ServiceCIDR and IPAddress objects (1.33+), or undefined. */
   objects(): ServiceCIDRRegistry | undefined;
   dispose(): void;

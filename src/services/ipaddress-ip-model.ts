@@ -134,6 +134,10 @@ export class IPAddressIPModel implements ServiceIPModel {
     reportIPHazards(state.services, registry, hazards);
   }
 
+  rangeAllocators(): ClusterIPAllocator[] {
+    return this.#registry.shadowAllocators();
+  }
+
   objects(): ServiceCIDRRegistry {
     return this.#registry;
   }

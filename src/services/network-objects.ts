@@ -19,6 +19,10 @@ export interface Condition {
 
 export interface ObjectMeta {
   name?: string;
+  /** Set by the API server on create; clusterip/etcd stores it. */
+  uid?: string;
+  /** The storage revision, on objects read from clusterip/etcd (never stored). */
+  resourceVersion?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   creationTimestamp?: string;
@@ -85,6 +89,8 @@ export class ManagedAddress implements AddressEntry {
     readonly creationTimestamp: string,
     readonly serviceNamespace: string,
     readonly serviceName: string,
+    /** Set when the object is stored as the API server stores it (clusterip/etcd). */
+    readonly uid?: string,
   ) {}
 
   get parentRef(): ParentReference {
@@ -107,7 +113,9 @@ export class ManagedAddress implements AddressEntry {
     return {
       apiVersion: NETWORKING_API_VERSION,
       kind: 'IPAddress',
-      metadata: { name: this.name, labels: { ...this.labels }, creationTimestamp: this.creationTimestamp },
+      metadata: this.uid === undefined
+        ? { name: this.name, labels: { ...this.labels }, creationTimestamp: this.creationTimestamp }
+        : { name: this.name, uid: this.uid, labels: { ...this.labels }, creationTimestamp: this.creationTimestamp },
       spec: { parentRef: this.parentRef },
     };
   }

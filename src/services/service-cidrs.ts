@@ -17,6 +17,7 @@ import type { ServiceRef } from './family-allocator.js';
 import type { OrderSource } from './order-source.js';
 import type { IPFamily } from './service-fields.js';
 import { dns1123SubdomainErrors } from './service-validation.js';
+import type { StorageJournal } from './storage-access.js';
 import {
   DEFAULT_SERVICE_CIDR_NAME, IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, NETWORKING_API_VERSION,
   SERVICE_CIDR_FINALIZER, AppliedAddress, ManagedAddress, clone, type AddressEntry, type Condition, type IPAddress, type ServiceCIDR,
@@ -54,6 +55,8 @@ export interface ServiceCIDRRegistryOptions {
   readonly allocatorOptions: (cidr: string) => AllocatorOptions;
   /** 1.33: keep the flag's legacy bitmaps in step as well. */
   readonly dualWrite: boolean;
+  /** New objects' metadata.uid, when the objects are stored as the API server stores them (SYSTEM_FIELDS). */
+  readonly uid?: () => string;
 }
 
 // IsValidCIDR (strict, canonical), in apimachinery's order: a value that does not parse gets one
@@ -167,6 +170,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
   // Every Service call reconciles first, so a pass with nothing to do must cost next to nothing
   // (docs/benchmarks.md, "Measured costs behind the code").
   #settled = false;
+  #journal: StorageJournal | undefined;
 
   constructor(private readonly options: ServiceCIDRRegistryOptions) {
     options.flag.forEach((cidr) => {
@@ -190,20 +194,28 @@ export class ServiceCIDRRegistry implements IPAddressSink {
 
   createAllocated(family: IPFamily, name: string, owner: ServiceRef, takenIn?: ClusterIPAllocator): boolean {
     if (this.#addresses.has(name)) return false;
-    this.putAddress(new ManagedAddress(name, ALLOCATOR_LABELS[family], timestamp(this.options.now()), owner.namespace, owner.name), takenIn);
+    this.putAddress(new ManagedAddress(name, ALLOCATOR_LABELS[family], timestamp(this.options.now()), owner.namespace, owner.name, this.options.uid?.()), takenIn);
     return true;
   }
 
   deleteAddress(name: string): void {
-    if (!this.#addresses.delete(name)) return;
+    if (!this.#addresses.has(name)) return;
+    this.#journal?.ipAddress(name);
+    this.#addresses.delete(name);
     this.#metas.get(familyOfName(name))?.markFree(name);
   }
 
   /** Stores an IPAddress as it is (already valid: made by the allocator or the repair controller, or applied). */
   putAddress(entry: AddressEntry, takenIn?: ClusterIPAllocator): void {
     const name = entry.name;
+    this.#journal?.ipAddress(name);
     this.#addresses.set(name, entry);
     this.#metas.get(familyOfName(name))?.markTaken(name, takenIn);
+  }
+
+  /** Where the registry announces the IPAddresses it is about to change (storage-access.ts). */
+  setJournal(journal: StorageJournal | undefined): void {
+    this.#journal = journal;
   }
 
   /** The stored IPAddress of that name, to read. */
@@ -250,6 +262,12 @@ export class ServiceCIDRRegistry implements IPAddressSink {
       spec: { parentRef: normalRef(ref!) },
     };
     delete stored.metadata.deletionTimestamp;
+    if (this.options.uid) {
+      const uid = existing ? existing.toIPAddress().metadata.uid : this.options.uid();
+      if (uid === undefined) delete stored.metadata.uid;
+      else stored.metadata.uid = uid;
+      delete stored.metadata.resourceVersion;
+    }
     this.putAddress(compactAddress(stored));
     return clone(stored);
   }
@@ -299,6 +317,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
         kind: 'ServiceCIDR',
         metadata: {
           name: name!,
+          ...(this.options.uid ? { uid: this.options.uid() } : {}),
           ...(object.metadata.labels ? { labels: object.metadata.labels } : {}),
           ...(object.metadata.annotations ? { annotations: object.metadata.annotations } : {}),
           creationTimestamp: timestamp(this.options.now()),
@@ -325,6 +344,25 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     this.reconcile();
     // The default ServiceCIDR comes back as a new object once its old one is gone.
     return this.#serviceCIDRs.get(name) === object ? clone(object) : undefined;
+  }
+
+  /** The stored ServiceCIDR itself (not a copy, no reconcile): clusterip/etcd compares it with storage. */
+  storedServiceCIDR(name: string): ServiceCIDR | undefined {
+    return this.#serviceCIDRs.get(name);
+  }
+
+  storedServiceCIDRNames(): string[] {
+    return [...this.#serviceCIDRs.keys()];
+  }
+
+  /**
+   * Puts (or, with undefined, removes) a ServiceCIDR as storage holds it: no validation beyond
+   * the object's (done by the caller), the allocators follow at the next reconcile.
+   */
+  putStoredServiceCIDR(name: string, object: ServiceCIDR | undefined): void {
+    if (object) this.#serviceCIDRs.set(name, object);
+    else this.#serviceCIDRs.delete(name);
+    this.#settled = false;
   }
 
   /**
@@ -403,7 +441,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
       this.#serviceCIDRs.set(DEFAULT_SERVICE_CIDR_NAME, {
         apiVersion: NETWORKING_API_VERSION,
         kind: 'ServiceCIDR',
-        metadata: { name: DEFAULT_SERVICE_CIDR_NAME, creationTimestamp: timestamp(now) },
+        metadata: { name: DEFAULT_SERVICE_CIDR_NAME, ...(this.options.uid ? { uid: this.options.uid() } : {}), creationTimestamp: timestamp(now) },
         spec: { cidrs: flagCIDRs.slice() },
         status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: timestamp(now), reason: '', message: DEFAULT_READY_MESSAGE }] },
       });
@@ -489,12 +527,12 @@ export class ServiceCIDRRegistry implements IPAddressSink {
 
 // An IPAddress as the allocator itself would have made it is kept as a ManagedAddress (one small
 // record); anything else as the object it is. The record prints exactly as the object did.
-function compactAddress(object: IPAddress): AddressEntry {
+export function compactAddress(object: IPAddress): AddressEntry {
   const name = object.metadata.name!;
   const ref = object.spec.parentRef;
   const family = familyOfName(name);
   if (ref.resource === 'services' && !ref.group && ref.namespace && object.metadata.creationTimestamp) {
-    const managed = new ManagedAddress(name, ALLOCATOR_LABELS[family], object.metadata.creationTimestamp, ref.namespace, ref.name);
+    const managed = new ManagedAddress(name, ALLOCATOR_LABELS[family], object.metadata.creationTimestamp, ref.namespace, ref.name, object.metadata.uid);
     if (JSON.stringify(managed.toIPAddress()) === JSON.stringify(object)) return managed;
   }
   return new AppliedAddress(object);

@@ -7,7 +7,9 @@
 //   delete: release at commit —
 // over the version's allocator model: one bitmap per family (1.29–1.32) or ServiceCIDR and
 // IPAddress objects with a MetaAllocator per family (1.33+).
-import { STORED_WRITE } from '../internal.js';
+import { STORAGE, STORED_WRITE, SYSTEM_FIELDS } from '../internal.js';
+import type { StorageAccess, StorageJournal, SystemFields } from './storage-access.js';
+import { timestamp } from './service-cidrs.js';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { ClusterIPAllocator, Strategy } from '../allocator.js';
 import { AllocatorError, invalidSnapshotError } from '../errors.js';
@@ -174,6 +176,8 @@ export class ServiceIPAM {
   readonly #portLeakPasses = new Map<number, number>();
   /** The IP text rules of a create (they depend on the version only): one object for every create. */
   readonly #createRules: IPTextRules;
+  readonly #systemFields: SystemFields | undefined;
+  #journal: StorageJournal | undefined;
 
   constructor(options: ServiceIPAMOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -182,6 +186,7 @@ export class ServiceIPAM {
     this.profile = versionProfile(version);
     this.kubernetesVersion = this.profile.version;
     this.#createRules = { strict: this.profile.strictIPText };
+    this.#systemFields = (options as { [SYSTEM_FIELDS]?: SystemFields })[SYSTEM_FIELDS];
     const now = options.now;
     if (now !== undefined && typeof now !== 'function') throw new TypeError('options.now must be a function');
     this.#now = now ? () => toMillis(now()) : () => Date.now();
@@ -215,7 +220,9 @@ export class ServiceIPAM {
   #buildIPModel(): ServiceIPModel {
     const allocatorOptions = (cidr: string) => this.#allocatorOptions(cidr);
     if (this.profile.allocatorModel === 'bitmap') return new BitmapIPModel(this.#flag, allocatorOptions);
-    return new IPAddressIPModel({ flag: this.#flag, now: this.#now, order: this.#order, allocatorOptions, dualWrite: this.profile.dualWrite });
+    return new IPAddressIPModel({
+      flag: this.#flag, now: this.#now, order: this.#order, allocatorOptions, dualWrite: this.profile.dualWrite, uid: this.#systemFields?.uid,
+    });
   }
 
   // The node port allocator is the bitmap one in every version (ports never moved to objects).
@@ -315,7 +322,9 @@ export class ServiceIPAM {
       const warnings = serviceWarnings(service, this.profile);
       if (warnings.length > 0) request.warnings.push(...warnings);
     }
+    if (this.#systemFields) stampCreated(service, this.#systemFields.uid(), timestamp(this.#now()));
     const stored = new StoredService(service);
+    this.#journal?.service(stored.namespace, stored.name);
     this.#services.add(stored);
     if (request.hazards) this.#writeHazards(stored, service, undefined, NO_PORTS, request.hazards);
     return service;
@@ -365,7 +374,9 @@ export class ServiceIPAM {
     }
     txn.commit();
     request.warnings?.push(...serviceWarnings(service, this.profile));
+    if (this.#systemFields) stampUpdated(service, old);
     const next = new StoredService(service);
+    this.#journal?.service(next.namespace, next.name);
     this.#services.put(next);
     if (request.hazards) this.#writeHazards(next, service, old, released, request.hazards);
     return service;
@@ -375,8 +386,9 @@ export class ServiceIPAM {
   delete(service: Service, request: RequestOptions = {}): void {
     this.#ips.prepare();
     const { namespace, name } = inputName(service);
-    const stored = this.#services.delete(namespace, name);
-    if (!stored) throw new ServiceNotFoundError(keyOf(namespace, name));
+    if (!this.#services.has(namespace, name)) throw new ServiceNotFoundError(keyOf(namespace, name));
+    this.#journal?.service(namespace, name);
+    const stored = this.#services.delete(namespace, name)!;
     for (const text of heldIPTexts(stored)) this.#releaseText(text);
     for (const port of stored.nodePorts) this.#nodePorts.release(port);
     if (request.hazards) this.#releaseHazards(stored, stored.nodePorts, request.hazards);
@@ -733,6 +745,29 @@ export class ServiceIPAM {
     }
   }
 
+  /** The stored objects underneath the pipeline, for clusterip/etcd (storage-access.ts). */
+  [STORAGE](): StorageAccess {
+    return {
+      setJournal: (journal) => {
+        this.#journal = journal;
+        this.#ips.objects()?.setJournal(journal);
+      },
+      service: (namespace, name) => this.#services.get(namespace, name),
+      services: () => this.#services.values(),
+      putService: (namespace, name, record) => {
+        if (record) this.#services.put(record);
+        else this.#services.delete(namespace, name);
+      },
+      registry: () => this.#ips.objects(),
+      nodePorts: () => this.#nodePorts,
+      rangeAllocators: () => this.#ips.rangeAllocators(),
+      bootstrap: (reserve) => {
+        this.#ips.prepare();
+        if (reserve) this.#ensureKubernetesService();
+      },
+    };
+  }
+
   /** `using ipam = new ServiceIPAM(…)`: dispose() at the end of the block. */
   [Symbol.dispose](): void {
     this.dispose();
@@ -748,6 +783,27 @@ export class ServiceIPAM {
 // PrepareForCreate/PrepareForUpdate: the status is the server's, never the client's.
 function setStatus(service: Service, status: Service['status']): void {
   (service as { status?: Service['status'] }).status = status;
+}
+
+// BeforeCreate's FillObjectMetaSystemFields, and the type the codec writes: what the API server
+// stores for a new Service (SYSTEM_FIELDS only).
+function stampCreated(service: Service, uid: string, now: string): void {
+  service.apiVersion = 'v1';
+  service.kind = 'Service';
+  const metadata = service.metadata as { uid?: string; creationTimestamp?: string; resourceVersion?: string };
+  metadata.uid = uid;
+  metadata.creationTimestamp = now;
+  delete metadata.resourceVersion;
+}
+
+// BeforeUpdate: uid and creationTimestamp are the stored object's, whatever the request says.
+function stampUpdated(service: Service, old: Service): void {
+  service.apiVersion = 'v1';
+  service.kind = 'Service';
+  const metadata = service.metadata as { uid?: string; creationTimestamp?: string; resourceVersion?: string };
+  if (old.metadata?.uid !== undefined) metadata.uid = old.metadata.uid;
+  if (old.metadata?.creationTimestamp !== undefined) metadata.creationTimestamp = old.metadata.creationTimestamp;
+  delete metadata.resourceVersion;
 }
 
 function ownerOf(service: Service): ServiceRef {

@@ -1,15 +1,19 @@
 // SharedClusterIPAllocator: one service range shared by several processes through one etcd key,
-// as kube-apiservers share their RangeAllocation. Every change is read-modify-write with a
-// compare-and-swap on the key's mod revision; on conflict the local copy is reloaded and the
-// operation retried with a fresh random pick. The local allocator is a cache: it is reloaded only
-// when the revision moved. A call that resolves is durable in etcd; one that rejects changed
-// nothing (ERR_STORE_UNAVAILABLE is the one ambiguous case: see store-errors.ts).
+// as kube-apiservers up to 1.32 share theirs — a RangeAllocation {range, data} at
+// /registry/ranges/serviceips. Every change is a read-modify-write: the cached range is changed
+// and written back in a transaction that compares the key's mod revision with the one the cache
+// holds and carries a marker of its own (fenced-commit.ts); on a lost race the cache is reloaded
+// and the change made again with a fresh pick. A call that resolves has landed; one that rejects
+// changed nothing, except ERR_STORE_UNAVAILABLE (etcd never said whether the write landed).
+import { randomUUID } from 'node:crypto';
 import { AllocatorError, mismatchedNetworkError } from '../errors.js';
 import { ClusterIPAllocator, type AllocatorOptions } from '../allocator.js';
 import { parseCIDR } from '../cidr.js';
-import { EtcdStore, type Versioned } from './etcd-store.js';
-import { StoreError } from './store-errors.js';
 import type { RangeSnapshot } from '../snapshot-input.js';
+import { DEFAULT_PREFIX, EtcdLayout, decodeRangeAllocation, encodeRangeAllocation } from './etcd-layout.js';
+import { EtcdKV, storeErrorOf, type StoredKV } from './etcd-kv.js';
+import { commitFenced, fenceOptions } from './fenced-commit.js';
+import { StoreError } from './store-errors.js';
 
 export const DEFAULT_RANGE_KEY = '/registry/ranges/serviceips';
 
@@ -20,106 +24,116 @@ export interface SharedAllocatorOptions extends AllocatorOptions {
   cidr: string;
   /** Default /registry/ranges/serviceips. */
   key?: string;
-  /** Compare-and-swap attempts per call before ERR_STORE_CONFLICT (default 50). */
+  /** Where this client's request markers go: <prefix>/clusterip/requests/ (default /registry). */
+  prefix?: string;
+  /** Lost races per call before ERR_STORE_CONFLICT (default 50). */
   maxRetries?: number;
   /** Per etcd call, milliseconds (default 5000). */
   timeoutMs?: number;
 }
 
-// The stored value: the RangeAllocation pair as JSON, data in base64.
-function encode(snapshot: RangeSnapshot): Buffer {
-  return Buffer.from(JSON.stringify({ range: snapshot.range, data: Buffer.from(snapshot.data).toString('base64') }));
-}
-
-function decode(value: Buffer, key: string): RangeSnapshot {
-  try {
-    const parsed = JSON.parse(value.toString('utf8'));
-    if (typeof parsed.range !== 'string' || typeof parsed.data !== 'string') throw new Error('range and data are required');
-    return { range: parsed.range, data: new Uint8Array(Buffer.from(parsed.data, 'base64')) };
-  } catch (error) {
-    throw new StoreError('ERR_STORE_CORRUPT', `${key} does not hold a range snapshot: ${(error as Error).message}`);
-  }
-}
-
 export class SharedClusterIPAllocator {
   readonly cidr: string;
   readonly key: string;
-  readonly #store: EtcdStore;
+  readonly #kv: EtcdKV;
+  readonly #layout: EtcdLayout;
   readonly #cache: ClusterIPAllocator;
   readonly #maxRetries: number;
-  #revision: string;
+  readonly #clientId = randomUUID();
+  #sequence = 0;
+  #revision: number;
   #reloads = 0;
   #conflicts = 0;
+  // One change at a time: each is made on the cache and written before the next starts.
+  #tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(store: EtcdStore, cache: ClusterIPAllocator, revision: string, maxRetries: number) {
-    this.#store = store;
+  private constructor(kv: EtcdKV, layout: EtcdLayout, key: string, cache: ClusterIPAllocator, revision: number, maxRetries: number) {
+    this.#kv = kv;
+    this.#layout = layout;
     this.#cache = cache;
     this.#revision = revision;
     this.#maxRetries = maxRetries;
     this.cidr = cache.cidr;
-    this.key = store.key;
+    this.key = key;
   }
 
   /** Connects, creating the key with an empty range if it does not exist yet. */
   static async open(options: SharedAllocatorOptions): Promise<SharedClusterIPAllocator> {
-    const { endpoints, key = DEFAULT_RANGE_KEY, maxRetries = 50, timeoutMs, cidr, ...allocatorOptions } = options;
+    const { endpoints, key = DEFAULT_RANGE_KEY, prefix = DEFAULT_PREFIX, maxRetries = 50, timeoutMs, cidr, ...allocatorOptions } = options;
     const canonical = parseCIDR(cidr).cidr;
+    const layout = new EtcdLayout(prefix);
     const cache = new ClusterIPAllocator(canonical, allocatorOptions);
-    const store = new EtcdStore({ endpoints, key, timeoutMs });
+    const kv = new EtcdKV({ endpoints, timeoutMs });
     try {
-      const { current } = await store.createIfAbsent(encode(cache.snapshot()));
-      const snapshot = decode(current.value, key);
+      let current = (await call(() => kv.get(key))).kv;
+      if (!current) {
+        const outcome = await commitFenced(kv, layout.marker(randomUUID()), [{ key, modRevision: 0 }], [{ key, value: encodeRangeAllocation(cache.snapshot()) }], fenceOptions(kv));
+        current = outcome.landed ? { key, value: Buffer.from(encodeRangeAllocation(cache.snapshot())), modRevision: outcome.revision } : (await call(() => kv.get(key))).kv;
+        if (!current) throw new StoreError('ERR_STORE_CONFLICT', `${key} was created and deleted while this client opened it`, { key });
+      }
+      const snapshot = decodeRangeAllocation(key, current.value);
       if (parseCIDR(snapshot.range).cidr !== cache.cidr) throw mismatchedNetworkError();
       cache.restore(snapshot);
-      return new SharedClusterIPAllocator(store, cache, current.revision, maxRetries);
+      return new SharedClusterIPAllocator(kv, layout, key, cache, current.modRevision, maxRetries);
     } catch (error) {
       cache.dispose();
-      store.close();
-      throw error;
+      await kv.close();
+      throw storeErrorOf(error);
     }
   }
 
-  #load(current: Versioned): void {
-    this.#cache.restore(decode(current.value, this.key));
-    this.#revision = current.revision;
+  #load(current: StoredKV): void {
+    this.#cache.restore(decodeRangeAllocation(this.key, current.value));
+    this.#revision = current.modRevision;
     this.#reloads++;
   }
 
-  // Applies `change` to the cached copy and publishes it; on a lost race reloads and tries again.
-  async #mutate<T>(change: (allocator: ClusterIPAllocator) => T): Promise<T> {
+  // Applies `change` to the cache and publishes it; on a lost race reloads and tries again.
+  #mutate<T>(change: (allocator: ClusterIPAllocator) => T): Promise<T> {
+    const run = this.#tail.then(() => this.#mutateNow(change));
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #mutateNow<T>(change: (allocator: ClusterIPAllocator) => T): Promise<T> {
     for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
       const before = this.#cache.snapshot();
       let result: T;
       try {
         result = change(this.#cache);
       } catch (error) {
-        // A refusal (full, taken) may come from a stale copy: decide on etcd's current state.
+        // A refusal (full, taken) may come from a stale cache: decide on etcd's current state.
         if (error instanceof AllocatorError && attempt === 0 && (await this.#refresh())) continue;
         throw error;
       }
       let outcome;
       try {
-        outcome = await this.#store.compareAndSwap(this.#revision, encode(this.#cache.snapshot()));
+        const marker = this.#layout.marker(`${this.#clientId}-${++this.#sequence}`);
+        outcome = await commitFenced(this.#kv, marker, [{ key: this.key, modRevision: this.#revision }], [{ key: this.key, value: encodeRangeAllocation(this.#cache.snapshot()) }], fenceOptions(this.#kv));
       } catch (error) {
         this.#cache.restore(before);
-        throw error;
+        throw storeErrorOf(error);
       }
-      if (outcome.swapped) {
+      if (outcome.landed) {
         this.#revision = outcome.revision;
         return result;
       }
+      this.#cache.restore(before);
+      if (outcome.refused) throw new StoreError('ERR_STORE_TOO_LARGE', `etcd refused the range's value as ${outcome.refused}`, { key: this.key });
+      if (!outcome.reads) continue; // fenced off: nothing landed, the cache is as it was
       this.#conflicts++;
-      if (!outcome.current) throw new StoreError('ERR_STORE_CORRUPT', `${this.key} was deleted`);
-      this.#load(outcome.current);
+      const current = outcome.reads.get(this.key);
+      if (!current) throw new StoreError('ERR_STORE_CORRUPT', `${this.key} was deleted`, { key: this.key });
+      this.#load(current);
     }
-    throw new StoreError('ERR_STORE_CONFLICT', `gave up on ${this.key} after ${this.#maxRetries} conflicting writes`);
+    throw new StoreError('ERR_STORE_CONFLICT', `gave up on ${this.key} after ${this.#maxRetries} conflicting writes`, { key: this.key });
   }
 
   /** Reloads if etcd's revision moved; true when it did. */
   async #refresh(): Promise<boolean> {
-    const current = await this.#store.read();
-    if (!current) throw new StoreError('ERR_STORE_CORRUPT', `${this.key} was deleted`);
-    if (current.revision === this.#revision) return false;
+    const { kv: current } = await call(() => this.#kv.get(this.key));
+    if (!current) throw new StoreError('ERR_STORE_CORRUPT', `${this.key} was deleted`, { key: this.key });
+    if (current.modRevision === this.#revision) return false;
     this.#load(current);
     return true;
   }
@@ -132,7 +146,7 @@ export class SharedClusterIPAllocator {
     return this.#mutate((a) => a.allocateNext());
   }
 
-  /** count dynamic allocations in one compare-and-swap, all or nothing. */
+  /** count dynamic allocations in one write, all or nothing. */
   allocateMany(count: number): Promise<string[]> {
     return this.#mutate((a) => a.allocateMany(count));
   }
@@ -159,18 +173,28 @@ export class SharedClusterIPAllocator {
     return this.#cache.used;
   }
 
-  /** Reloads and lost compare-and-swaps so far, for tuning and benchmarks. */
-  get stats(): { reloads: number; conflicts: number; revision: string } {
-    return { reloads: this.#reloads, conflicts: this.#conflicts, revision: this.#revision };
+  /** Reloads and lost races so far, for tuning and benchmarks. */
+  get stats(): { reloads: number; conflicts: number; revision: string; transactions: number; bytesWritten: number } {
+    return { reloads: this.#reloads, conflicts: this.#conflicts, revision: String(this.#revision), transactions: this.#kv.counters.transactions, bytesWritten: this.#kv.counters.bytesWritten };
   }
 
-  /** `using shared = await SharedClusterIPAllocator.open(…)`: close() at the end of the block. */
-  [Symbol.dispose](): void {
-    this.close();
+  /** `await using shared = await SharedClusterIPAllocator.open(…)`: close() at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
-  close(): void {
+  /** Frees the cache and closes the connection (revoking this client's lease and markers). */
+  async close(): Promise<void> {
+    await this.#tail;
     this.#cache.dispose();
-    this.#store.close();
+    await this.#kv.close();
+  }
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw storeErrorOf(error);
   }
 }

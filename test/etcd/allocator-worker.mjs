@@ -1,6 +1,6 @@
 // A worker process for the shared-range tests: opens the range in etcd and makes `count` calls,
 // printing "ok <ip…>" after each call resolves (so a printed IP is one the caller was promised)
-// and "err <code>" when one rejects. Usage: worker.mjs <endpoint> <cidr> <count> <mode> [key]
+// and "err <code>" when one rejects. Usage: allocator-worker.mjs <endpoint> <cidr> <count> <mode> [key]
 //   mode: next | many:<k> | static:<ip>
 import { SharedClusterIPAllocator } from '../../dist/shared/index.js';
 
@@ -20,4 +20,4 @@ for (let i = 0; i < count; i++) {
   }
 }
 write(`done ${JSON.stringify(shared.stats)}`);
-shared.close();
+await shared.close();

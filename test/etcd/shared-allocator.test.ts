@@ -1,15 +1,18 @@
-// A range shared across processes through a real etcd server (Debian's etcd-server), as
-// kube-apiservers share theirs: no IP is ever handed out twice, whatever the workers or etcd do.
+// SharedClusterIPAllocator: a range shared across processes through a real etcd server (Debian's
+// etcd-server) as kube-apiservers up to 1.32 share theirs — one RangeAllocation key: no IP is ever
+// handed out twice, whatever the workers or etcd do.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterIPAllocator } from '../src/index.js';
-import { EtcdStore, SharedClusterIPAllocator, StoreError } from '../src/shared/index.js';
-import { AllocatorError } from '../src/index.js';
-import { startEtcd, type EtcdServer } from './etcd/etcd-server.js';
-import { requireBinary } from './setup/required-binary.js';
+import { ClusterIPAllocator } from '../../src/index.js';
+import { Etcd3 } from 'etcd3';
+import { SharedClusterIPAllocator, StoreError } from '../../src/shared/index.js';
+import { decodeRangeAllocation } from '../../src/shared/etcd-layout.js';
+import { AllocatorError } from '../../src/index.js';
+import { startEtcd, type EtcdServer } from './etcd-server.js';
+import { requireBinary } from '../setup/required-binary.js';
 
-const worker = join(import.meta.dirname, 'etcd', 'worker.mjs');
+const worker = join(import.meta.dirname, 'allocator-worker.mjs');
 let etcd: EtcdServer;
 
 const ETCD = process.env.ETCD_BINARY ?? '/usr/bin/etcd';
@@ -66,13 +69,12 @@ function startWorker(key: string, cidr: string, count: number, mode: string): Wo
 
 /** The range as etcd holds it, read independently of any SharedClusterIPAllocator. */
 async function storedRange(key: string): Promise<ClusterIPAllocator> {
-  const store = new EtcdStore({ endpoints: [etcd.endpoint], key });
+  const client = new Etcd3({ hosts: etcd.endpoint });
   try {
-    const current = await store.read();
-    const parsed = JSON.parse(current!.value.toString('utf8'));
-    return ClusterIPAllocator.fromSnapshot({ range: parsed.range, data: new Uint8Array(Buffer.from(parsed.data, 'base64')) });
+    const value = await client.get(key).buffer();
+    return ClusterIPAllocator.fromSnapshot(decodeRangeAllocation(key, value!));
   } finally {
-    store.close();
+    client.close();
   }
 }
 
@@ -87,8 +89,31 @@ describe.skipIf(!haveEtcd)('SharedClusterIPAllocator on a real etcd', () => {
     await expect(SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.97.0.0/24', key })).rejects.toMatchObject({ code: 'ERR_MISMATCHED_NETWORK' });
     expect(await b.release(ip)).toBe(true);
     expect(await a.has(ip)).toBe(false);
-    a.close();
-    b.close();
+    await a.close();
+    await b.close();
+  });
+
+  it('stores the API server\'s RangeAllocation, and reads the {range, data} value of earlier releases', async () => {
+    const client = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      const a = await SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/28', key: '/shape/serviceips', seed: 1 });
+      const ip = await a.allocateNext();
+      await a.close();
+      const stored = JSON.parse((await client.get('/shape/serviceips').string())!);
+      expect(Object.keys(stored)).toEqual(['kind', 'apiVersion', 'metadata', 'range', 'data']);
+      expect(stored).toMatchObject({ kind: 'RangeAllocation', apiVersion: 'v1', metadata: { creationTimestamp: null }, range: '10.96.0.0/28' });
+      // The shape SharedClusterIPAllocator wrote before: {range, data} only.
+      await client.put('/shape/old').value(JSON.stringify({ range: '10.96.0.0/28', data: stored.data }));
+      const b = await SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/28', key: '/shape/old' });
+      expect(await b.has(ip)).toBe(true);
+      await b.allocateNext();
+      await b.close();
+      expect(JSON.parse((await client.get('/shape/old').string())!).kind).toBe('RangeAllocation');
+      await client.put('/shape/bad').value('{"kind":"Service"}');
+      await expect(SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/28', key: '/shape/bad' })).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT' });
+    } finally {
+      client.close();
+    }
   });
 
   it('reloads only when the revision moved, and sees other writers before refusing', async () => {
@@ -103,8 +128,8 @@ describe.skipIf(!haveEtcd)('SharedClusterIPAllocator on a real etcd', () => {
     await expect(a.allocateMany(1)).rejects.toMatchObject({ code: 'ERR_FULL' }); // decided on etcd's state, not a's stale copy
     expect(await a.used()).toBe(6);
     expect(bIps.every((ip) => ip.startsWith('10.96.0.'))).toBe(true);
-    a.close();
-    b.close();
+    await a.close();
+    await b.close();
   });
 
   it('4 worker processes x 2,000 concurrent dynamic allocations on one /16: 8,000 distinct IPs, etcd holds exactly them', async () => {
@@ -180,42 +205,6 @@ describe.skipIf(!haveEtcd)('SharedClusterIPAllocator on a real etcd', () => {
       .rejects.toBeInstanceOf(StoreError);
     const a = await SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/24', key: '/test/typed' });
     await expect(a.allocate('10.96.1.1')).rejects.toBeInstanceOf(AllocatorError);
-    a.close();
-  });
-});
-
-describe.skipIf(!haveEtcd)('clusterip allocate --store etcd://', () => {
-  const cli = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
-  const manifest = (names: string[]) => names.map((n) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${n}\nspec:\n  selector:\n    app: ${n}\n  ports:\n    - port: 80\n`).join('---\n');
-  const run = (args: string[], input: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-  const ipsOf = (yamlText: string) => [...yamlText.matchAll(/clusterIP: (\S+)/g)].map((m) => m[1]);
-
-  it('concurrent runs share one state and never hand out an IP twice; reruns keep IPs', async () => {
-    const store = `etcd://${etcd.endpoint.slice('http://'.length)}/test/cli-state`;
-    const batches = Array.from({ length: 4 }, (_, b) => Array.from({ length: 50 }, (_, i) => `b${b}-${i}`));
-    const runs = await Promise.all(batches.map((names) => run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', store], manifest(names))));
-    for (const r of runs) expect(r.stderr).toBe('');
-    const ips = runs.flatMap((r) => ipsOf(r.stdout));
-    expect(ips).toHaveLength(200);
-    expect(new Set(ips).size).toBe(200);
-    const again = await run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', store], manifest(batches[2]));
-    expect(ipsOf(again.stdout)).toEqual(ipsOf(runs[2].stdout));
-    const wrong = await run(['allocate', '--range', '10.97.0.0/24', '-f', '-', '--store', store], manifest(['x']));
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain('belongs to another --range');
-  }, 60_000);
-
-  it('a bad --store URL is a usage error', () => {
-    const r = spawnSync(process.execPath, [cli, 'allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', 'redis://x'], { input: manifest(['a']), encoding: 'utf8' });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('--store must look like etcd://');
+    await a.close();
   });
 });

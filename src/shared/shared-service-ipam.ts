@@ -1,0 +1,574 @@
+// SharedServiceIPAM: the ServiceIPAM of several processes, kept in etcd the way kube-apiserver
+// keeps it — one key per Service, ServiceCIDR and IPAddress, the RangeAllocation bitmaps where the
+// version has them (etcd-layout.ts).
+//
+// Each process holds a view (store-view.ts) loaded from etcd and kept current by a watch, as the
+// API server's informers are. A request runs the Service pipeline on the view; what it changed
+// becomes one etcd transaction that compares every written key's revision with the one the view
+// read and carries a marker of its own (fenced-commit.ts). Concurrent requests of one process are
+// grouped into one transaction (up to `maxBatch`, within etcd's limits); each still succeeds or
+// fails on its own. A transaction that loses a race puts the view back to etcd's values and runs
+// its requests again, with fresh picks. A refusal (exists, not found, taken, full) is given only
+// after the view has caught up with etcd. A call that resolves has landed; one that rejects with
+// anything but ERR_STORE_UNAVAILABLE changed nothing.
+import { randomUUID } from 'node:crypto';
+import type { Service } from 'kubernetes-types/core/v1.js';
+import type { Watcher } from 'etcd3';
+import type { IPAddress, ServiceCIDR } from '../services/network-objects.js';
+import type { RepairOptions, RepairReport, RequestOptions, ServiceIPAM } from '../services/service-ipam.js';
+import type { ServiceIPAMOptions } from '../services/service-ipam.js';
+import type { Hazard } from '../services/hazards.js';
+import type { IPAMState } from '../services/ipam-state.js';
+import { ObjectShapeError, requireString } from '../services/object-shapes.js';
+import { ServiceConflictError } from '../services/field-errors.js';
+import { keyOf } from '../services/service-fields.js';
+import { STORED_WRITE } from '../internal.js';
+import { DEFAULT_PREFIX, EtcdLayout, decodeRangeAllocation, parseStored } from './etcd-layout.js';
+import { EtcdKV, storeErrorOf, type StoredKV } from './etcd-kv.js';
+import { commitFenced, fenceOptions } from './fenced-commit.js';
+import { StoreView, type StoreProblem } from './store-view.js';
+import { StoreError } from './store-errors.js';
+
+export interface SharedServiceIPAMOptions extends ServiceIPAMOptions {
+  /** etcd client URLs, e.g. ['http://127.0.0.1:2379'] (every member of a cluster, or some). */
+  endpoints: string[];
+  /** The key prefix, kube-apiserver's --etcd-prefix (default "/registry"). */
+  prefix?: string;
+  /** Milliseconds each etcd call may take (default 5000). */
+  timeoutMs?: number;
+  /** Lost races per transaction before ERR_STORE_CONFLICT (default 100). */
+  maxRetries?: number;
+  /** Requests of this process grouped into one transaction at most (default 40). */
+  maxBatch?: number;
+  /** How long the outcome of an unanswered write is sought before ERR_STORE_UNAVAILABLE (ms; default 6 × timeoutMs, at least 30 s). */
+  settleMs?: number;
+  /** Read the store without writing anything (no start-up objects; writes are refused): for checks. */
+  readOnly?: boolean;
+}
+
+/** What SharedServiceIPAM.inspect() finds under a prefix. */
+export interface StoreConfig {
+  serviceClusterIPRange: string | undefined;
+  serviceNodePortRange: string | undefined;
+  /** 'ipaddress': ServiceCIDR or IPAddress objects (1.33+); 'bitmap': RangeAllocations only; 'empty': neither. */
+  model: 'ipaddress' | 'bitmap' | 'empty';
+}
+
+/** What this process's store has done, for tuning and benchmarks. */
+export interface SharedStoreStats {
+  /** Requests that landed, and the transactions that carried them. */
+  requests: number;
+  transactions: number;
+  /** Transactions that lost a race (a compared key had moved) and ran again. */
+  conflicts: number;
+  /** Unanswered writes settled by a fence: found landed, or fenced off. */
+  settledLanded: number;
+  settledAborted: number;
+  /** Catch-ups with etcd before a refusal, and full reloads of the view. */
+  catchUps: number;
+  reloads: number;
+  /** Bytes of keys and values in transactions that landed. */
+  bytesWritten: number;
+  /** The revision the view has seen. */
+  revision: number;
+}
+
+interface Pending {
+  run: (ipam: ServiceIPAM, request: RequestOptions) => unknown;
+  /** The stored object's key whose revision becomes the result's resourceVersion. */
+  resultKey?: (value: unknown) => string | undefined;
+  request: RequestOptions;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+// etcd's defaults: --max-txn-ops 128 (our marker takes one) and --max-request-bytes 1.5 MiB.
+const MAX_WRITES = 126;
+const MAX_BYTES = 1_400_000;
+
+/** Kubernetes' own errors that depend on the stored state: given only after catching up. */
+function isStateRefusal(error: unknown): boolean {
+  return error instanceof Error && !(error instanceof ObjectShapeError) && !(error instanceof StoreError) && !(error instanceof TypeError)
+    && typeof (error as { code?: unknown }).code === 'string';
+}
+
+export class SharedServiceIPAM {
+  readonly layout: EtcdLayout;
+  readonly #kv: EtcdKV;
+  readonly #options: SharedServiceIPAMOptions;
+  readonly #clientId = randomUUID();
+  #view!: StoreView;
+  #watchers: Watcher[] = [];
+  #stale = false;
+  #closed = false;
+  #sequence = 0;
+  readonly #queue: Pending[] = [];
+  #draining: Promise<void> | undefined;
+  readonly #stats: Omit<SharedStoreStats, 'revision' | 'transactions' | 'bytesWritten'> = {
+    requests: 0, conflicts: 0, settledLanded: 0, settledAborted: 0, catchUps: 0, reloads: 0,
+  };
+
+  private constructor(options: SharedServiceIPAMOptions, kv: EtcdKV, layout: EtcdLayout) {
+    this.#options = options;
+    this.#kv = kv;
+    this.layout = layout;
+  }
+
+  /** Connects, loads the prefix's objects and watches them; creates what kube-apiserver creates at start-up when absent. */
+  static async open(options: SharedServiceIPAMOptions): Promise<SharedServiceIPAM> {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    const layout = new EtcdLayout(options.prefix ?? DEFAULT_PREFIX);
+    const kv = new EtcdKV({ endpoints: options.endpoints, timeoutMs: options.timeoutMs });
+    const shared = new SharedServiceIPAM(options, kv, layout);
+    try {
+      await shared.#refuseOldFormat();
+      await shared.#reload();
+      if (options.readOnly !== true) await shared.#bootstrap();
+    } catch (error) {
+      await shared.close();
+      throw storeErrorOf(error);
+    }
+    return shared;
+  }
+
+  /**
+   * What a prefix was written with, read without opening a view: the service CIDRs (the default
+   * ServiceCIDR's, else the IP RangeAllocations'), the node port range (its RangeAllocation's),
+   * and whether it holds ServiceCIDR or IPAddress objects (1.33+) or only bitmaps (1.29–1.32).
+   */
+  static async inspect(options: { endpoints: string[]; prefix?: string; timeoutMs?: number }): Promise<StoreConfig> {
+    const layout = new EtcdLayout(options.prefix ?? DEFAULT_PREFIX);
+    const kv = new EtcdKV({ endpoints: options.endpoints, timeoutMs: options.timeoutMs });
+    try {
+      const keys = [layout.serviceCIDR('kubernetes'), ...layout.ipRanges, layout.nodePorts];
+      const { kvs } = await kv.getMany(keys);
+      const value = (key: string) => kvs.get(key) ?? null;
+      const range = (key: string) => {
+        const stored = value(key);
+        return stored ? decodeRangeAllocation(key, stored.value).range : undefined;
+      };
+      const defaultCIDR = value(keys[0]);
+      const cidrs = defaultCIDR ? (parseStored(keys[0], defaultCIDR.value) as { spec?: { cidrs?: unknown } }).spec?.cidrs : undefined;
+      const flag = Array.isArray(cidrs) && cidrs.every((c) => typeof c === 'string') ? cidrs.join(',')
+        : [range(layout.ipRanges[0]), range(layout.ipRanges[1])].filter((r) => r !== undefined).join(',') || undefined;
+      let objects = defaultCIDR !== null;
+      for (const prefix of [layout.serviceCIDRs, layout.ipAddresses]) {
+        if (objects) break;
+        for await (const page of kv.pages(prefix)) {
+          objects = page.kvs.length > 0;
+          break;
+        }
+      }
+      const bitmaps = value(layout.ipRanges[0]) !== null;
+      return { serviceClusterIPRange: flag, serviceNodePortRange: range(layout.nodePorts), model: objects ? 'ipaddress' : bitmaps ? 'bitmap' : 'empty' };
+    } catch (error) {
+      throw storeErrorOf(error);
+    } finally {
+      await kv.close();
+    }
+  }
+
+  get kubernetesVersion(): string {
+    return this.#view.ipam.kubernetesVersion;
+  }
+
+  /** Configured families, primary first. */
+  get families(): readonly string[] {
+    return this.#view.ipam.families;
+  }
+
+  /** Stored values this process could not read (skipped; `clusterip check --store` reports them). */
+  get problems(): readonly StoreProblem[] {
+    return this.#view.problems;
+  }
+
+  get stats(): SharedStoreStats {
+    const counters = this.#kv.counters;
+    return { ...this.#stats, transactions: counters.transactions, bytesWritten: counters.bytesWritten, revision: this.#view.revision };
+  }
+
+  // ---- Services ----
+
+  create(service: Service, request: RequestOptions = {}): Promise<Service> {
+    return this.#submit((ipam, r) => ipam.create(service, r), request, serviceKeyOf(this.layout)) as Promise<Service>;
+  }
+
+  /** update(old, new): as ServiceIPAM.update; a metadata.resourceVersion in `service` must be the stored one (409 otherwise). */
+  update(oldService: Service, service: Service, request: RequestOptions = {}): Promise<Service> {
+    return this.#submit((ipam, r) => {
+      this.#checkResourceVersion(service);
+      return ipam.update(oldService, service, r);
+    }, request, serviceKeyOf(this.layout)) as Promise<Service>;
+  }
+
+  /** Creates the Service, or updates the stored one of its name (kubectl apply's outcome). */
+  apply(service: Service, request: RequestOptions = {}): Promise<Service> {
+    return this.#submit((ipam, r) => {
+      this.#checkResourceVersion(service);
+      return ipam[STORED_WRITE]('apply', service, r);
+    }, request, serviceKeyOf(this.layout)) as Promise<Service>;
+  }
+
+  delete(service: Service, request: RequestOptions = {}): Promise<void> {
+    return this.#submit((ipam, r) => ipam.delete(service, r), request) as Promise<void>;
+  }
+
+  /** The Service as etcd holds it now (one read), with its resourceVersion; undefined when absent. */
+  async get(namespace: string, name: string): Promise<Service | undefined> {
+    this.#live();
+    const key = this.layout.service(namespace === undefined || namespace === null ? 'default' : requireString(namespace, 'namespace', 'get()') || 'default', requireString(name, 'name', 'get()'));
+    const { kv } = await this.#call(() => this.#kv.get(key));
+    if (!kv) return undefined;
+    const service = parseStored(key, kv.value) as Service;
+    withResourceVersion(service, kv.modRevision);
+    return service;
+  }
+
+  /** Every Service, as of a revision at least as new as this call. */
+  async list(): Promise<Service[]> {
+    await this.sync();
+    const access = this.#view.access;
+    const out: Service[] = [];
+    for (const stored of access.services()) {
+      const service = stored.read();
+      withResourceVersion(service, this.#view.keyRevision(this.layout.service(stored.namespace, stored.name)));
+      out.push(service);
+    }
+    return out;
+  }
+
+  // ---- ServiceCIDRs and IPAddresses (1.33+) ----
+
+  applyServiceCIDR(object: ServiceCIDR): Promise<ServiceCIDR> {
+    return this.#submit((ipam) => ipam.applyServiceCIDR(object), {}) as Promise<ServiceCIDR>;
+  }
+
+  deleteServiceCIDR(name: string): Promise<ServiceCIDR | undefined> {
+    return this.#submit((ipam) => ipam.deleteServiceCIDR(name), {}) as Promise<ServiceCIDR | undefined>;
+  }
+
+  async serviceCIDRs(): Promise<ServiceCIDR[]> {
+    await this.sync();
+    return this.#view.ipam.serviceCIDRs();
+  }
+
+  applyIPAddress(object: IPAddress): Promise<IPAddress> {
+    return this.#submit((ipam) => ipam.applyIPAddress(object), {}) as Promise<IPAddress>;
+  }
+
+  deleteIPAddress(name: string, request: RequestOptions = {}): Promise<boolean> {
+    return this.#submit((ipam, r) => ipam.deleteIPAddress(name, r), request) as Promise<boolean>;
+  }
+
+  async ipAddresses(): Promise<IPAddress[]> {
+    await this.sync();
+    return this.#view.ipam.ipAddresses();
+  }
+
+  // ---- repair, metrics, state ----
+
+  /** The repair controllers over the stored state; with `apply`, their fixes are written to etcd. */
+  async repair(options: RepairOptions = {}): Promise<RepairReport> {
+    await this.sync();
+    if (options.apply !== true) return this.#view.ipam.repair(undefined, options);
+    return this.#submit((ipam) => ipam.repair(undefined, options), {}) as Promise<RepairReport>;
+  }
+
+  async metrics(): Promise<string> {
+    await this.sync();
+    return this.#view.ipam.metrics();
+  }
+
+  /** The whole state as ServiceIPAM.snapshot() gives it, as of a revision at least as new as this call. */
+  async snapshot(): Promise<IPAMState> {
+    await this.sync();
+    return this.#view.ipam.snapshot();
+  }
+
+  /** Catches up with etcd: resolves once the view holds every change etcd had when it was called. */
+  async sync(): Promise<void> {
+    this.#live();
+    if (this.#stale) await this.#reload();
+    await this.#catchUp();
+  }
+
+  // ---- the request queue ----
+
+  #submit(run: Pending['run'], request: RequestOptions, resultKey?: Pending['resultKey']): Promise<unknown> {
+    try {
+      this.#live();
+      if (this.#options.readOnly === true) throw new StoreError('ERR_STORE_CONFIG', 'this SharedServiceIPAM was opened read-only');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ run, request, resultKey, resolve, reject });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  // Runs the queue in batches until it is empty. `#draining` is cleared in the same synchronous
+  // step that finds the queue empty, so a request queued later always starts a new drain.
+  async #drain(): Promise<void> {
+    try {
+      // Let the caller's other synchronous calls join this batch.
+      await Promise.resolve();
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#options.maxBatch ?? 40);
+        try {
+          if (this.#stale) await this.#reload();
+          await this.#runBatch(batch);
+        } catch (error) {
+          for (const pending of batch) pending.reject(storeErrorOf(error));
+        }
+      }
+    } finally {
+      this.#draining = undefined;
+    }
+  }
+
+  async #runBatch(batch: Pending[]): Promise<void> {
+    const maxRetries = this.#options.maxRetries ?? 100;
+    let caughtUp = false;
+    for (let conflicts = 0; ;) {
+      const view = this.#view;
+      view.begin();
+      const results = batch.map((pending) => {
+        const request: RequestOptions = { warnings: [], hazards: [] };
+        try {
+          return { ok: true as const, value: pending.run(view.ipam, request), request };
+        } catch (error) {
+          return { ok: false as const, error, request };
+        }
+      });
+      if (!caughtUp && results.some((r) => !r.ok && isStateRefusal(r.error))) {
+        // A refusal stands only on a current view: catch up, holding what arrives meanwhile. If
+        // nothing but this client's sync key arrived, the results stand as they are (a seeded run
+        // stays repeatable); otherwise the batch runs again on the newer view.
+        caughtUp = true;
+        view.holdEvents();
+        try {
+          await this.#catchUp();
+        } catch (error) {
+          view.discarded();
+          throw error;
+        }
+        if (this.#view !== view || view.holdsChanges()) {
+          if (this.#view === view) view.discarded();
+          continue;
+        }
+      }
+      const set = view.writeSet();
+      if (set.writes.length === 0) {
+        view.committed(set, view.revision);
+        this.#settle(batch, results, view.revision);
+        return;
+      }
+      if (batch.length > 1 && (set.writes.length > MAX_WRITES || set.bytes > MAX_BYTES)) {
+        view.discarded();
+        this.#queue.unshift(...batch.splice(batch.length >> 1));
+        continue;
+      }
+      view.holdEvents();
+      let outcome;
+      try {
+        const marker = this.layout.marker(`${this.#clientId}-${++this.#sequence}`);
+        outcome = await commitFenced(this.#kv, marker, set.compares, set.writes, fenceOptions(this.#kv, this.#options.settleMs));
+      } catch (error) {
+        // Unknown outcome: the view may differ from etcd until it is loaded again.
+        view.discarded();
+        this.#stale = true;
+        throw error;
+      }
+      if (outcome.settled) {
+        if (outcome.landed) this.#stats.settledLanded++;
+        else this.#stats.settledAborted++;
+      }
+      if (outcome.landed) {
+        view.committed(set, outcome.revision);
+        this.#settle(batch, results, outcome.revision);
+        return;
+      }
+      view.discarded(outcome.reads, outcome.revision);
+      if (outcome.refused) {
+        if (batch.length > 1) {
+          this.#queue.unshift(...batch.splice(batch.length >> 1));
+          continue;
+        }
+        throw new StoreError('ERR_STORE_TOO_LARGE', `etcd refused the request's ${set.writes.length} writes of ${set.bytes} bytes as ${outcome.refused === 'too-large' ? 'too large' : 'too many operations'}`);
+      }
+      if (outcome.reads === undefined) {
+        // Fenced off: nothing landed, and the view has only what it had.
+        continue;
+      }
+      this.#stats.conflicts++;
+      if (++conflicts > maxRetries) throw new StoreError('ERR_STORE_CONFLICT', `gave up after ${maxRetries} transactions lost races with other writers`);
+    }
+  }
+
+  #settle(batch: Pending[], results: Array<{ ok: true; value: unknown; request: RequestOptions } | { ok: false; error: unknown; request: RequestOptions }>, revision: number): void {
+    batch.forEach((pending, i) => {
+      const result = results[i];
+      if (!result.ok) {
+        pending.reject(result.error);
+        return;
+      }
+      if (result.request.warnings!.length > 0) pending.request.warnings?.push(...result.request.warnings!);
+      if (result.request.hazards!.length > 0) pending.request.hazards?.push(...result.request.hazards!);
+      const key = pending.resultKey?.(result.value);
+      if (key !== undefined) {
+        const metadata = (result.value as { metadata?: Record<string, unknown> }).metadata;
+        if (metadata) metadata.resourceVersion = String(this.#view.keyRevision(key) || revision);
+      }
+      this.#stats.requests++;
+      pending.resolve(result.value);
+    });
+  }
+
+  #checkResourceVersion(service: Service): void {
+    const version = (service as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+    if (version === undefined || version === null || version === '') return;
+    const namespace = service.metadata?.namespace || 'default';
+    const name = service.metadata?.name ?? '';
+    if (String(version) !== String(this.#view.keyRevision(this.layout.service(namespace, name)))) throw new ServiceConflictError(keyOf(namespace, name));
+  }
+
+  // ---- loading, watching, catching up ----
+
+  async #refuseOldFormat(): Promise<void> {
+    const keys = [this.layout.oneValueState, ...(this.layout.prefix ? [this.layout.prefix] : [])];
+    const { kvs } = await this.#call(() => this.#kv.getMany(keys));
+    for (const [key, kv] of kvs) {
+      if (!kv) continue;
+      let parsed: Record<string, unknown> | undefined;
+      try {
+        parsed = parseStored(key, kv.value);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed?.kind === 'ClusterIPState' || (parsed && 'services' in parsed && 'ranges' in parsed)) {
+        throw new StoreError('ERR_STORE_OLD_FORMAT', `etcd holds a clusterip state in the one-value format of earlier releases at ${key}; `
+          + `move it with \`clusterip migrate --store etcd://…${this.layout.prefix}\` (or delete the key) before using this prefix`, { key });
+      }
+    }
+  }
+
+  // Loads the prefix into a fresh view at one revision, then watches from the next.
+  async #reload(): Promise<void> {
+    await this.#stopWatching();
+    const view = new StoreView(this.#options, this.layout, randomUUID);
+    try {
+      let revision: number | undefined;
+      for (const prefix of this.layout.watched) {
+        for await (const page of this.#kv.pages(prefix, revision)) {
+          revision = page.revision;
+          for (const kv of page.kvs) view.apply(kv.key, kv, page.revision);
+        }
+      }
+      view.seen(revision!);
+      const rangeProblem = view.problems.find((p) => this.layout.parse(p.key)?.kind === 'range');
+      if (rangeProblem) throw new StoreError('ERR_STORE_CORRUPT', rangeProblem.message, { key: rangeProblem.key });
+      const old = this.#view;
+      this.#view = view;
+      this.#stale = false;
+      old?.dispose();
+      if (old) this.#stats.reloads++;
+      await this.#watch(revision! + 1);
+    } catch (error) {
+      if (this.#view === view) this.#stale = true;
+      else view.dispose();
+      throw storeErrorOf(error);
+    }
+  }
+
+  async #watch(fromRevision: number): Promise<void> {
+    for (const prefix of this.layout.watched) {
+      const watcher = await this.#kv.watch(prefix, fromRevision);
+      const view = this.#view;
+      watcher.on('put', (kv) => {
+        if (this.#view === view) view.apply(kv.key.toString('utf8'), { key: kv.key.toString('utf8'), value: kv.value, modRevision: Number(kv.mod_revision) }, Number(kv.mod_revision));
+      });
+      watcher.on('delete', (kv) => {
+        if (this.#view === view) view.apply(kv.key.toString('utf8'), null, Number(kv.mod_revision));
+      });
+      // A watch that cannot resume (its revision compacted away) leaves the view behind: reload.
+      watcher.on('error', () => {
+        if (this.#view === view) this.#stale = true;
+      });
+      this.#watchers.push(watcher);
+    }
+  }
+
+  async #stopWatching(): Promise<void> {
+    const watchers = this.#watchers;
+    this.#watchers = [];
+    await Promise.all(watchers.map((w) => w.cancel().catch(() => undefined)));
+  }
+
+  // Writes this client's sync key and waits until the watch brings it back: the view then holds
+  // everything etcd held before. A watch that does not bring it in time is replaced by a reload.
+  async #catchUp(): Promise<void> {
+    this.#stats.catchUps++;
+    const key = this.layout.sync(this.#clientId);
+    const outcome = await this.#call(() => this.#kv.txn([], [{ key, value: String(++this.#sequence), lease: true }], []));
+    const view = this.#view;
+    let timer: NodeJS.Timeout | undefined;
+    const reached = await Promise.race([
+      view.reached(outcome.revision).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.#kv.timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!reached || this.#stale) await this.#reload();
+  }
+
+  // What kube-apiserver creates when it starts: the default ServiceCIDR (1.33+), the
+  // RangeAllocations, and the default/kubernetes Service. Written only where absent.
+  async #bootstrap(): Promise<void> {
+    const reserve = this.#options.reserveKubernetesService !== false;
+    await this.#submit(() => this.#view.access.bootstrap(reserve), {});
+  }
+
+  async #call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw storeErrorOf(error);
+    }
+  }
+
+  #live(): void {
+    if (this.#closed) throw new StoreError('ERR_STORE_CONFIG', 'this SharedServiceIPAM is closed');
+  }
+
+  /** Stops watching, revokes this client's lease (its markers go with it) and closes the connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#draining?.catch(() => undefined);
+    await this.#stopWatching();
+    this.#view?.dispose();
+    await this.#kv.close();
+  }
+
+  /** `await using shared = await SharedServiceIPAM.open(…)`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function serviceKeyOf(layout: EtcdLayout): (value: unknown) => string | undefined {
+  return (value) => {
+    const metadata = (value as Service | undefined)?.metadata;
+    return metadata?.name === undefined ? undefined : layout.service(metadata.namespace || 'default', metadata.name);
+  };
+}
+
+// The resource version the API server returns: the key's mod revision (never stored).
+function withResourceVersion(service: Service, revision: number): void {
+  ((service as { metadata?: Record<string, unknown> }).metadata ??= {}).resourceVersion = String(revision);
+}
+
+
+export type { StoredKV };

@@ -1,0 +1,174 @@
+// `clusterip allocate --store` and `clusterip check --store` against a real etcd: many Services
+// in one run, concurrent runs, reruns, refusals, and the check that finds what nobody holds.
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEtcd, type EtcdServer } from './etcd-server.js';
+import { requireBinary } from '../setup/required-binary.js';
+import { encodeRangeAllocation } from '../../src/shared/etcd-layout.js';
+import { NodePortAllocator } from '../../src/index.js';
+
+const ETCD = process.env.ETCD_BINARY ?? '/usr/bin/etcd';
+const haveEtcd = requireBinary(ETCD, 'the etcd tests', 'apt-get install etcd-server');
+const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+let etcd: EtcdServer;
+let client: Etcd3;
+
+beforeAll(async () => {
+  if (!haveEtcd) return;
+  etcd = await startEtcd(ETCD);
+  client = new Etcd3({ hosts: etcd.endpoint });
+}, 60_000);
+
+afterAll(async () => {
+  client?.close();
+  await etcd?.stop();
+});
+
+const storeURL = (prefix: string) => `etcd://${etcd.endpoint.slice('http://'.length)}${prefix}`;
+const manifest = (names: string[], extra = '') => names.map((n) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${n}\nspec:\n${extra}  selector:\n    app: ${n}\n  ports:\n    - port: 80\n`).join('---\n');
+const run = (args: string[], input: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  child.stdin.end(input);
+});
+const ipsOf = (yamlText: string) => [...yamlText.matchAll(/clusterIP: (\S+)/g)].map((m) => m[1]);
+
+/** Every key and value under a prefix, read page by page. */
+async function storedUnder(prefix: string): Promise<Map<string, Buffer>> {
+  const all = new Map<string, Buffer>();
+  let from = `${prefix}/`;
+  const end = `${prefix}0`; // '0' follows '/'
+  for (;;) {
+    const page = await client.getAll().inRange({ start: from, end }).limit(1000).exec();
+    for (const kv of page.kvs) all.set(kv.key.toString(), kv.value);
+    if (!page.more) return all;
+    from = `${page.kvs[page.kvs.length - 1].key.toString()}\0`;
+  }
+}
+
+describe.skipIf(!haveEtcd)('clusterip allocate --store etcd://', () => {
+  it('concurrent runs never hand out an IP twice; reruns keep IPs; another --range is refused', async () => {
+    const store = storeURL('/cli/small');
+    const batches = Array.from({ length: 4 }, (_, b) => Array.from({ length: 50 }, (_, i) => `b${b}-${i}`));
+    const runs = await Promise.all(batches.map((names) => run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', store], manifest(names))));
+    for (const r of runs) expect(r.stderr).toBe('');
+    const ips = runs.flatMap((r) => ipsOf(r.stdout));
+    expect(ips).toHaveLength(200);
+    expect(new Set(ips).size).toBe(200);
+    const again = await run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', store], manifest(batches[2]));
+    expect(ipsOf(again.stdout)).toEqual(ipsOf(runs[2].stdout));
+    expect(again.stdout).not.toContain('resourceVersion');
+    const wrong = await run(['allocate', '--range', '10.97.0.0/24', '-f', '-', '--store', store], manifest(['x']));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('belongs to another --range');
+  }, 60_000);
+
+  it('a refused Service is reported; the others are stored, and a rerun after the fix keeps their IPs', async () => {
+    const store = storeURL('/cli/partial');
+    const first = await run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', store], manifest(['good-1', 'BAD', 'good-2']));
+    expect(first.code).toBe(1);
+    expect(first.stdout).toBe('');
+    expect(first.stderr).toContain('The Service "BAD" is invalid');
+    expect(first.stderr).toContain('the other 2 Services were stored');
+    const fixed = await run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', store], manifest(['good-1', 'good-2']));
+    expect(fixed.code).toBe(0);
+    const stored = await storedUnder('/cli/partial');
+    const storedIP = (name: string) => JSON.parse(stored.get(`/cli/partial/services/specs/default/${name}`)!.toString()).spec.clusterIP;
+    expect(ipsOf(fixed.stdout)).toEqual([storedIP('good-1'), storedIP('good-2')]);
+  }, 60_000);
+
+  it('the state written before this layout is refused in one line', async () => {
+    await client.put('/cli/old/clusterip/state').value(JSON.stringify({ kind: 'ClusterIPState', version: 2, services: [], ranges: [] }));
+    const r = await run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', storeURL('/cli/old')], manifest(['a']));
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('one-value format');
+  });
+
+  it('a bad --store URL is a usage error', () => {
+    const r = spawnSync(process.execPath, [cli, 'allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', 'redis://x'], { input: manifest(['a']), encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--store must look like etcd://');
+  });
+
+  it('20,000 Services in one run: all distinct, etcd holds exactly them, no value over 256 KiB', async () => {
+    const names = Array.from({ length: 20_000 }, (_, i) => `s${i}`);
+    const r = await run(['allocate', '--range', '10.96.0.0/16', '-f', '-', '--store', storeURL('/cli/big'), '-o', 'json'], manifest(names, '  type: ClusterIP\n'));
+    expect(r.stderr).toBe('');
+    const ips = ipsOfJSON(r.stdout);
+    expect(ips).toHaveLength(20_000);
+    expect(new Set(ips).size).toBe(20_000);
+    const stored = await storedUnder('/cli/big');
+    const services = [...stored.keys()].filter((k) => k.startsWith('/cli/big/services/specs/'));
+    const addresses = [...stored.keys()].filter((k) => k.startsWith('/cli/big/ipaddresses/'));
+    expect(services).toHaveLength(20_001); // and default/kubernetes
+    expect(addresses.sort()).toEqual([...ips, '10.96.0.1'].map((ip) => `/cli/big/ipaddresses/${ip}`).sort());
+    expect(Math.max(...[...stored.values()].map((v) => v.length))).toBeLessThanOrEqual(256 * 1024);
+  }, 300_000);
+
+  it('4 concurrent runs x 3,000 Services (NodePort): 12,000 distinct IPs and node ports, etcd holds exactly them', async () => {
+    const store = storeURL('/cli/four');
+    const runs = await Promise.all([0, 1, 2, 3].map((b) => run(['allocate', '--range', '10.96.0.0/16', '--service-node-port-range', '30000-44999', '-f', '-', '--store', store, '-o', 'json'],
+      manifest(Array.from({ length: 3000 }, (_, i) => `r${b}-${i}`), '  type: NodePort\n'))));
+    for (const r of runs) expect(r.stderr).toBe('');
+    const ips = runs.flatMap((r) => ipsOfJSON(r.stdout));
+    const ports = runs.flatMap((r) => [...r.stdout.matchAll(/"nodePort": (\d+)/g)].map((m) => Number(m[1])));
+    expect(new Set(ips).size).toBe(12_000);
+    expect(new Set(ports).size).toBe(12_000);
+    const stored = await storedUnder('/cli/four');
+    expect([...stored.keys()].filter((k) => k.startsWith('/cli/four/services/specs/'))).toHaveLength(12_001);
+    expect([...stored.keys()].filter((k) => k.startsWith('/cli/four/ipaddresses/'))).toHaveLength(12_001);
+    const bitmap = JSON.parse(stored.get('/cli/four/ranges/servicenodeports')!.toString());
+    const held = NodePortAllocator.fromSnapshot({ range: bitmap.range, data: new Uint8Array(Buffer.from(bitmap.data, 'base64')) });
+    expect([...held].sort((a, b) => a - b)).toEqual([...ports].sort((a, b) => a - b));
+    held.dispose();
+    const check = await run(['check', '--store', store], '');
+    expect(check.stdout).toContain('no findings');
+    expect(check.code).toBe(0);
+  }, 300_000);
+});
+
+describe.skipIf(!haveEtcd)('clusterip check --store etcd://', () => {
+  it('finds what nobody holds and what does not read; --apply frees the leaks', async () => {
+    const store = storeURL('/cli/check');
+    const made = await run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', store, '-o', 'json'], manifest(['a', 'b'], '  type: NodePort\n'));
+    expect(made.code).toBe(0);
+    expect((await run(['check', '--store', store], '')).code).toBe(0);
+    // Leaks written behind the API's back: an IPAddress of a Service that does not exist (created
+    // an hour ago, past the repair controller's grace) and a node port bit nobody holds.
+    await client.put('/cli/check/ipaddresses/10.96.0.200').value(JSON.stringify({
+      apiVersion: 'networking.k8s.io/v1', kind: 'IPAddress',
+      metadata: { name: '10.96.0.200', labels: { 'ipaddress.kubernetes.io/ip-family': 'IPv4', 'ipaddress.kubernetes.io/managed-by': 'ipallocator.k8s.io' }, creationTimestamp: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z') },
+      spec: { parentRef: { resource: 'services', namespace: 'default', name: 'gone' } },
+    }));
+    const ports = JSON.parse((await client.get('/cli/check/ranges/servicenodeports').string())!);
+    const bitmap = NodePortAllocator.fromSnapshot({ range: ports.range, data: new Uint8Array(Buffer.from(ports.data, 'base64')) });
+    bitmap.allocate(32000);
+    await client.put('/cli/check/ranges/servicenodeports').value(encodeRangeAllocation(bitmap.snapshot()));
+    bitmap.dispose();
+    await client.put('/cli/check/services/specs/default/junk').value('not json');
+
+    const found = await run(['check', '--store', store, '-o', 'json'], '');
+    expect(found.code).toBe(1);
+    const kinds = JSON.parse(found.stdout).findings.map((f: { kind: string; object: string }) => `${f.kind} ${f.object}`).sort();
+    expect(kinds).toEqual(['leaked-node-port node port 32000', 'orphan-ipaddress ipaddress 10.96.0.200', 'unreadable-object /cli/check/services/specs/default/junk']);
+
+    const applied = await run(['check', '--store', store, '--apply'], '');
+    expect(applied.stdout).toContain('delete IPAddress 10.96.0.200');
+    expect(applied.stdout).toContain('released leaked node port 32000');
+    await client.delete().key('/cli/check/services/specs/default/junk');
+    const after = await run(['check', '--store', store], '');
+    expect(after.stdout).toContain('no findings');
+    expect(after.code).toBe(0);
+  }, 60_000);
+});
+
+function ipsOfJSON(text: string): string[] {
+  return [...text.matchAll(/"clusterIP": "([^"]+)"/g)].map((m) => m[1]);
+}
