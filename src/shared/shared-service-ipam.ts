@@ -38,8 +38,10 @@ export interface SharedServiceIPAMOptions extends ServiceIPAMOptions {
   timeoutMs?: number;
   /** Lost races per transaction before ERR_STORE_CONFLICT (default 100). */
   maxRetries?: number;
-  /** Requests of this process grouped into one transaction at most (default 40). */
+  /** Requests of this process grouped into one transaction at most (default 60 single-stack, 40 dual-stack: within etcd's 128 operations). */
   maxBatch?: number;
+  /** Transactions of this process in flight at once, when their keys are disjoint (default 4). */
+  maxInFlight?: number;
   /** How long the outcome of an unanswered write is sought before ERR_STORE_UNAVAILABLE (ms; default 6 × timeoutMs, at least 30 s). */
   settleMs?: number;
   /** Read the store without writing anything (no start-up objects; writes are refused): for checks. */
@@ -104,6 +106,8 @@ export class SharedServiceIPAM {
   #sequence = 0;
   readonly #queue: Pending[] = [];
   #draining: Promise<void> | undefined;
+  /** Batches catching up before a refusal: no new batch starts meanwhile. */
+  #catchingUp = 0;
   readonly #stats: Omit<SharedStoreStats, 'revision' | 'transactions' | 'bytesWritten'> = {
     requests: 0, conflicts: 0, settledLanded: 0, settledAborted: 0, catchUps: 0, reloads: 0,
   };
@@ -307,33 +311,48 @@ export class SharedServiceIPAM {
     });
   }
 
-  // Runs the queue in batches until it is empty. `#draining` is cleared in the same synchronous
-  // step that finds the queue empty, so a request queued later always starts a new drain.
+  // Runs the queue in batches until it is empty, up to `maxInFlight` batches at once: a batch is
+  // computed while earlier ones are in flight and sent unless it shares a key with one of them
+  // (then it waits for those and is computed again). `#draining` is cleared in the same
+  // synchronous step that finds nothing left, so a request queued later always starts a new drain.
   async #drain(): Promise<void> {
+    const running = new Set<Promise<void>>();
     try {
-      // Let the caller's other synchronous calls join this batch.
+      // Let the caller's other synchronous calls join the first batch.
       await Promise.resolve();
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.#options.maxBatch ?? 40);
-        try {
-          if (this.#stale) await this.#reload();
-          await this.#runBatch(batch);
-        } catch (error) {
-          for (const pending of batch) pending.reject(storeErrorOf(error));
+      while (this.#queue.length > 0 || running.size > 0) {
+        const wait = this.#queue.length === 0 || running.size >= (this.#options.maxInFlight ?? 4) || this.#catchingUp > 0;
+        if (wait || (this.#stale && running.size > 0)) {
+          await Promise.race(running);
+          continue;
         }
+        if (this.#stale) await this.#reload();
+        const batch = this.#queue.splice(0, this.#batchSize());
+        const run: Promise<void> = this.#runBatch(batch).catch((error: unknown) => {
+          for (const pending of batch) pending.reject(storeErrorOf(error));
+        }).finally(() => running.delete(run));
+        running.add(run);
       }
+    } catch (error) {
+      for (const pending of this.#queue.splice(0)) pending.reject(storeErrorOf(error));
     } finally {
       this.#draining = undefined;
     }
   }
 
-  async #runBatch(batch: Pending[]): Promise<void> {
+  // As many requests as fit etcd's 128 operations when each writes its Service and one
+  // IPAddress per family (larger ones are split when they come out bigger).
+  #batchSize(): number {
+    return this.#options.maxBatch ?? Math.floor(120 / (1 + this.#view.ipam.families.length));
+  }
+
+  async #runBatch(pendings: Pending[]): Promise<void> {
     const maxRetries = this.#options.maxRetries ?? 100;
     let caughtUp = false;
     for (let conflicts = 0; ;) {
       const view = this.#view;
-      view.begin();
-      const results = batch.map((pending) => {
+      const batch = view.begin();
+      const results = pendings.map((pending) => {
         const request: RequestOptions = { warnings: [], hazards: [] };
         try {
           return { ok: true as const, value: pending.run(view.ipam, request), request };
@@ -341,42 +360,61 @@ export class SharedServiceIPAM {
           return { ok: false as const, error, request };
         }
       });
-      if (!caughtUp && results.some((r) => !r.ok && isStateRefusal(r.error))) {
-        // A refusal stands only on a current view: catch up, holding what arrives meanwhile. If
-        // nothing but this client's sync key arrived, the results stand as they are (a seeded run
-        // stays repeatable); otherwise the batch runs again on the newer view.
-        caughtUp = true;
-        view.holdEvents();
-        try {
-          await this.#catchUp();
-        } catch (error) {
-          view.discarded();
-          throw error;
-        }
-        if (this.#view !== view || view.holdsChanges()) {
-          if (this.#view === view) view.discarded();
-          continue;
-        }
-      }
-      const set = view.writeSet();
-      if (set.writes.length === 0) {
-        view.committed(set, view.revision);
-        this.#settle(batch, results, view.revision);
-        return;
-      }
-      if (batch.length > 1 && (set.writes.length > MAX_WRITES || set.bytes > MAX_BYTES)) {
-        view.discarded();
-        this.#queue.unshift(...batch.splice(batch.length >> 1));
+      view.end(batch);
+      const set = view.writeSet(batch);
+      const blockers = view.blockers(batch);
+      if (blockers.length > 0) {
+        // It read what a batch in flight may still undo: wait for those, then run again.
+        view.discarded(batch);
+        await Promise.all(blockers.map((b) => b.settled));
         continue;
       }
-      view.holdEvents();
+      if (!caughtUp && results.some((r) => !r.ok && isStateRefusal(r.error))) {
+        // A refusal stands only on a current view. Once the other batches are settled, catch
+        // up, holding what arrives meanwhile: if nothing but this client's sync key arrived,
+        // the results stand as they are (a seeded run stays repeatable); otherwise the batch
+        // runs again on the newer view.
+        caughtUp = true;
+        this.#catchingUp++;
+        try {
+          if (view.busy()) {
+            view.discarded(batch);
+            await view.idle();
+            continue;
+          }
+          view.holdEvents(batch);
+          try {
+            await this.#catchUp();
+          } catch (error) {
+            view.discarded(batch);
+            throw error;
+          }
+          if (this.#view !== view || view.holdsChanges()) {
+            if (this.#view === view) view.discarded(batch);
+            continue;
+          }
+        } finally {
+          this.#catchingUp--;
+        }
+      }
+      if (set.writes.length === 0) {
+        view.committed(batch, set, view.revision);
+        this.#settle(pendings, results, view.revision);
+        return;
+      }
+      if (pendings.length > 1 && (set.writes.length > MAX_WRITES || set.bytes > MAX_BYTES)) {
+        view.discarded(batch);
+        this.#queue.unshift(...pendings.splice(pendings.length >> 1));
+        continue;
+      }
+      view.send(batch);
       let outcome;
       try {
         const marker = this.layout.marker(`${this.#clientId}-${++this.#sequence}`);
         outcome = await commitFenced(this.#kv, marker, set.compares, set.writes, fenceOptions(this.#kv, this.#options.settleMs));
       } catch (error) {
         // Unknown outcome: the view may differ from etcd until it is loaded again.
-        view.discarded();
+        view.discarded(batch);
         this.#stale = true;
         throw error;
       }
@@ -385,14 +423,14 @@ export class SharedServiceIPAM {
         else this.#stats.settledAborted++;
       }
       if (outcome.landed) {
-        view.committed(set, outcome.revision);
-        this.#settle(batch, results, outcome.revision);
+        view.committed(batch, set, outcome.revision);
+        this.#settle(pendings, results, outcome.revision);
         return;
       }
-      view.discarded(outcome.reads, outcome.revision);
+      view.discarded(batch, outcome.reads, outcome.revision);
       if (outcome.refused) {
-        if (batch.length > 1) {
-          this.#queue.unshift(...batch.splice(batch.length >> 1));
+        if (pendings.length > 1) {
+          this.#queue.unshift(...pendings.splice(pendings.length >> 1));
           continue;
         }
         throw new StoreError('ERR_STORE_TOO_LARGE', `etcd refused the request's ${set.writes.length} writes of ${set.bytes} bytes as ${outcome.refused === 'too-large' ? 'too large' : 'too many operations'}`);

@@ -7,7 +7,8 @@
 //
 // A value is applied only when its revision is newer than the key's in the view (watch events
 // can trail a transaction's own result); deletions leave a tombstone revision for that reason.
-// While a write is in flight, watch events wait (buffered) until it is settled.
+// Several batches may be in flight at once when their keys are disjoint (blockers()); a watch
+// event on a key a batch in flight holds waits until that batch is settled.
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { ServiceIPAM, type ServiceIPAMOptions } from '../services/service-ipam.js';
 import { STORAGE, SYSTEM_FIELDS } from '../internal.js';
@@ -37,12 +38,26 @@ export interface StoreProblem { key: string; message: string }
 interface TouchedService { namespace: string; name: string; base: StoredService | undefined }
 interface TouchedAddress { name: string; base: AddressEntry | undefined }
 
-/** The stored objects one batch of requests touched, and what each held before. */
-class BatchJournal implements StorageJournal {
+/**
+ * One batch of requests: what they touched and what each held before. Services and IPAddresses
+ * are recorded as the pipeline touches them (the journal); ServiceCIDRs and RangeAllocations,
+ * few and compared whole, as they were when the batch began.
+ */
+export class Batch implements StorageJournal {
   readonly services = new Map<string, TouchedService>();
   readonly addresses = new Map<string, TouchedAddress>();
+  /** ServiceCIDR and RangeAllocation values (text; undefined: absent) when the batch began. */
+  readonly wholeBase = new Map<string, string | undefined>();
+  /** The keys its write set changes. */
+  readonly written = new Set<string>();
+  readonly settled: Promise<void>;
+  #settle!: () => void;
 
-  constructor(private readonly view: StoreView) {}
+  constructor(private readonly view: StoreView) {
+    this.settled = new Promise((resolve) => {
+      this.#settle = resolve;
+    });
+  }
 
   service(namespace: string, name: string): void {
     const key = this.view.layout.service(namespace, name);
@@ -52,6 +67,15 @@ class BatchJournal implements StorageJournal {
   ipAddress(name: string): void {
     const key = this.view.layout.ipAddress(name);
     if (!this.addresses.has(key)) this.addresses.set(key, { name, base: this.view.access.registry()?.address(name) });
+  }
+
+  /** Every key whose value in the view this batch may have changed. */
+  keys(): Set<string> {
+    return new Set([...this.services.keys(), ...this.addresses.keys(), ...this.written]);
+  }
+
+  settle(): void {
+    this.#settle();
   }
 }
 
@@ -67,8 +91,14 @@ export class StoreView {
   /** Keys etcd holds, among those the view compares by value: ServiceCIDRs and RangeAllocations. */
   readonly #committed = new Map<string, string>();
   readonly #ranges: RangeBinding[];
-  #journal: BatchJournal | undefined;
-  #buffer: Array<{ key: string; kv: StoredKV | null; revision: number }> | undefined;
+  /** The batch whose requests are running now (recording), and the batches whose writes are out. */
+  #computing: Batch | undefined;
+  readonly #inFlight = new Set<Batch>();
+  /** Keys of the batches in flight (with how many hold each): their watch events wait. */
+  readonly #heldKeys = new Map<string, number>();
+  /** The batch catching up, while every event waits. */
+  #holdAll: Batch | undefined;
+  #buffer: Array<{ key: string; kv: StoredKV | null; revision: number }> = [];
   /** The newest revision among the held events. */
   #heldRevision = 0;
   /** The highest revision the view has seen from etcd. */
@@ -98,10 +128,10 @@ export class StoreView {
 
   /**
    * A value from etcd (null: the key is absent) as of `revision`; ignored unless newer than what
-   * the view holds for the key. While a write is in flight, it waits in the buffer.
+   * the view holds for the key. An event on a key a batch in flight holds waits in the buffer.
    */
   apply(key: string, kv: StoredKV | null, revision: number): void {
-    if (this.#buffer) {
+    if (this.#holdAll !== undefined || this.#heldKeys.has(key)) {
       this.#buffer.push({ key, kv, revision });
       if (revision > this.#heldRevision) this.#heldRevision = revision;
       this.#resolveWaiters(revision);
@@ -219,22 +249,51 @@ export class StoreView {
     this.#committed.set(key, encodeRangeAllocation(binding.allocator.snapshot()));
   }
 
-  // ---- a batch of requests ----
+  // ---- batches of requests ----
 
   /** Starts recording what the requests about to run touch. */
-  begin(): void {
-    if (this.#journal) throw new Error('a batch is already open');
-    this.#journal = new BatchJournal(this);
-    this.access.setJournal(this.#journal);
+  begin(): Batch {
+    if (this.#computing) throw new Error('a batch is already being computed');
+    const batch = new Batch(this);
+    // A value etcd does not hold yet (the default ServiceCIDR, a RangeAllocation, before the
+    // first write) counts as absent, so the batch that changes nothing still writes it.
+    for (const [key, text] of this.#wholeValues()) {
+      const held = this.#committed.has(key) || [...this.#inFlight].some((b) => b.written.has(key));
+      batch.wholeBase.set(key, held ? text : undefined);
+    }
+    this.#computing = batch;
+    this.access.setJournal(batch);
+    return batch;
   }
 
-  /** What the batch changed, as compares and writes. */
-  writeSet(): WriteSet {
-    const journal = this.#journal!;
+  /** Stops recording (the batch's requests have run). */
+  end(batch: Batch): void {
+    if (this.#computing === batch) {
+      this.access.setJournal(undefined);
+      this.#computing = undefined;
+    }
+  }
+
+  // The current ServiceCIDR and RangeAllocation values, as text.
+  *#wholeValues(): Generator<[string, string | undefined]> {
+    const registry = this.access.registry();
+    if (registry) {
+      const names = new Set([...registry.storedServiceCIDRNames(), ...this.#committedServiceCIDRNames()]);
+      for (const name of names) {
+        const object = registry.storedServiceCIDR(name);
+        yield [this.layout.serviceCIDR(name), object ? JSON.stringify(object) : undefined];
+      }
+    }
+    for (const { key, allocator } of this.#ranges) yield [key, encodeRangeAllocation(allocator.snapshot())];
+  }
+
+  /** What the batch changed, as compares and writes (each written key compared with the revision the view holds). */
+  writeSet(batch: Batch): WriteSet {
     const compares: Compare[] = [];
     const writes: WriteOp[] = [];
     let bytes = 0;
     const write = (key: string, present: boolean, value: string | undefined) => {
+      batch.written.add(key);
       compares.push({ key, modRevision: present ? this.keyRevision(key) : 0 });
       if (value === undefined) {
         writes.push({ key, delete: true });
@@ -244,32 +303,21 @@ export class StoreView {
         bytes += key.length + value.length;
       }
     };
-    for (const [key, touched] of journal.services) {
+    for (const [key, touched] of batch.services) {
       const now = this.access.service(touched.namespace, touched.name);
       if (now === touched.base || now?.text === touched.base?.text) continue;
       write(key, touched.base !== undefined, now?.text);
     }
     const registry = this.access.registry();
-    for (const [key, touched] of journal.addresses) {
+    for (const [key, touched] of batch.addresses) {
       const now = registry?.address(touched.name);
       if (now === touched.base) continue;
       const text = now ? JSON.stringify(now.toIPAddress()) : undefined;
       if (text !== undefined && touched.base !== undefined && text === JSON.stringify(touched.base.toIPAddress())) continue;
       write(key, touched.base !== undefined, text);
     }
-    if (registry) {
-      const names = new Set([...registry.storedServiceCIDRNames(), ...this.#committedServiceCIDRNames()]);
-      for (const name of names) {
-        const key = this.layout.serviceCIDR(name);
-        const object = registry.storedServiceCIDR(name);
-        const text = object ? JSON.stringify(object) : undefined;
-        if (text === this.#committed.get(key)) continue;
-        write(key, this.#committed.has(key), text);
-      }
-    }
-    for (const { key, allocator } of this.#ranges) {
-      const text = encodeRangeAllocation(allocator.snapshot());
-      if (text === this.#committed.get(key)) continue;
+    for (const [key, text] of this.#wholeValues()) {
+      if (text === batch.wholeBase.get(key)) continue;
       write(key, this.#committed.has(key), text);
     }
     return { compares, writes, bytes };
@@ -279,18 +327,40 @@ export class StoreView {
     for (const key of this.#committed.keys()) if (key.startsWith(this.layout.serviceCIDRs)) yield key.slice(this.layout.serviceCIDRs.length);
   }
 
-  /** Holds watch events until the batch is settled. */
-  holdEvents(): void {
-    this.#buffer ??= [];
+  /** The batches in flight that hold a key this batch changed or touched: it must wait for them. */
+  blockers(batch: Batch): Batch[] {
+    const keys = batch.keys();
+    return [...this.#inFlight].filter((other) => [...other.keys()].some((key) => keys.has(key)));
+  }
+
+  /** The batch's write goes out: watch events on its keys wait until it is settled. */
+  send(batch: Batch): void {
+    this.#inFlight.add(batch);
+    for (const key of batch.keys()) this.#heldKeys.set(key, (this.#heldKeys.get(key) ?? 0) + 1);
+  }
+
+  /** Holds every watch event until `batch` is settled (its catch-up before a refusal). */
+  holdEvents(batch: Batch): void {
+    this.#holdAll = batch;
+  }
+
+  /** Whether a batch's write is out. */
+  busy(): boolean {
+    return this.#inFlight.size > 0;
+  }
+
+  /** Resolves once no batch is in flight. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight].map((b) => b.settled));
   }
 
   /** Whether a held event changes an object (anything but this package's own keys). */
   holdsChanges(): boolean {
-    return this.#buffer?.some((event) => this.layout.parse(event.key)?.kind !== 'own' && event.revision > this.keyRevision(event.key)) === true;
+    return this.#buffer.some((event) => this.layout.parse(event.key)?.kind !== 'own' && event.revision > this.keyRevision(event.key));
   }
 
   /** The batch's writes landed at `revision`. */
-  committed(set: WriteSet, revision: number): void {
+  committed(batch: Batch, set: WriteSet, revision: number): void {
     for (const op of set.writes) {
       this.#revisions.set(op.key, revision);
       const kind = this.layout.parse(op.key)?.kind;
@@ -298,56 +368,66 @@ export class StoreView {
       if ('delete' in op) this.#committed.delete(op.key);
       else this.#committed.set(op.key, typeof op.value === 'string' ? op.value : op.value.toString('utf8'));
     }
-    this.#close();
+    this.#settled(batch);
     this.#advance(revision);
     this.#release();
   }
 
   /**
-   * The batch's writes did not land: every object it touched goes back to what etcd held, then
-   * `reads` (fresh values of the compared keys, as of `revision`) and the held events apply.
+   * The batch's writes did not land (or were never sent): every object it touched goes back to
+   * what it held before the batch, then `reads` (fresh values of the compared keys, as of
+   * `revision`) and the held events apply.
    */
-  discarded(reads?: Map<string, StoredKV | null>, revision = 0): void {
-    const journal = this.#journal;
-    this.#close();
-    if (journal) this.#revert(journal);
+  discarded(batch: Batch, reads?: Map<string, StoredKV | null>, revision = 0): void {
+    this.#settled(batch);
+    this.#revert(batch);
     if (reads) for (const [key, kv] of reads) if (this.layout.parse(key)?.kind !== 'own') this.#applyNow(key, kv, kv ? kv.modRevision : revision);
     this.#advance(revision);
     this.#release();
   }
 
-  #close(): void {
-    this.access.setJournal(undefined);
-    this.#journal = undefined;
+  #settled(batch: Batch): void {
+    this.end(batch);
+    if (this.#inFlight.delete(batch)) {
+      for (const key of batch.keys()) {
+        const count = (this.#heldKeys.get(key) ?? 1) - 1;
+        if (count > 0) this.#heldKeys.set(key, count);
+        else this.#heldKeys.delete(key);
+      }
+    }
+    if (this.#holdAll === batch) this.#holdAll = undefined;
+    batch.settle();
   }
 
-  #revert(journal: BatchJournal): void {
-    for (const touched of journal.services.values()) this.access.putService(touched.namespace, touched.name, touched.base);
+  #revert(batch: Batch): void {
+    for (const touched of batch.services.values()) this.access.putService(touched.namespace, touched.name, touched.base);
     const registry = this.access.registry();
     if (registry) {
-      for (const touched of journal.addresses.values()) {
+      for (const touched of batch.addresses.values()) {
         if (touched.base) registry.putAddress(touched.base);
         else registry.deleteAddress(touched.name);
       }
-      for (const name of new Set([...registry.storedServiceCIDRNames(), ...this.#committedServiceCIDRNames()])) {
-        const key = this.layout.serviceCIDR(name);
-        const text = this.#committed.get(key);
-        const object = registry.storedServiceCIDR(name);
-        if ((object ? JSON.stringify(object) : undefined) === text) continue;
-        registry.putStoredServiceCIDR(name, text === undefined ? undefined : JSON.parse(text) as ServiceCIDR);
-      }
     }
-    for (const { key, allocator } of this.#ranges) {
-      const text = this.#committed.get(key);
-      const snapshot = text === undefined ? { range: rangeText(allocator), data: new Uint8Array(0) } : decodeRangeAllocation(key, Buffer.from(text));
-      if (text !== encodeRangeAllocation(allocator.snapshot())) allocator.restore(snapshot);
+    // ServiceCIDRs and RangeAllocations the batch changed go back to their values when it began
+    // (a batch in flight before it may have changed them since the last commit).
+    for (const [key, text] of this.#wholeValues()) {
+      const base = batch.wholeBase.get(key);
+      if (text === base || !batch.wholeBase.has(key) && text === undefined) continue;
+      const parsed = this.layout.parse(key);
+      if (parsed?.kind === 'servicecidr') {
+        registry?.putStoredServiceCIDR(parsed.name, base === undefined ? undefined : JSON.parse(base) as ServiceCIDR);
+      } else if (parsed?.kind === 'range') {
+        const binding = this.#ranges.find((r) => r.key === key)!;
+        binding.allocator.restore(base === undefined ? { range: rangeText(binding.allocator), data: new Uint8Array(0) } : decodeRangeAllocation(key, Buffer.from(base)));
+      }
     }
   }
 
+  // Applies the held events whose keys no batch in flight holds, in the order they came.
   #release(): void {
+    if (this.#holdAll !== undefined || this.#buffer.length === 0) return;
     const buffer = this.#buffer;
-    this.#buffer = undefined;
-    if (!buffer) return;
+    this.#buffer = [];
     for (const event of buffer) this.apply(event.key, event.kv, event.revision);
   }
 

@@ -118,7 +118,7 @@ describe.skipIf(!haveEtcd)('SharedServiceIPAM: the keys and values kube-apiserve
     const after = await b.snapshot();
     await b.close();
     // etcd lists keys in order; the in-memory state keeps insertion order: compare as sets.
-    const byName = (list: Array<{ metadata: { name?: string } }>) => [...list].sort((x, y) => x.metadata.name!.localeCompare(y.metadata.name!));
+    const byName = (list: Array<{ metadata: { name?: string } }>) => [...list].sort((x, y) => String(x.metadata.name).localeCompare(String(y.metadata.name)));
     const normal = (state: typeof before) => ({ ...state, services: byName(state.services as never), ipAddresses: byName(state.ipAddresses), serviceCIDRs: byName(state.serviceCIDRs) });
     expect(normal(after)).toEqual(normal(before));
   });
@@ -167,8 +167,8 @@ describe.skipIf(!haveEtcd)('SharedServiceIPAM: the semantics of ServiceIPAM', ()
     expect(strip(await shared.update(update, structuredClone(update)))).toEqual(strip(plain.update(update, structuredClone(update))));
     await shared.delete(service('c'));
     plain.delete(service('c'));
-    expect((await shared.list()).map(strip).sort((x, y) => x.metadata.name!.localeCompare(y.metadata.name!)))
-      .toEqual(plain.list().map(strip).sort((x, y) => x.metadata.name!.localeCompare(y.metadata.name!)));
+    expect((await shared.list()).map(strip).sort((x, y) => String(x.metadata.name).localeCompare(String(y.metadata.name))))
+      .toEqual(plain.list().map(strip).sort((x, y) => String(x.metadata.name).localeCompare(String(y.metadata.name))));
     await expect(shared.delete(service('nope'))).rejects.toMatchObject({ code: 'ERR_SERVICE_NOT_FOUND' });
     plain.dispose();
     await shared.close();
