@@ -9,6 +9,7 @@ import { allocateCommand } from './allocate-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { checkCommand } from './check-command.js';
 import { storeCheckCommand } from './store-check-command.js';
+import { migrateCommand } from './migrate-command.js';
 import type { OutputFormat } from './manifests.js';
 import { AllocatorError } from '../index.js';
 import { decodeManifestBytes } from './yaml-bounds.js';
@@ -27,7 +28,8 @@ Commands:
   describe <cidr>[,<cidr>]   the band layout of a service CIDR (or of a node port range: 30000-32767)
   allocate                   fill Services in manifests with cluster IPs and node ports
   simulate                   Monte Carlo of static IP (or node port) conflicts with and without the static band
-  check                      what the repair controllers would report on a cluster dump or manifests
+  check                      what the repair controllers would report on a cluster dump, manifests or etcd
+  migrate                    move an etcd state of earlier releases into the layout kube-apiserver uses
 
 Run 'clusterip <command> --help' for a command's options.
 Exit codes: 0 success, 1 input rejected (check: findings), 2 usage error.
@@ -104,6 +106,17 @@ Exit 0 when clean, 1 with findings, 2 for usage errors.
                          the prefix holds RangeAllocations but no ServiceCIDR or IPAddress)
   --apply                with --store: run the repair controllers there, three passes (leaked
                          bits and IPAddresses freed, missing ones recreated)
+`,
+  migrate: `Usage: clusterip migrate --store etcd://host:port[,host:port…][/prefix] [--from <key>]
+
+Moves the state that allocate --store kept in one etcd value before this release (at
+<prefix>/clusterip/state, or the key given with --from) into the layout kube-apiserver uses, under
+the same prefix: one key per Service, ServiceCIDR and IPAddress, the RangeAllocations. Every
+Service keeps its cluster IPs and node ports. The old key is deleted once everything landed.
+Exit 0 when moved, 1 when something could not be (the old key is then kept).
+
+  --store <url>          the etcd and prefix, as for allocate --store
+  --from <key>           where the old state is (default <prefix>/clusterip/state, then <prefix>)
 `,
   simulate: `Usage: clusterip simulate --range <cidr|base-max> --services <n> --static <k> [options]
 
@@ -291,6 +304,15 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
       }, io.stdin);
       io.stdout(text);
       return findings.length === 0 ? 0 : 1;
+    }
+    if (command === 'migrate') {
+      const { values, positionals } = parse(rest, { store: { type: 'string' }, from: { type: 'string' } });
+      if (values.help) return io.stdout(HELP.migrate), 0;
+      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      if (!values.store) throw new UsageError('--store is required');
+      const { text, failed } = await migrateCommand({ store: values.store as string, from: values.from as string | undefined });
+      io.stdout(text);
+      return failed ? 1 : 0;
     }
     if (command === 'simulate') {
       const { values, positionals } = parse(rest, {

@@ -27,6 +27,8 @@ import { DEFAULT_PREFIX, EtcdLayout, decodeRangeAllocation, parseStored } from '
 import { EtcdKV, storeErrorOf, type StoredKV } from './etcd-kv.js';
 import { commitFenced, fenceOptions } from './fenced-commit.js';
 import { StoreView, type StoreProblem } from './store-view.js';
+import { findOneValueState, oneValueKeys, type OneValueState } from './one-value-state.js';
+import { ServiceIPAM as LocalServiceIPAM } from '../services/service-ipam.js';
 import { StoreError } from './store-errors.js';
 
 export interface SharedServiceIPAMOptions extends ServiceIPAMOptions {
@@ -46,6 +48,19 @@ export interface SharedServiceIPAMOptions extends ServiceIPAMOptions {
   settleMs?: number;
   /** Read the store without writing anything (no start-up objects; writes are refused): for checks. */
   readOnly?: boolean;
+}
+
+/** What SharedServiceIPAM.migrateOneValueState() moved. */
+export interface MigrationReport {
+  /** The key the one-value state was read from. */
+  from: string;
+  services: number;
+  serviceCIDRs: number;
+  ipAddresses: number;
+  /** Objects that could not be stored (the old key is then kept). */
+  errors: Array<{ object: string; message: string }>;
+  /** Whether the old key was deleted (not when something failed, or it changed meanwhile). */
+  deleted: boolean;
 }
 
 /** What SharedServiceIPAM.inspect() finds under a prefix. */
@@ -133,6 +148,74 @@ export class SharedServiceIPAM {
       throw storeErrorOf(error);
     }
     return shared;
+  }
+
+  /**
+   * Moves the one-value state of earlier releases (<prefix>/clusterip/state, or `from`) into the
+   * Kubernetes layout under the same prefix: ServiceCIDRs, IPAddresses held by anything but its
+   * Services, then every Service with the cluster IPs and node ports it holds (static requests,
+   * so nothing moves). The old key is deleted only when all of them landed, and only if it did
+   * not change meanwhile. Refused when the prefix already holds Services of the new layout.
+   */
+  static async migrateOneValueState(options: { endpoints: string[]; prefix?: string; from?: string; timeoutMs?: number }): Promise<MigrationReport> {
+    const layout = new EtcdLayout(options.prefix ?? DEFAULT_PREFIX);
+    const kv = new EtcdKV({ endpoints: options.endpoints, timeoutMs: options.timeoutMs });
+    let found;
+    try {
+      found = await findOneValueState(kv, oneValueKeys(layout, options.from));
+    } catch (error) {
+      await kv.close();
+      throw storeErrorOf(error);
+    }
+    if (!found) {
+      await kv.close();
+      throw new StoreError('ERR_STORE_CONFIG', `no one-value clusterip state at ${oneValueKeys(layout, options.from).join(' or ')}`);
+    }
+    // Read as ServiceIPAM.restore() reads a state file: what it refuses is not moved.
+    const state = readOneValueState(found);
+    const shared = new SharedServiceIPAM({
+      endpoints: options.endpoints, prefix: layout.prefix || '/', timeoutMs: options.timeoutMs,
+      serviceClusterIPRange: state.serviceClusterIPRange, serviceNodePortRange: state.serviceNodePortRange, kubernetesVersion: state.kubernetesVersion,
+    }, kv, layout);
+    try {
+      await shared.#reload();
+      const existing = [...shared.#view.access.services()].filter((s) => !(s.namespace === 'default' && s.name === 'kubernetes'));
+      if (existing.length > 0) {
+        throw new StoreError('ERR_STORE_CONFIG', `${layout.prefix || '/'} already holds ${existing.length} Service${existing.length === 1 ? '' : 's'} in the Kubernetes layout; migrate into an empty prefix`);
+      }
+      await shared.#bootstrap();
+      const errors: Array<{ object: string; error: unknown }> = [];
+      const attempt = async (object: string, fn: () => Promise<unknown>) => {
+        try {
+          await fn();
+        } catch (error) {
+          errors.push({ object, error });
+        }
+      };
+      for (const cidr of state.serviceCIDRs) {
+        if (cidr.metadata.name !== 'kubernetes') await attempt(`servicecidr ${cidr.metadata.name}`, () => shared.applyServiceCIDR(cidr));
+      }
+      const serviceIPs = new Set(state.services.flatMap((s) => (s.spec?.clusterIPs ?? []).map((ip) => `${s.metadata?.namespace || 'default'}/${s.metadata?.name}=${ip}`)));
+      const foreign = state.ipAddresses.filter((a) => {
+        const ref = a.spec.parentRef;
+        return !(ref.resource === 'services' && !ref.group && serviceIPs.has(`${ref.namespace || 'default'}/${ref.name}=${a.metadata.name}`));
+      });
+      await Promise.all(foreign.map((a) => attempt(`ipaddress ${a.metadata.name}`, () => shared.applyIPAddress(a))));
+      const services = state.services.filter((s) => !(s.metadata?.namespace === 'default' && s.metadata?.name === 'kubernetes'));
+      await Promise.all(services.map((s) => attempt(`service ${s.metadata?.namespace || 'default'}/${s.metadata?.name}`, () => shared.apply(stripStored(s)))));
+      let deleted = false;
+      if (errors.length === 0) {
+        const outcome = await shared.#call(() => kv.txn([{ key: found.key, modRevision: found.kv.modRevision }], [{ key: found.key, delete: true }], []));
+        deleted = outcome.succeeded;
+      }
+      return {
+        from: found.key, services: services.length - errors.filter((e) => e.object.startsWith('service ')).length,
+        serviceCIDRs: state.serviceCIDRs.filter((c) => c.metadata.name !== 'kubernetes').length, ipAddresses: foreign.length,
+        errors: errors.map(({ object, error }) => ({ object, message: (error as Error).message })), deleted,
+      };
+    } finally {
+      await shared.close();
+    }
   }
 
   /**
@@ -474,20 +557,10 @@ export class SharedServiceIPAM {
   // ---- loading, watching, catching up ----
 
   async #refuseOldFormat(): Promise<void> {
-    const keys = [this.layout.oneValueState, ...(this.layout.prefix ? [this.layout.prefix] : [])];
-    const { kvs } = await this.#call(() => this.#kv.getMany(keys));
-    for (const [key, kv] of kvs) {
-      if (!kv) continue;
-      let parsed: Record<string, unknown> | undefined;
-      try {
-        parsed = parseStored(key, kv.value);
-      } catch {
-        parsed = undefined;
-      }
-      if (parsed?.kind === 'ClusterIPState' || (parsed && 'services' in parsed && 'ranges' in parsed)) {
-        throw new StoreError('ERR_STORE_OLD_FORMAT', `etcd holds a clusterip state in the one-value format of earlier releases at ${key}; `
-          + `move it with \`clusterip migrate --store etcd://…${this.layout.prefix}\` (or delete the key) before using this prefix`, { key });
-      }
+    const found = await this.#call(() => findOneValueState(this.#kv, oneValueKeys(this.layout)));
+    if (found) {
+      throw new StoreError('ERR_STORE_OLD_FORMAT', `etcd holds a clusterip state in the one-value format of earlier releases at ${found.key}; `
+        + `move it into this layout with \`clusterip migrate --store etcd://…${this.layout.prefix}\` before using this prefix`, { key: found.key });
     }
   }
 
@@ -610,3 +683,29 @@ function withResourceVersion(service: Service, revision: number): void {
 
 
 export type { StoredKV };
+
+// The one-value state read as a ServiceIPAM of its own configuration reads it (restore's checks).
+function readOneValueState(found: OneValueState): IPAMState {
+  const state = found.state as { serviceClusterIPRange?: unknown; serviceNodePortRange?: unknown; kubernetesVersion?: unknown; legacy?: unknown };
+  const kubernetesVersion = typeof state.kubernetesVersion === 'string' ? state.kubernetesVersion : state.legacy === true ? '1.32' : undefined;
+  let ipam: LocalServiceIPAM | undefined;
+  try {
+    ipam = new LocalServiceIPAM({
+      serviceClusterIPRange: state.serviceClusterIPRange as string, serviceNodePortRange: state.serviceNodePortRange as string | undefined,
+      kubernetesVersion, reserveKubernetesService: false,
+    });
+    ipam.restore(found.state);
+    return ipam.snapshot();
+  } catch (error) {
+    throw new StoreError('ERR_STORE_CORRUPT', `${found.key} does not hold a state clusterip can read: ${(error as Error).message}`, { key: found.key, cause: error });
+  } finally {
+    ipam?.dispose();
+  }
+}
+
+// A stored Service as a request: the server's fields go, what it holds (IPs, ports) stays.
+function stripStored(service: Service): Service {
+  const { resourceVersion, uid, creationTimestamp, ...metadata } = (service.metadata ?? {}) as Record<string, unknown>;
+  void resourceVersion; void uid; void creationTimestamp;
+  return { ...service, metadata } as Service;
+}

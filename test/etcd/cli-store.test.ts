@@ -91,6 +91,34 @@ describe.skipIf(!haveEtcd)('clusterip allocate --store etcd://', () => {
     expect(r.stderr).toContain('one-value format');
   });
 
+  it('clusterip migrate moves the one-value state into the layout; every Service keeps its IP and node port', async () => {
+    // A state as --store wrote it before: the whole ServiceIPAM snapshot in one key.
+    const { ServiceIPAM } = await import('../../src/index.js');
+    const old = new ServiceIPAM({ serviceClusterIPRange: '10.96.0.0/24', seed: 5 });
+    const made = Array.from({ length: 30 }, (_, i) => old.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: `m${i}` }, spec: { type: i % 2 ? 'NodePort' : 'ClusterIP', ports: [{ port: 80 }] } }));
+    old.applyIPAddress({ apiVersion: 'networking.k8s.io/v1', kind: 'IPAddress', metadata: { name: '10.96.0.250' }, spec: { parentRef: { group: 'gateway.networking.k8s.io', resource: 'gateways', namespace: 'gw', name: 'g' } } });
+    await client.put('/cli/migrate/clusterip/state').value(JSON.stringify(old.snapshot()));
+    old.dispose();
+    const refused = await run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', storeURL('/cli/migrate')], manifest(['a']));
+    expect(refused.stderr).toContain('clusterip migrate');
+    const moved = await run(['migrate', '--store', storeURL('/cli/migrate')], '');
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toContain('moved 30 Services, 0 ServiceCIDRs and 1 IPAddresses from /cli/migrate/clusterip/state');
+    expect(moved.stdout).toContain('deleted /cli/migrate/clusterip/state');
+    const stored = await storedUnder('/cli/migrate');
+    expect(stored.has('/cli/migrate/clusterip/state')).toBe(false);
+    for (const s of made) {
+      const value = JSON.parse(stored.get(`/cli/migrate/services/specs/default/${s.metadata!.name}`)!.toString());
+      expect(value.spec.clusterIPs).toEqual(s.spec!.clusterIPs);
+      expect(value.spec.ports).toEqual(s.spec!.ports);
+    }
+    expect(stored.has('/cli/migrate/ipaddresses/10.96.0.250')).toBe(true);
+    const check = await run(['check', '--store', storeURL('/cli/migrate')], '');
+    expect(check.stdout).toContain('no findings');
+    // Nothing left to move.
+    expect((await run(['migrate', '--store', storeURL('/cli/migrate')], '')).stderr).toContain('no one-value clusterip state');
+  }, 60_000);
+
   it('a bad --store URL is a usage error', () => {
     const r = spawnSync(process.execPath, [cli, 'allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', 'redis://x'], { input: manifest(['a']), encoding: 'utf8' });
     expect(r.status).toBe(2);
