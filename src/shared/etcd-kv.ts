@@ -39,8 +39,8 @@ export interface EtcdKVOptions {
 
 /** A call that failed: `message` says why; whether a write landed is for the caller to settle. */
 export class EtcdCallError extends Error {
-  constructor(readonly what: string, cause: unknown) {
-    super(`etcd ${what} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  constructor(readonly what: string, cause: unknown, timeoutMs?: number) {
+    super(`etcd ${what} failed: ${reasonOf(cause, timeoutMs)}`, { cause });
   }
 
   /** etcd refused the request as such (too many operations, too large): sending it again cannot help. */
@@ -51,6 +51,17 @@ export class EtcdCallError extends Error {
     if (text.includes('requested lease not found')) return 'lease-lost';
     return undefined;
   }
+}
+
+// The reason a call failed, in words, without the gRPC library's framing.
+function reasonOf(cause: unknown, timeoutMs: number | undefined): string {
+  const text = String((cause as Error)?.message ?? cause);
+  const refused = /ECONNREFUSED (\S+?)\.?(?:\s|$)/.exec(text);
+  if (refused) return `connection refused by ${refused[1]}`;
+  if (/DEADLINE_EXCEEDED|Deadline exceeded/i.test(text)) return timeoutMs === undefined ? 'no answer in time' : `no answer within ${timeoutMs} ms`;
+  const notFound = /ENOTFOUND (\S+?)\.?(?:\s|$)/.exec(text);
+  if (notFound) return `host ${notFound[1]} not found`;
+  return text.replace(/^\d+ [A-Z_]+: /, '').replace(/\s*Resolution note:\s*$/, '').replace(/\.$/, '') || 'unknown error';
 }
 
 const encode = (text: string) => Buffer.from(text, 'utf8');
@@ -113,7 +124,7 @@ export class EtcdKV {
     try {
       return await fn();
     } catch (error) {
-      throw new EtcdCallError(what, error);
+      throw new EtcdCallError(what, error, this.#timeout);
     }
   }
 
@@ -188,12 +199,12 @@ export class EtcdKV {
         const request = { key: from, range_end: end, limit, ...(at !== undefined ? { revision: at } : {}) };
         response = await this.#client.kv.range(request);
       } catch (error) {
-        const refused = new EtcdCallError(`read of ${prefix}`, error).refused;
+        const refused = new EtcdCallError(`read of ${prefix}`, error, this.#timeout).refused;
         if (refused === 'too-large' && limit > 1) {
           limit = Math.max(1, limit >> 1);
           continue;
         }
-        throw new EtcdCallError(`read of ${prefix}`, error);
+        throw new EtcdCallError(`read of ${prefix}`, error, this.#timeout);
       }
       at ??= Number(response.header.revision);
       const kvs = response.kvs.map(toKV);
