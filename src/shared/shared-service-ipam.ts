@@ -92,6 +92,8 @@ export interface SharedStoreStats {
 
 interface Pending {
   run: (ipam: ServiceIPAM, request: RequestOptions) => unknown;
+  /** A result that, like an error, depends on what the view holds (a delete that found nothing). */
+  refusal?: (value: unknown) => boolean;
   /** The stored object's key whose revision becomes the result's resourceVersion. */
   resultKey?: (value: unknown) => string | undefined;
   request: RequestOptions;
@@ -343,8 +345,9 @@ export class SharedServiceIPAM {
     return this.#submit((ipam) => ipam.applyIPAddress(object), {}) as Promise<IPAddress>;
   }
 
+  /** false when etcd holds no IPAddress of that name (decided on a caught-up view). */
   deleteIPAddress(name: string, request: RequestOptions = {}): Promise<boolean> {
-    return this.#submit((ipam, r) => ipam.deleteIPAddress(name, r), request) as Promise<boolean>;
+    return this.#submit((ipam, r) => ipam.deleteIPAddress(name, r), request, undefined, (deleted) => deleted === false) as Promise<boolean>;
   }
 
   async ipAddresses(): Promise<IPAddress[]> {
@@ -381,7 +384,7 @@ export class SharedServiceIPAM {
 
   // ---- the request queue ----
 
-  #submit(run: Pending['run'], request: RequestOptions, resultKey?: Pending['resultKey']): Promise<unknown> {
+  #submit(run: Pending['run'], request: RequestOptions, resultKey?: Pending['resultKey'], refusal?: Pending['refusal']): Promise<unknown> {
     try {
       this.#live();
       if (this.#options.readOnly === true) throw new StoreError('ERR_STORE_CONFIG', 'this SharedServiceIPAM was opened read-only');
@@ -389,7 +392,7 @@ export class SharedServiceIPAM {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ run, request, resultKey, resolve, reject });
+      this.#queue.push({ run, request, resultKey, refusal, resolve, reject });
       this.#draining ??= this.#drain();
     });
   }
@@ -452,7 +455,7 @@ export class SharedServiceIPAM {
         await Promise.all(blockers.map((b) => b.settled));
         continue;
       }
-      if (!caughtUp && results.some((r) => !r.ok && isStateRefusal(r.error))) {
+      if (!caughtUp && results.some((r, i) => (r.ok ? pendings[i].refusal?.(r.value) === true : isStateRefusal(r.error)))) {
         // A refusal stands only on a current view. Once the other batches are settled, catch
         // up, holding what arrives meanwhile: if nothing but this client's sync key arrived,
         // the results stand as they are (a seeded run stays repeatable); otherwise the batch

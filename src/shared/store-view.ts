@@ -408,11 +408,13 @@ export class StoreView {
         else registry.deleteAddress(touched.name);
       }
     }
-    // ServiceCIDRs and RangeAllocations the batch changed go back to their values when it began
-    // (a batch in flight before it may have changed them since the last commit).
+    // ServiceCIDRs and RangeAllocations the batch wrote go back to their values when it began (a
+    // batch in flight before it may have changed them since the last commit). Those it did not
+    // write keep what they hold now: a watch event may have brought a newer value meanwhile.
     for (const [key, text] of this.#wholeValues()) {
+      if (!batch.written.has(key)) continue;
       const base = batch.wholeBase.get(key);
-      if (text === base || !batch.wholeBase.has(key) && text === undefined) continue;
+      if (text === base) continue;
       const parsed = this.layout.parse(key);
       if (parsed?.kind === 'servicecidr') {
         registry?.putStoredServiceCIDR(parsed.name, base === undefined ? undefined : JSON.parse(base) as ServiceCIDR);

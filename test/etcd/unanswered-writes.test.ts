@@ -84,7 +84,7 @@ class Proxy {
   }
 }
 
-const service = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { type: 'NodePort' as const, ports: [{ port: 80 }] } });
+const service = (name: string) => ({ apiVersion: 'v1' as const, kind: 'Service' as const, metadata: { name, namespace: 'default' }, spec: { type: 'NodePort' as const, ports: [{ port: 80 }] } });
 
 async function setUp(prefix: string) {
   const url = new URL(etcd.endpoint);
