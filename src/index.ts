@@ -18,7 +18,7 @@ export {
   ResourceValidationError, ServiceValidationError, NetworkingValidationError, ServiceInternalError, ServiceExistsError,
   ServiceNotFoundError, ServiceConflictError, formatFieldError,
 } from './services/field-errors.js';
-export type { FieldError, FieldErrorType } from './services/field-errors.js';
+export type { FieldError, FieldErrorType, TakenResource } from './services/field-errors.js';
 export type { BitmapRepairReport, ServiceIP } from './services/repair.js';
 export type { IPAddressRepairReport, RepairEvent, RepairAction } from './services/repair-ipaddress.js';
 export { formatRepairEvent } from './services/repair-ipaddress.js';

@@ -12,8 +12,8 @@ import { STORED_WRITE } from '../internal.js';
 import { heldNodePorts } from '../services/service-allocations.js';
 import { parseCIDRSloppy } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
-import { writeManifests } from './manifests.js';
-import { addedOnRead, flatten, isListDocument, kindOf, readInputs } from './inputs.js';
+import { writeManifests, type ReadDocument } from './manifests.js';
+import { flatten, isListDocument, kindOf, readInputs } from './inputs.js';
 import { loadState, saveState, withStateLock } from './state-file.js';
 
 export interface AllocateOptions {
@@ -83,10 +83,12 @@ interface Holders {
 
 const holdersOf = (ipam: ServiceIPAM): Holders => ({ services: () => ipam.list(), addresses: () => ipamAddresses(ipam) });
 
-// Who holds a taken IP or node port, for the line after the API server's own error text.
+// Who holds a taken IP or node port (the field error names what was taken), for the line after
+// the API server's own error text.
 function holderOf(holders: Holders, error: FieldError): string | undefined {
-  const ip = /^failed to allocate IP (\S+): provided IP is already allocated$/.exec(error.detail)?.[1];
-  if (ip !== undefined) {
+  const { taken } = error;
+  if (taken?.kind === 'ip') {
+    const { ip } = taken;
     const service = holders.services().find((s) => (s.spec?.clusterIPs ?? []).includes(ip));
     if (service) return `${ip} is held by ${serviceKey(service)}`;
     const parsed = parseIPSloppy(ip);
@@ -94,8 +96,8 @@ function holderOf(holders: Holders, error: FieldError): string | undefined {
     const ref = address?.spec?.parentRef;
     return ref ? `${ip} is held by the IPAddress of ${ref.resource}${ref.namespace ? ` ${ref.namespace}/` : ' '}${ref.name}` : undefined;
   }
-  if (error.detail === 'provided port is already allocated' && typeof error.value === 'number') {
-    const port = error.value;
+  if (taken?.kind === 'node-port') {
+    const { port } = taken;
     const service = holders.services().find((s) => heldNodePorts(s).includes(port));
     return service ? `node port ${port} is held by ${serviceKey(service)}` : undefined;
   }
@@ -192,8 +194,8 @@ function ipamAddresses(ipam: ServiceIPAM): IPAddress[] {
 }
 
 // YAML documents keep their text: only what the run changed is rewritten.
-function render(options: AllocateOptions, docs: unknown[], filled: unknown[], created: IPAddress[]): string {
-  return writeManifests(options.printIPAddresses ? [...filled, ...created] : filled, options.output, docs, addedOnRead);
+function render(options: AllocateOptions, read: ReadDocument[], filled: unknown[], created: IPAddress[]): string {
+  return writeManifests(options.printIPAddresses ? [...filled, ...created] : filled, options.output, read);
 }
 
 function checkVersionSupportsInput(ipam: ServiceIPAM, items: InputItems): void {
@@ -217,11 +219,12 @@ export function parseStoreURL(url: string): { endpoints: string[]; prefix: strin
 
 export async function allocateCommand(options: AllocateOptions, readStdin: () => string): Promise<AllocateResult> {
   if (options.state && options.store) throw new UsageError('use either --state or --store, not both');
-  const docs = readInputs(options.files, options.recursive === true, readStdin);
+  const read = readInputs(options.files, options.recursive === true, readStdin);
+  const docs = read.map((doc) => doc.value);
   const items = flatten(docs);
   const serviceCIDRs = items.filter(({ kind }) => kind === 'ServiceCIDR').map(({ doc }) => doc as ServiceCIDR);
   const range = resolveRange(options.range, serviceCIDRs);
-  if (options.store) return allocateWithStore(options, range, docs, items);
+  if (options.store) return allocateWithStore(options, range, read, items);
   const run = (): AllocateResult => {
     const ipam = newIPAM(options, range);
     checkVersionSupportsInput(ipam, items);
@@ -229,7 +232,7 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
     const { filled, errors, warnings, hazards, created } = fillManifests(ipam, docs, items, options.printIPAddresses, options.output === 'json');
     if (errors.length > 0) return { stdout: '', errors, warnings, hazards };
     if (options.state) saveState(options.state, ipam);
-    return { stdout: render(options, docs, filled, created), errors, warnings, hazards };
+    return { stdout: render(options, read, filled, created), errors, warnings, hazards };
   };
   // Load, allocate and save under the state file's lock: concurrent runs take turns.
   return options.state ? withStateLock(options.state, run) : run();
@@ -239,7 +242,7 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
 // transactions by the shared store (src/shared/shared-service-ipam.ts). Each Service is stored or
 // refused on its own: when some are refused, the others are stored, the run prints the errors and
 // no manifests, and running it again after the fix keeps the stored Services' IPs.
-async function allocateWithStore(options: AllocateOptions, range: string, docs: unknown[], items: InputItems): Promise<AllocateResult> {
+async function allocateWithStore(options: AllocateOptions, range: string, read: ReadDocument[], items: InputItems): Promise<AllocateResult> {
   const { endpoints, prefix } = parseStoreURL(options.store!);
   // The etcd client is an optional peer dependency, loaded only for --store.
   const { SharedServiceIPAM } = await import('../shared/shared-service-ipam.js').catch((error: unknown) => {
@@ -299,7 +302,7 @@ async function allocateWithStore(options: AllocateOptions, range: string, docs: 
         return doc;
       });
     };
-    const filled = await Promise.all(docs.map(fill));
+    const filled = await Promise.all(read.map((doc) => fill(doc.value)));
     if (failures.length > 0) {
       const holders = { services: await shared.list(), addresses: await shared.ipAddresses().catch(() => []) };
       const lookup: Holders = { services: () => holders.services, addresses: () => holders.addresses };
@@ -313,7 +316,7 @@ async function allocateWithStore(options: AllocateOptions, range: string, docs: 
       return { stdout: '', errors, warnings, hazards };
     }
     const created = before ? (await shared.ipAddresses()).filter((a) => !before.has(a.metadata.name)) : [];
-    return { stdout: render(options, docs, filled, created), errors, warnings, hazards };
+    return { stdout: render(options, read, filled, created), errors, warnings, hazards };
   } catch (error) {
     throw storeInputError(error);
   } finally {

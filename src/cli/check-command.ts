@@ -69,7 +69,7 @@ export interface CheckedObjects {
 
 export function checkCommand(options: CheckOptions, readStdin: () => string): { text: string; findings: Finding[] } {
   const objects: CheckedObjects = { services: [], serviceCIDRs: [], ipAddresses: [] };
-  for (const { doc, kind } of flatten(readInputs(options.files, options.recursive, readStdin))) {
+  for (const { doc, kind } of flatten(readInputs(options.files, options.recursive, readStdin).map((read) => read.value))) {
     if (kind === 'Service') objects.services.push(doc as Service);
     else if (kind === 'ServiceCIDR') objects.serviceCIDRs.push(doc as ServiceCIDR);
     else if (kind === 'IPAddress') objects.ipAddresses.push(doc as IPAddress);

@@ -33,7 +33,7 @@ function percent(part: bigint, whole: bigint): string {
 
 /** Every ServiceCIDR object of a manifest file, described CIDR by CIDR under its name. */
 export function describeServiceCIDRs(file: string, readStdin: () => string, options: DescribeOptions): string {
-  const found = flatten(readInputs([file], false, readStdin)).filter(({ kind }) => kind === 'ServiceCIDR')
+  const found = flatten(readInputs([file], false, readStdin).map((read) => read.value)).filter(({ kind }) => kind === 'ServiceCIDR')
     .map(({ doc }) => ({ name: (doc as ServiceCIDR).metadata?.name ?? '', cidrs: (doc as ServiceCIDR).spec?.cidrs ?? [] }));
   if (found.length === 0) throw new InputError(`${file === '-' ? 'stdin' : file} holds no ServiceCIDR objects`);
   if (options.output !== 'text') {

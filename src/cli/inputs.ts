@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPlainObject } from '../plain-data.js';
 import { InputError } from './cli-errors.js';
-import { readManifests } from './manifests.js';
+import { readManifests, type ReadDocument } from './manifests.js';
 import { decodeManifestBytes } from './yaml-bounds.js';
 
 export interface InputDocument {
@@ -47,12 +47,12 @@ function expandPath(path: string, recursive: boolean, top: boolean): string[] {
 }
 
 /** JSON when it looks like JSON (a fraction of the YAML parser's cost), YAML 1.1 otherwise. */
-export function parseDocuments(text: string, source: string): unknown[] {
+export function parseDocuments(text: string, source: string): ReadDocument[] {
   const start = text.trimStart()[0];
   if (start === '{' || start === '[') {
     try {
-      const value: unknown = JSON.parse(text);
-      return Array.isArray(value) ? value : [value];
+      const value: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      return (Array.isArray(value) ? value : [value]).map((doc: unknown) => ({ value: doc, text: undefined, addedKeys: undefined }));
     } catch (error) {
       // Not JSON after all (YAML flow style can start with "{"): the YAML parser decides.
       if (!(error instanceof SyntaxError)) throw error;
@@ -66,24 +66,18 @@ export function isListDocument(doc: unknown): doc is Record<string, unknown> & {
   return isPlainObject(doc) && typeof doc.kind === 'string' && doc.kind.endsWith('List') && Array.isArray(doc.items);
 }
 
-const keysAddedOnRead = new WeakMap<object, ReadonlySet<string>>();
-
-/** The keys normalizeDocuments gave an object (a typed list item's kind and apiVersion), which its text lacks. */
-export function addedOnRead(object: object): ReadonlySet<string> | undefined {
-  return keysAddedOnRead.get(object);
-}
-
 /**
- * Gives the items of typed lists their kind and apiVersion (in place) and checks that every
- * document and item names both: an object without them is reported, never passed by.
+ * Gives the items of typed lists their kind and apiVersion (in place, noted in the document's
+ * addedKeys: its text lacks them) and checks that every document and item names both: an object
+ * without them is reported, never passed by.
  */
-export function normalizeDocuments(docs: unknown[], source: string): void {
-  for (let i = 0; i < docs.length; i++) normalizeDocument(docs[i], `${source}#${i}`);
+export function normalizeDocuments(docs: ReadDocument[], source: string): void {
+  for (let i = 0; i < docs.length; i++) normalizeDocument(docs[i], docs[i].value, `${source}#${i}`);
 }
 
 // An item's "where" is only built for a message or a nested list: a 20,000-item List built one
 // string per item before.
-function normalizeDocument(doc: unknown, where: string): void {
+function normalizeDocument(read: ReadDocument, doc: unknown, where: string): void {
   if (!isListDocument(doc)) {
     const problem = objectProblem(doc);
     if (problem !== undefined) throw new InputError(`${where}: ${problem}`);
@@ -99,10 +93,10 @@ function normalizeDocument(doc: unknown, where: string): void {
       if (item.apiVersion === undefined) added.add('apiVersion');
       item.kind ??= itemKind;
       item.apiVersion ??= doc.apiVersion;
-      if (added.size > 0) keysAddedOnRead.set(item, added);
+      if (added.size > 0) (read.addedKeys ??= new Map()).set(item, added);
     }
     if (isListDocument(item)) {
-      normalizeDocument(item, `${where}.items[${i}]`);
+      normalizeDocument(read, item, `${where}.items[${i}]`);
     } else {
       const problem = objectProblem(item);
       if (problem !== undefined) throw new InputError(`${where}.items[${i}]: ${problem}`);
@@ -149,9 +143,9 @@ function addOpened(docs: readonly unknown[], out: Array<{ doc: unknown; kind: Ki
 }
 
 /** Every document of every input, in order. Throws InputError for missing paths and bad input. */
-export function readInputs(paths: readonly string[], recursive: boolean, readStdin: () => string): unknown[] {
+export function readInputs(paths: readonly string[], recursive: boolean, readStdin: () => string): ReadDocument[] {
   if (paths.filter((p) => p === '-').length > 1) throw new InputError('-f - (stdin) may be given once');
-  const docs: unknown[] = [];
+  const docs: ReadDocument[] = [];
   for (const path of paths) {
     const files = path === '-' ? ['-'] : expandPath(path, recursive, true);
     for (const file of files) {
@@ -165,7 +159,7 @@ export function readInputs(paths: readonly string[], recursive: boolean, readStd
       const source = file === '-' ? 'stdin' : file;
       const parsed = parseDocuments(text, source);
       normalizeDocuments(parsed, source);
-      docs.push(...parsed);
+      for (const doc of parsed) docs.push(doc);
     }
   }
   if (docs.length === 0) throw new InputError(`no objects in ${paths.map((p) => (p === '-' ? 'stdin' : p)).join(', ')}`);

@@ -1,35 +1,38 @@
 // Reading and writing manifests: multi-document YAML read as kubectl reads it (yaml-schema.ts),
-// or JSON. Each YAML document remembers its own text, so `allocate -o yaml` can give it back
-// unchanged, or with only the allocated fields added (yaml-edit.ts).
+// or JSON. Each YAML document is read with its own bytes and outline (document-text.ts), so
+// `allocate -o yaml` gives it back unchanged, or with only the allocated fields added (yaml-edit.ts).
 import { load, loadAll, YAMLException } from 'js-yaml';
 import { InputError } from './cli-errors.js';
 import { yamlLibrary } from './yaml-library.js';
-import { printDocument, rewriteDocument, type AddedKeys } from './yaml-edit.js';
+import { printDocument, rewriteDocument } from './yaml-edit.js';
 import { KUBECTL_SCHEMA } from './yaml-schema.js';
-import { NOT_READ, hasOnlyReaderCharacters, readBlockDocument } from './yaml-block-reader.js';
-import { OutlineMarks } from './outline-marks.js';
+import { BlockReader, NOT_READ, hasOnlyReaderCharacters } from './yaml-block-reader.js';
+import { OutlineMarks, type MarkedOutline } from './outline-marks.js';
+import { CarriageReturns, type DocumentText } from './document-text.js';
 import { MAX_NESTING, deepestNesting, hasExcessiveAliasing } from './yaml-bounds.js';
 
-interface DocumentSource {
-  /** The document's text, with the comments and markers of empty documents before it. */
-  text: string;
-  /** Its outline's marks, when the block reader read it and `text` is exactly what it read. */
-  outlines: OutlineMarks | undefined;
-  outlineAt: number;
+/** A document as read: its value, and for YAML where its bytes are. */
+export interface ReadDocument {
+  value: unknown;
+  /** Undefined for JSON input (written afresh as YAML). */
+  text: DocumentText | undefined;
+  /** Keys the reader gave objects of the value that its text lacks (a typed list item's kind and apiVersion). */
+  addedKeys: Map<object, ReadonlySet<string>> | undefined;
 }
 
-const sources = new WeakMap<object, DocumentSource>();
+// A "---" line opens a document, a "..." line ends one (in a "\r\n" file too).
+const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
+const DOCUMENT_END = /^\.\.\.(?=[ \t\r\n]|$)/m;
+// Directives change how the next document reads, and a lone "\r" how lines split: such files are
+// read whole by js-yaml, and their documents printed afresh when written.
+const WHOLE_FILE_ONLY = /^%|\r(?!\n)/m;
+const ONLY_COMMENTS = /^(?:[ \t]*(?:#.*)?(?:\r?\n|$))*$/;
 
-const DOCUMENT_START = /^---(?=[ \t]|$)/gm;
-// Directives and "..." end markers change how the next document reads, and "\r" how lines split:
-// such files are read whole, and their documents printed afresh when written.
-const WHOLE_FILE_ONLY = /^%|^\.\.\.(?:[ \t]|$)|\r/m;
-
-// One document: the block reader's value and where its outline starts, or js-yaml's value.
-function loadOne(text: string, source: string, firstLine: number, outlines: OutlineMarks, charactersChecked: boolean): { value: unknown; outlineAt?: number } {
-  const simple = readBlockDocument(text, outlines, charactersChecked);
-  if (simple !== NOT_READ) return simple;
-  return { value: loadBounded(text, source, firstLine, false)[0] };
+// One document: the block reader's value and outline, or js-yaml's value.
+function loadOne(text: string, source: string, firstLine: number, reader: BlockReader, charactersChecked: boolean, marks: OutlineMarks): { value: unknown; outline: MarkedOutline | undefined } {
+  const simple = reader.read(text, charactersChecked);
+  if (simple !== NOT_READ) return { value: simple.value, outline: { marks, at: simple.outlineAt } };
+  return { value: loadBounded(text, source, firstLine, false)[0], outline: undefined };
 }
 
 // js-yaml within kubectl's limits: nesting checked before it recurses, aliasing after (js-yaml
@@ -53,41 +56,51 @@ function loadBounded(text: string, source: string, firstLine: number, many: bool
   return values;
 }
 
-/** The documents of a YAML text, in order; empty documents are left out. */
-export function readManifests(text: string, source: string): unknown[] {
-  if (WHOLE_FILE_ONLY.test(text)) {
-    return loadBounded(text, source, 0, true).filter((doc) => doc !== null && doc !== undefined);
-  }
+/**
+ * The documents of a YAML file, in order, each with its bytes; empty and comment-only documents
+ * are left out, their bytes kept with the next document (or the last one). A byte order mark,
+ * "\r\n" line breaks and "..." end markers are read as YAML reads them and kept as they are.
+ */
+export function readManifests(file: string, source: string): ReadDocument[] {
+  const bom = file.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
+  const body = bom === '' ? file : file.slice(1);
+  if (WHOLE_FILE_ONLY.test(body)) return readWhole(body, source);
   const starts = [0];
-  for (const match of text.matchAll(DOCUMENT_START)) if (match.index !== 0) starts.push(match.index);
-  const docs: unknown[] = [];
-  const outlines = new OutlineMarks();
-  const charactersChecked = hasOnlyReaderCharacters(text);
-  let pending = '';
+  for (const match of body.matchAll(DOCUMENT_START)) if (match.index !== 0) starts.push(match.index);
+  const docs: ReadDocument[] = [];
+  const marks = new OutlineMarks();
+  const reader = new BlockReader(marks);
+  const charactersChecked = hasOnlyReaderCharacters(body);
+  let pending = bom;
   let line = 0;
   for (let i = 0; i < starts.length; i++) {
-    const chunk = text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length);
-    const { value, outlineAt } = loadOne(chunk, source, line, outlines, charactersChecked);
+    const chunk = body.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : body.length);
+    // A "..." line ends the document; only comments may follow it before the next "---".
+    const end = DOCUMENT_END.exec(chunk);
+    const original = end ? chunk.slice(0, end.index) : chunk;
+    const after = end ? chunk.slice(end.index) : '';
+    if (end && !ONLY_COMMENTS.test(after.slice(after.indexOf('\n') + 1 || after.length))) return readWhole(body, source);
+    const { text, returns } = CarriageReturns.takeOut(original);
+    const { value, outline } = loadOne(text, source, line, reader, charactersChecked, marks);
     line += countLines(chunk);
     if (value === null || value === undefined) {
       pending += chunk;
       continue;
     }
-    docs.push(value);
-    // The outline's lines are the chunk's: kept only when nothing comes before it.
-    if (typeof value === 'object') {
-      sources.set(value, pending === '' && outlineAt !== undefined ? { text: chunk, outlines, outlineAt } : { text: pending + chunk, outlines: undefined, outlineAt: -1 });
-    }
+    docs.push({ value, text: { before: pending, text, original, after, returns, outline }, addedKeys: undefined });
     pending = '';
   }
-  // Comments after the last document stay with it (and its text is no longer what was outlined).
+  // What follows the last document (comments, a closing "---") stays with it.
   const last = docs[docs.length - 1];
-  const lastSource = typeof last === 'object' && last !== null ? sources.get(last) : undefined;
-  if (pending !== '' && lastSource) {
-    lastSource.text += pending;
-    lastSource.outlines = undefined;
-  }
+  if (pending !== '' && last?.text) last.text = { ...last.text, after: last.text.after + pending };
   return docs;
+}
+
+// js-yaml reads the file; its documents are printed afresh when written.
+function readWhole(body: string, source: string): ReadDocument[] {
+  return loadBounded(body.replaceAll('\r\n', '\n'), source, 0, true)
+    .filter((value) => value !== null && value !== undefined)
+    .map((value) => ({ value, text: undefined, addedKeys: undefined }));
 }
 
 function countLines(text: string): number {
@@ -103,14 +116,14 @@ export function renderData(data: unknown, format: 'json' | 'yaml'): string {
   return format === 'json' ? JSON.stringify(data, null, 2) + '\n' : yamlLibrary().stringify(data, { version: '1.1' });
 }
 
-// Whether a document's text opens with "---" before its content.
+// Whether a document's bytes open with "---" before their content (comment lines may come first).
 function opensWithMarker(text: string): boolean {
   let at = 0;
   while (at < text.length) {
     let c = at;
-    while (text.charCodeAt(c) === 32 || text.charCodeAt(c) === 9) c++;
+    while (text.charCodeAt(c) === 32 || text.charCodeAt(c) === 9 || text.charCodeAt(c) === 0xfeff) c++;
     const code = text.charCodeAt(c);
-    if (code !== 10 && code !== 35 && c < text.length) return /^---(?:[ \t]|\n|$)/.test(text.slice(at, at + 4));
+    if (code !== 10 && code !== 13 && code !== 35 && c < text.length) return /^---(?:[ \t\r\n]|$)/.test(text.slice(c, c + 4));
     const end = text.indexOf('\n', c);
     if (end === -1) return false;
     at = end + 1;
@@ -120,22 +133,29 @@ function opensWithMarker(text: string): boolean {
 
 /**
  * The documents as JSON (one object, or a List of them) or as YAML. In YAML, a document read from
- * YAML (`inputs[i]` is what was read for `docs[i]`) keeps its text: unchanged, or with only the
- * changed fields rewritten; others are printed afresh.
+ * YAML (`inputs[i]` is what was read for `docs[i]`) gives back its bytes: unchanged, or with only
+ * the changed fields rewritten, so the documents of one file written in order are that file
+ * again. Others are printed afresh, after a "---".
  */
-export function writeManifests(docs: readonly unknown[], format: 'yaml' | 'json', inputs: readonly unknown[] = [], addedKeys: AddedKeys = () => undefined): string {
+export function writeManifests(docs: readonly unknown[], format: 'yaml' | 'json', inputs: ReadonlyArray<ReadDocument | undefined> = []): string {
   if (format === 'json') {
     const value = docs.length === 1 ? docs[0] : { apiVersion: 'v1', kind: 'List', items: docs };
     return JSON.stringify(value, null, 2) + '\n';
   }
   let out = '';
+  let lineBreak = '\n';
   docs.forEach((doc, i) => {
     const input = inputs[i];
-    const source = typeof input === 'object' && input !== null ? sources.get(input) : undefined;
-    const read = source?.outlines ? { marks: source.outlines, at: source.outlineAt } : undefined;
-    let text = source ? rewriteDocument(source.text, input, doc, addedKeys, read) : printDocument(doc);
-    if (!text.endsWith('\n')) text += '\n';
-    out += i > 0 && !opensWithMarker(text) ? `---\n${text}` : text;
+    // A document printed afresh takes the line breaks of the one before it.
+    const printed = input?.text ? undefined : printDocument(doc);
+    const text = printed === undefined ? rewriteDocument(input!.text!, input!.value, doc, (object) => input!.addedKeys?.get(object))
+      : lineBreak === '\n' ? printed : printed.replaceAll('\n', lineBreak);
+    if (out !== '') {
+      if (!out.endsWith('\n')) out += lineBreak;
+      if (!opensWithMarker(text)) out += `---${lineBreak}`;
+    }
+    if (input?.text) lineBreak = input.text.returns ? '\r\n' : '\n';
+    out += text;
   });
   return out;
 }

@@ -1,25 +1,41 @@
-// A document's outline (yaml-outline.ts) packed as numbers, which is the form the writer plans
-// its edits on. The block reader packs the outline while it reads (one buffer per file); an
-// outline read by outlineDocument is packed by marksOfOutline. Planning on the packed form saves
-// the writer an object per node and entry, and a key sliced from the text per entry, which made
-// `-o yaml`'s write of a large file measurably slower (docs/benchmarks.md, "Measured costs behind the code").
+// The outline of a YAML document: where its mappings, lists and scalars sit in the text, packed as
+// numbers. It is the only form an outline takes: the block reader (yaml-block-reader.ts) packs it
+// while it reads a document's value, the outliner (yaml-outline.ts) packs it for a document
+// js-yaml read, and the writer (yaml-edit.ts) plans its splices on it. Packed, an outline costs
+// the garbage collector nothing per node, which made `-o yaml`'s write of a large file measurably
+// faster than outline objects did (docs/benchmarks.md, "Measured costs behind the code").
 //
-// Layout, in preorder from a node's first value:
-//   mapping: MAP_MARK, column, entry count, end, then per entry: key index (in `keys`), line, last line, value
-//   list:    SEQ_MARK, column, item count, end, then per item: line, last line, value
-//   scalar:  LEAF_MARK (KEEPING_LEAF_MARK for a block scalar keeping its trailing lines), last line
+// Layout, in preorder from a node's first value (lines count from the document text's first):
+//   block mapping: MAP_MARK, column, entry count, end, last line,
+//                  then per entry: key index (in `keys`), line, last line, value
+//   block list:    SEQ_MARK, column, item count, end, last line,
+//                  then per item: line, last line, value
+//   flow mapping:  FLOW_MAP_MARK, offset of "}", entry count, end, last line,
+//                  then per entry: key index, key offset, value offset, value end offset, value
+//   flow list:     FLOW_SEQ_MARK, offset of "]", item count, end, last line,
+//                  then per item: offset, end offset, value
+//   scalar:        LEAF_MARK (KEEPING_LEAF_MARK for a block scalar keeping its trailing lines), last line
 //   nothing after `key:`: EMPTY_MARK
-// `end` is the index just past the node's last value, so a planner can step over a node it
-// does not look into.
-import type { MapEntry, OutlineNode, OutlineRoot, SeqItem } from './yaml-outline.js';
+// `end` is the index just past the node's last value, so a planner can step over a node it does
+// not look into. Offsets count from the document text's start.
 
 export const MAP_MARK = 1;
 export const SEQ_MARK = 2;
 export const LEAF_MARK = 3;
 export const EMPTY_MARK = 4;
 export const KEEPING_LEAF_MARK = 5;
+export const FLOW_MAP_MARK = 6;
+export const FLOW_SEQ_MARK = 7;
 
-/** Where the outlines of documents are packed (the block reader uses one per file). */
+/** How many values a collection's header holds before its first entry or item. */
+export const HEADER = 5;
+/** Values per entry or item before its value node. */
+export const MAP_ENTRY = 3;
+export const SEQ_ITEM = 2;
+export const FLOW_ENTRY = 4;
+export const FLOW_ITEM = 2;
+
+/** Where the outlines of documents are packed (one per file: the documents follow each other). */
 export class OutlineMarks {
   values = new Int32Array(4096);
   /** How many of `values` hold outlines (a declined document's marks past it are void). */
@@ -35,6 +51,28 @@ export class OutlineMarks {
     if (this.length === this.values.length) this.values = grownMarks(this.values);
     this.values[this.length++] = value;
   }
+
+  /** Opens a collection: its header with the count, end and last line to be set by close(). */
+  open(kind: number, position: number): number {
+    const at = this.length;
+    this.push(kind);
+    this.push(position);
+    this.push(0);
+    this.push(0);
+    this.push(0);
+    return at;
+  }
+
+  close(at: number, count: number, lastLine: number): void {
+    this.values[at + 2] = count;
+    this.values[at + 3] = this.length;
+    this.values[at + 4] = lastLine;
+  }
+
+  key(key: string): void {
+    this.push(this.keys.length);
+    this.keys.push(key);
+  }
 }
 
 /** A buffer twice as long (4096 at least) holding the same marks: the block reader writes its own. */
@@ -44,88 +82,26 @@ export function grownMarks(values: Int32Array<ArrayBuffer>): Int32Array<ArrayBuf
   return grown;
 }
 
-/** One document's outline: its root mapping's first mark. */
+/** One document's outline: its root node's first mark. */
 export interface MarkedOutline {
   marks: OutlineMarks;
   at: number;
 }
 
+export const isCollection = (kind: number) => kind === MAP_MARK || kind === SEQ_MARK || kind === FLOW_MAP_MARK || kind === FLOW_SEQ_MARK;
+
 /** The index just past the node whose first mark is at `at`. */
 export function nodeEnd(values: Int32Array, at: number): number {
   const kind = values[at];
-  if (kind === MAP_MARK || kind === SEQ_MARK) return values[at + 3];
+  if (isCollection(kind)) return values[at + 3];
   return kind === EMPTY_MARK ? at + 1 : at + 2;
 }
 
-/** outlineDocument's outline, packed. */
-export function marksOfOutline(root: OutlineRoot): MarkedOutline {
-  const marks = new OutlineMarks();
-  const pack = (node: OutlineNode): void => {
-    if (node.kind === 'leaf') {
-      marks.push(node.keepsTrailingLines ? KEEPING_LEAF_MARK : LEAF_MARK);
-      marks.push(node.endLine);
-      return;
-    }
-    if (node.kind === 'empty') {
-      marks.push(EMPTY_MARK);
-      return;
-    }
-    const endAt = marks.length + 3;
-    marks.push(node.kind === 'map' ? MAP_MARK : SEQ_MARK);
-    marks.push(node.indent);
-    marks.push(node.kind === 'map' ? node.entries.length : node.items.length);
-    marks.push(0);
-    if (node.kind === 'map') {
-      for (const entry of node.entries) {
-        marks.push(marks.keys.length);
-        marks.keys.push(entry.key);
-        marks.push(entry.line);
-        marks.push(entry.endLine);
-        pack(entry.value);
-      }
-    } else {
-      for (const item of node.items) {
-        marks.push(item.line);
-        marks.push(item.endLine);
-        pack(item.value);
-      }
-    }
-    marks.values[endAt] = marks.length;
-  };
-  pack(root);
-  return { marks, at: 0 };
-}
-
-/** The packed outline as objects again (what outlineDocument gives), to compare the two. */
-export function outlineOfMarks({ marks, at: first }: MarkedOutline): OutlineRoot {
-  const { values, keys } = marks;
-  let at = first;
-  const node = (): OutlineNode => {
-    const kind = values[at++];
-    if (kind === LEAF_MARK || kind === KEEPING_LEAF_MARK) return { kind: 'leaf', endLine: values[at++], keepsTrailingLines: kind === KEEPING_LEAF_MARK };
-    if (kind === EMPTY_MARK) return { kind: 'empty' };
-    const column = values[at++];
-    const count = values[at++];
-    at++; // the end
-    if (kind === MAP_MARK) {
-      const entries: MapEntry[] = [];
-      for (let i = 0; i < count; i++) {
-        const key = keys[values[at++]];
-        const line = values[at++];
-        const endLine = values[at++];
-        entries.push({ key, line, column, value: node(), endLine });
-      }
-      return { kind: 'map', indent: column, entries };
-    }
-    const items: SeqItem[] = [];
-    for (let i = 0; i < count; i++) {
-      const line = values[at++];
-      const endLine = values[at++];
-      items.push({ line, column, value: node(), endLine });
-    }
-    return { kind: 'seq', indent: column, items };
-  };
-  return node() as OutlineRoot;
+/** The last line holding any of the node (an empty node: `keyLine`, where its key is). */
+export function lastLineOf(values: Int32Array, at: number, keyLine: number): number {
+  const kind = values[at];
+  if (kind === EMPTY_MARK) return keyLine;
+  return isCollection(kind) ? values[at + 4] : values[at + 1];
 }
 
 /** How a document indents what it nests; new lines are written the same way. */
@@ -136,7 +112,7 @@ export interface Style {
   compactSequences: boolean;
 }
 
-/** The style the outline shows first, in document order. */
+/** The style the outline's block collections show first, in document order. */
 export function styleOfMarks({ marks, at: first }: MarkedOutline): Style {
   const { values } = marks;
   let indentStep = 0;
@@ -147,19 +123,19 @@ export function styleOfMarks({ marks, at: first }: MarkedOutline): Style {
     if (kind !== MAP_MARK && kind !== SEQ_MARK) return;
     const column = values[at + 1];
     const count = values[at + 2];
-    let p = at + 4;
+    let p = at + HEADER;
     if (kind === MAP_MARK) {
       if (parentColumn >= 0 && column > parentColumn && indentStep === 0) indentStep = column - parentColumn;
       for (let i = 0; i < count; i++) {
-        const value = p + 3;
+        const value = p + MAP_ENTRY;
         if (values[value] === SEQ_MARK && compact === -1) compact = values[value + 1] === column ? 1 : 0;
         visit(value, column);
         p = nodeEnd(values, value);
       }
     } else {
       for (let i = 0; i < count; i++) {
-        visit(p + 2, -1);
-        p = nodeEnd(values, p + 2);
+        visit(p + SEQ_ITEM, -1);
+        p = nodeEnd(values, p + SEQ_ITEM);
       }
     }
   };

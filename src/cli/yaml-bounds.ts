@@ -10,10 +10,13 @@ import { InputError } from './cli-errors.js';
 /** The deepest nesting of mappings, lists and flow collections read. */
 export const MAX_NESTING = 500;
 
-/** Text from bytes, as go-yaml reads it: UTF-8 (a leading BOM dropped), or an InputError at the first bad byte. */
+/**
+ * Text from bytes, as go-yaml reads it: UTF-8, or an InputError at the first bad byte. A leading
+ * byte order mark stays in the text (the YAML reader reads past it and the writer gives it back).
+ */
 export function decodeManifestBytes(bytes: Uint8Array, source: string): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     const { offset, reason } = firstBadUTF8(bytes);
     let line = 1;

@@ -1,15 +1,22 @@
 // Writes a changed document back into its own YAML text: the fields the run added or changed
-// are spliced in at the outline's positions and every other line (comments, key order, quoting,
-// blank lines) stays byte for byte. Documents the outline cannot read go through the `yaml`
-// library's Document API, which also keeps comments but is much slower (docs/benchmarks.md, "Measured costs behind the code"); what that route
-// prints is read back and compared, and printed plain when it would not read back the same.
+// are spliced in at the outline's positions (outline-marks.ts) and every other byte (comments,
+// key order, quoting, blank lines, flow style, line breaks) stays as it was. Added fields go at
+// the end of their mapping, in the order the API server's types declare them (FIELD_ORDER), so
+// every run writes them in the same place. Documents the outline cannot read go through the
+// `yaml` library's Document API, which also keeps comments but is much slower (docs/benchmarks.md,
+// "Measured costs behind the code"); what that route prints is read back and compared, and
+// printed plain when it would not read back the same.
 import { dump, loadAll } from 'js-yaml';
 import type { Document } from 'yaml';
 import { yamlLibrary } from './yaml-library.js';
-import { LineIndex, outlineDocument, type OutlineNode } from './yaml-outline.js';
-import { KEEPING_LEAF_MARK, MAP_MARK, SEQ_MARK, marksOfOutline, nodeEnd, styleOfMarks, type MarkedOutline, type Style } from './outline-marks.js';
+import { LineIndex, outlineDocument } from './yaml-outline.js';
+import {
+  EMPTY_MARK, FLOW_ENTRY, FLOW_ITEM, FLOW_MAP_MARK, FLOW_SEQ_MARK, HEADER, KEEPING_LEAF_MARK, MAP_ENTRY, MAP_MARK, OutlineMarks, SEQ_ITEM, SEQ_MARK,
+  nodeEnd, styleOfMarks, type MarkedOutline, type Style,
+} from './outline-marks.js';
 import { isPlainObject } from '../plain-data.js';
 import { KUBECTL_SCHEMA, isPlainSafe } from './yaml-schema.js';
+import { CarriageReturns, type DocumentText } from './document-text.js';
 
 /** Keys a reader added to an object that its text does not hold (a typed list item's kind). */
 export type AddedKeys = (object: object) => ReadonlySet<string> | undefined;
@@ -107,6 +114,48 @@ const itemLines = (items: readonly unknown[], indent: number, style: Style) => {
   return out;
 };
 
+// ---- where added fields go ----
+
+// The fields of the objects the CLI writes, in the order the API server's Go types declare them
+// (TypeMeta, ObjectMeta, ServiceSpec, ServicePort, ServiceStatus): one list serves them all, as
+// the fields they share (name) come first in each. Fields added to a mapping are written at its
+// end in this order, whatever order the run produced them in, so a rerun writes the same bytes.
+const FIELD_ORDER = [
+  'apiVersion', 'kind', 'metadata', 'spec', 'status',
+  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
+  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
+  'ports', 'selector', 'clusterIP', 'clusterIPs', 'type', 'externalIPs', 'sessionAffinity', 'loadBalancerIP',
+  'loadBalancerSourceRanges', 'externalName', 'externalTrafficPolicy', 'healthCheckNodePort', 'publishNotReadyAddresses',
+  'sessionAffinityConfig', 'ipFamilies', 'ipFamilyPolicy', 'allocateLoadBalancerNodePorts', 'loadBalancerClass',
+  'internalTrafficPolicy', 'trafficDistribution',
+  'protocol', 'appProtocol', 'port', 'targetPort', 'nodePort',
+  'loadBalancer', 'conditions',
+];
+const FIELD_RANK = new Map(FIELD_ORDER.map((field, i) => [field, i]));
+
+/** The keys in FIELD_ORDER's order; keys it does not know follow in their own order. */
+export function inFieldOrder(keys: string[]): string[] {
+  const rank = (key: string) => FIELD_RANK.get(key) ?? FIELD_ORDER.length;
+  return keys.map((key, i) => ({ key, i })).sort((a, b) => rank(a.key) - rank(b.key) || a.i - b.i).map(({ key }) => key);
+}
+
+// ---- flow text ----
+
+// A string written plain in a flow collection only when nothing in it can end or open a node.
+const FLOW_PLAIN = /^[A-Za-z_][A-Za-z0-9._/-]*$/;
+
+/** A value as flow text: JSON-quoted strings where the collection quotes its keys, or where plain would misread. */
+function flowText(value: unknown, quoted: boolean): string {
+  if (Array.isArray(value)) return `[${value.map((item) => flowText(item, quoted)).join(', ')}]`;
+  if (isPlainObject(value)) return `{${Object.entries(value).map(([key, inner]) => `${flowKeyText(key, quoted)}: ${flowText(inner, quoted)}`).join(', ')}}`;
+  if (typeof value === 'string') {
+    return !quoted && FLOW_PLAIN.test(value) && isPlainSafe(value) ? value : JSON.stringify(value).replace(NOT_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  }
+  return scalarText(value);
+}
+
+const flowKeyText = (key: string, quoted: boolean) => flowText(key, quoted);
+
 // ---- planning edits on the outline ----
 
 /** A change to the text: `insert` in place of from..to (offsets); `depth` orders two at one place. */
@@ -119,34 +168,44 @@ interface Span {
 
 class CannotEdit extends Error {}
 
-// The outline agrees with the parsed document everywhere: same keys in every mapping, same length
-// of every list, null where the text holds nothing. Positions can then be trusted. (The block
-// reader's outline needs no check: one reading gave the outline and the document.)
-function sameShape(node: OutlineNode, value: unknown, addedKeys: AddedKeys): boolean {
-  switch (node.kind) {
-    case 'empty':
-      return value === null;
-    case 'leaf':
-      return true;
-    case 'seq':
-      return Array.isArray(value) && value.length === node.items.length && node.items.every((item, i) => sameShape(item.value, value[i], addedKeys));
-    case 'map': {
-      if (!isPlainObject(value)) return false;
-      const added = addedKeys(value);
-      let keyCount = 0;
-      for (const key in value) if (Object.hasOwn(value, key) && !added?.has(key)) keyCount++;
-      const { entries } = node;
-      if (keyCount !== entries.length) return false;
-      for (let i = 0; i < entries.length; i++) {
-        const { key } = entries[i];
-        if (!Object.hasOwn(value, key) || added?.has(key)) return false;
-        // Same count and every key present: a repeated outline key would hide a missing one.
-        for (let j = 0; j < i; j++) if (entries[j].key === key) return false;
-        if (!sameShape(entries[i].value, value[key], addedKeys)) return false;
-      }
-      return true;
+// The outline agrees with the value everywhere: same keys in every mapping, same length of every
+// list, null where the text holds nothing. Positions can then be trusted. (The block reader's
+// outline needs no check: one reading gave the outline and the value.)
+function sameShape(values: Int32Array, keys: readonly string[], at: number, value: unknown, addedKeys: AddedKeys): boolean {
+  const kind = values[at];
+  if (kind === EMPTY_MARK) return value === null;
+  if (kind === SEQ_MARK || kind === FLOW_SEQ_MARK) {
+    const count = values[at + 2];
+    if (!Array.isArray(value) || value.length !== count) return false;
+    const step = kind === SEQ_MARK ? SEQ_ITEM : FLOW_ITEM;
+    let item = at + HEADER;
+    for (let i = 0; i < count; i++) {
+      if (!sameShape(values, keys, item + step, value[i], addedKeys)) return false;
+      item = nodeEnd(values, item + step);
     }
+    return true;
   }
+  if (kind === MAP_MARK || kind === FLOW_MAP_MARK) {
+    if (!isPlainObject(value)) return false;
+    const count = values[at + 2];
+    const added = addedKeys(value);
+    let keyCount = 0;
+    for (const key in value) if (Object.hasOwn(value, key) && !added?.has(key)) keyCount++;
+    if (keyCount !== count) return false;
+    const step = kind === MAP_MARK ? MAP_ENTRY : FLOW_ENTRY;
+    const seen = new Set<string>();
+    let entry = at + HEADER;
+    for (let i = 0; i < count; i++) {
+      const key = keys[values[entry]];
+      // Same count and every key present: a repeated outline key would hide a missing one.
+      if (!Object.hasOwn(value, key) || added?.has(key) || seen.has(key)) return false;
+      seen.add(key);
+      if (!sameShape(values, keys, entry + step, value[key], addedKeys)) return false;
+      entry = nodeEnd(values, entry + step);
+    }
+    return true;
+  }
+  return true;
 }
 
 // Plans on the packed outline (outline-marks.ts); `at` is always the index of a node's first mark.
@@ -169,22 +228,26 @@ class EditPlanner {
     if (sameValue(before, after)) return true;
     const { values } = this;
     const kind = values[at];
-    if (kind === MAP_MARK && isPlainObject(before) && isPlainObject(after)) {
+    if ((kind === MAP_MARK || kind === FLOW_MAP_MARK) && isPlainObject(before) && isPlainObject(after)) {
       // A mapping that gives up is replaced whole by its parent: drop what it planned inside.
       const planned = this.spans.length;
       const ordered = this.ordered;
-      if (this.planMap(at, before, after, depth)) return true;
+      if (kind === MAP_MARK ? this.planMap(at, before, after, depth) : this.planFlowMap(at, before, after, depth)) return true;
       this.spans.length = planned;
       this.ordered = ordered;
       return false;
     }
-    if (kind === SEQ_MARK && Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+    if ((kind === SEQ_MARK || kind === FLOW_SEQ_MARK) && Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+      const block = kind === SEQ_MARK;
       const column = values[at + 1];
       const count = values[at + 2];
-      let item = at + 4;
+      let item = at + HEADER;
       for (let i = 0; i < count; i++) {
-        const value = item + 2;
-        if (!this.plan(value, before[i], after[i], depth + 1)) this.replaceItem(values[item], column, values[item + 1], after[i], depth + 1);
+        const value = item + (block ? SEQ_ITEM : FLOW_ITEM);
+        if (!this.plan(value, before[i], after[i], depth + 1)) {
+          if (block) this.replaceItem(values[item], column, values[item + 1], after[i], depth + 1);
+          else this.push(values[item], values[item + 1], flowText(after[i], this.quotesFlowKeys(at)), depth + 1);
+        }
         item = nodeEnd(values, value);
       }
       return true;
@@ -192,24 +255,29 @@ class EditPlanner {
     return false;
   }
 
-  private planMap(at: number, before: Record<string, unknown>, after: Record<string, unknown>, depth: number): boolean {
-    const { values, keys } = this;
+  private additions(before: Record<string, unknown>, after: Record<string, unknown>): string[] | undefined {
     const added = this.addedKeys(before);
     let additions: string[] | undefined;
     for (const key in after) {
       if (Object.hasOwn(after, key) && !Object.hasOwn(before, key) && !added?.has(key)) (additions ??= []).push(key);
     }
+    return additions && inFieldOrder(additions);
+  }
+
+  private planMap(at: number, before: Record<string, unknown>, after: Record<string, unknown>, depth: number): boolean {
+    const { values, keys } = this;
+    const additions = this.additions(before, after);
     const column = values[at + 1];
     const count = values[at + 2];
     // The last line of the last entry that stays, and whether it is a block scalar keeping its trailing lines.
     let lastKeptEnd = -1;
     let lastKeptKeeps = false;
-    let entry = at + 4;
+    let entry = at + HEADER;
     for (let i = 0; i < count; i++) {
       const key = keys[values[entry]];
       const line = values[entry + 1];
       const endLine = values[entry + 2];
-      const value = entry + 3;
+      const value = entry + MAP_ENTRY;
       entry = nodeEnd(values, value);
       if (Object.hasOwn(after, key)) {
         lastKeptEnd = endLine;
@@ -231,6 +299,55 @@ class EditPlanner {
       for (const key of additions) appendEntryLines(lines, key, after[key], column, this.styleOf());
       const end = this.text.end(lastKeptEnd);
       this.push(end, end, `\n${lines.join('\n')}`, depth);
+    }
+    return true;
+  }
+
+  // Whether a flow collection's first key (or, for a list, its first mapping's) is double-quoted: JSON style.
+  private quotesFlowKeys(at: number): boolean {
+    const { values } = this;
+    const kind = values[at];
+    if (kind === FLOW_MAP_MARK) return values[at + 2] > 0 && this.text.text.charCodeAt(values[at + HEADER + 1]) === 34;
+    if (kind === FLOW_SEQ_MARK && values[at + 2] > 0) return this.quotesFlowKeys(at + HEADER + FLOW_ITEM);
+    return false;
+  }
+
+  // In a flow mapping: values changed in place, additions before its "}" after the last entry,
+  // separated as its entries are. A removal gives up (the parent rewrites the mapping).
+  private planFlowMap(at: number, before: Record<string, unknown>, after: Record<string, unknown>, depth: number): boolean {
+    const { values, keys } = this;
+    const source = this.text.text;
+    const quoted = this.quotesFlowKeys(at);
+    const count = values[at + 2];
+    let entry = at + HEADER;
+    let lastValueTo = -1;
+    let separator = ', ';
+    let previousValueTo = -1;
+    for (let i = 0; i < count; i++) {
+      const key = keys[values[entry]];
+      const keyFrom = values[entry + 1];
+      const valueFrom = values[entry + 2];
+      const valueTo = values[entry + 3];
+      const value = entry + FLOW_ENTRY;
+      entry = nodeEnd(values, value);
+      if (!Object.hasOwn(after, key)) return false;
+      if (previousValueTo !== -1) {
+        const between = source.slice(previousValueTo, keyFrom);
+        if (/^\s*,\s*$/.test(between)) separator = between;
+      }
+      previousValueTo = valueTo;
+      lastValueTo = valueTo;
+      if (!this.plan(value, before[key], after[key], depth + 1)) this.push(valueFrom, valueTo, flowText(after[key], quoted), depth + 1);
+    }
+    const additions = this.additions(before, after);
+    if (additions !== undefined) {
+      const entries = additions.map((key) => `${flowKeyText(key, quoted)}: ${flowText(after[key], quoted)}`);
+      if (lastValueTo === -1) {
+        const close = values[at + 1];
+        this.push(close, close, entries.join(', '), depth);
+      } else {
+        this.push(lastValueTo, lastValueTo, separator + entries.join(separator), depth);
+      }
     }
     return true;
   }
@@ -264,48 +381,48 @@ class EditPlanner {
     this.spans.push({ from, to, insert, depth });
   }
 
-  // The text with the spans applied, left to right. Two additions at one place (a list item's
-  // mapping ending where its parent mapping ends) go inner first: they belong inside it.
-  apply(): string {
+  /**
+   * The document's bytes with the spans applied, left to right. Two additions at one place (a
+   * list item's mapping ending where its parent mapping ends) go inner first: they belong inside
+   * it. The spans' offsets are the "\n" text's; a "\r\n" document gets them mapped back, and its
+   * own line break in what is inserted.
+   */
+  apply(document: DocumentText): string {
     const { spans } = this;
-    const source = this.text.text;
-    if (spans.length === 0) return source;
+    if (spans.length === 0) return document.original;
     if (!this.ordered) spans.sort((a, b) => a.from - b.from || b.depth - a.depth);
+    const { returns, original: source } = document;
+    const offset = returns ? (n: number) => returns.originalOffset(n) : (n: number) => n;
+    const lineBreak = returns ? CarriageReturns.dominant(source) : '\n';
     let out = '';
     let at = 0;
     for (const span of spans) {
-      out += source.slice(at, span.from) + span.insert;
-      at = span.to;
+      const from = offset(span.from);
+      out += source.slice(at, from) + (lineBreak === '\n' ? span.insert : span.insert.replaceAll('\n', lineBreak));
+      at = offset(span.to);
     }
     return out + source.slice(at);
   }
 }
 
 /**
- * The document's text with `after`'s changes from `before` spliced in, or undefined when the
- * outline route cannot do it. `read`: the outline the block reader packed with `before` (one
- * reading gave both, so the shape check between them is not needed).
+ * The document's bytes with `after`'s changes from `before` spliced in, or undefined when the
+ * outline route cannot do it.
  */
-export function spliceChanges(text: string, before: unknown, after: unknown, addedKeys: AddedKeys, read?: MarkedOutline): string | undefined {
-  let lines: LineIndex;
-  let outline: MarkedOutline;
-  if (read) {
-    lines = new LineIndex(text);
-    outline = read;
-  } else {
-    const document = outlineDocument(text);
-    if (!document || !sameShape(document.root, before, addedKeys)) return undefined;
-    lines = document.text;
-    outline = marksOfOutline(document.root);
+export function spliceChanges(document: DocumentText, before: unknown, after: unknown, addedKeys: AddedKeys): string | undefined {
+  let outline = document.outline;
+  if (outline === undefined) {
+    outline = outlineDocument(document.text, new OutlineMarks());
+    if (!outline || !sameShape(outline.marks.values, outline.marks.keys, outline.at, before, addedKeys)) return undefined;
   }
-  const planner = new EditPlanner(lines, outline, addedKeys);
+  const planner = new EditPlanner(new LineIndex(document.text), outline, addedKeys);
   try {
     if (!planner.plan(outline.at, before, after, 0)) return undefined;
   } catch (error) {
     if (error instanceof CannotEdit) return undefined;
     throw error;
   }
-  return planner.apply();
+  return planner.apply(document);
 }
 
 // ---- the Document API route ----
@@ -364,15 +481,21 @@ function editWithDocumentAPI(text: string, before: unknown, after: unknown): str
 }
 
 /**
- * `after` written in `text`'s style: unchanged text when nothing changed, the spliced text when the
- * outline can be read, the Document API's edit when that reads back as `after`, else `after`
- * printed on its own (comments lost).
+ * The document's bytes with `after` written in their style: unchanged when nothing changed, the
+ * spliced bytes when the outline can be read, the Document API's edit when that reads back as
+ * `after`, else `after` printed on its own (comments lost). The bytes around it come along.
  */
-export function rewriteDocument(text: string, before: unknown, after: unknown, addedKeys: AddedKeys, read?: MarkedOutline): string {
-  if (sameValue(before, after)) return text;
-  const spliced = spliceChanges(text, before, after, addedKeys, read);
+export function rewriteDocument(document: DocumentText, before: unknown, after: unknown, addedKeys: AddedKeys): string {
+  return document.before + rewrittenOwnBytes(document, before, after, addedKeys) + document.after;
+}
+
+function rewrittenOwnBytes(document: DocumentText, before: unknown, after: unknown, addedKeys: AddedKeys): string {
+  if (sameValue(before, after)) return document.original;
+  const spliced = spliceChanges(document, before, after, addedKeys);
   if (spliced !== undefined) return spliced;
-  const edited = editWithDocumentAPI(text, before, after);
-  if (edited !== undefined && readsBackAs(edited, after)) return edited;
-  return printDocument(after);
+  const lineBreak = CarriageReturns.dominant(document.original);
+  const withBreaks = (text: string) => (lineBreak === '\n' ? text : text.replaceAll('\n', lineBreak));
+  const edited = editWithDocumentAPI(document.text, before, after);
+  if (edited !== undefined && readsBackAs(edited, after)) return withBreaks(edited);
+  return withBreaks(printDocument(after));
 }

@@ -1,47 +1,16 @@
-// Where the block mappings and sequences of one YAML document sit in its text, by line and
-// column (offsets into the text, never a string per line), so the writer can add fields without re-printing (and so losing) the rest: comments,
-// key order, quoting and blank lines stay as the user wrote them.
+// The outliner: where the mappings, lists and scalars of one YAML document sit in its text, packed
+// as marks (outline-marks.ts), for a document the block reader declined and js-yaml read. With
+// it the writer adds fields without re-printing (and so losing) the rest: comments, key order,
+// quoting, blank lines and flow style stay as the user wrote them.
 //
-// It reads only block structure, conservatively: indentation, `key:` entries and `- ` items.
-// Scalars and flow collections are spans it does not look inside. Anything it does not know for
-// sure (anchors, aliases, tags, complex keys, tabs in indentation, a collection on a document
-// marker line) makes outlineDocument return undefined, and the writer falls back to the `yaml`
-// library's Document API for that document. The writer also checks the outline's keys against
-// the parsed document before it edits, so a misread outline cannot produce a wrong answer.
-
-export interface MapEntry {
-  key: string;
-  /** Line and column where the key starts (after a `- ` on the same line, for a list item's first key). */
-  line: number;
-  column: number;
-  value: OutlineNode;
-  /** Last line holding any of the entry's value (trailing comments excluded). */
-  endLine: number;
-}
-
-export interface SeqItem {
-  /** Line and column of the `-`. */
-  line: number;
-  column: number;
-  value: OutlineNode;
-  endLine: number;
-}
-
-export type OutlineNode =
-  | { kind: 'map'; indent: number; entries: MapEntry[] }
-  | { kind: 'seq'; indent: number; items: SeqItem[] }
-  /** A scalar, flow collection or block scalar: not looked into. */
-  | { kind: 'leaf'; endLine: number; keepsTrailingLines: boolean }
-  /** `key:` with nothing after it (null). */
-  | { kind: 'empty' };
-
-/** A document's root mapping. */
-export type OutlineRoot = Extract<OutlineNode, { kind: 'map' }>;
-
-export interface Outline {
-  text: LineIndex;
-  root: OutlineRoot;
-}
+// It reads structure only, conservatively: indentation, `key:` entries, `- ` items, and flow
+// mappings and lists (`{a: 1, b: [x]}`, also spread over lines and as the document's root).
+// Scalars are spans it does not look inside. Anything it does not know for sure (anchors,
+// aliases, tags, complex keys, tabs in indentation) makes outlineDocument answer undefined, and
+// the writer falls back to the `yaml` library's Document API for that document. The writer also
+// checks the outline's keys against the value js-yaml read before it edits (sameShape), so a
+// misread outline cannot produce a wrong answer.
+import { EMPTY_MARK, FLOW_MAP_MARK, FLOW_SEQ_MARK, KEEPING_LEAF_MARK, LEAF_MARK, MAP_MARK, SEQ_MARK, type MarkedOutline, type OutlineMarks } from './outline-marks.js';
 
 class NotOutlined extends Error {}
 
@@ -154,22 +123,23 @@ function keyAt(text: LineIndex, line: number, column: number): KeyMatch | null {
   return { key, end: column + match[0].length };
 }
 
-// The last line of a node that holds something (an empty node is only read where its key is).
-function endLineOf(node: OutlineNode): number {
-  switch (node.kind) {
-    case 'leaf':
-      return node.endLine;
-    case 'map':
-      return node.entries[node.entries.length - 1].endLine;
-    case 'seq':
-      return node.items[node.items.length - 1].endLine;
-    case 'empty':
-      throw new Error('an empty node has no lines of its own');
+/** The line holding an offset of the text. */
+function lineOfOffset(text: LineIndex, offset: number): number {
+  const { starts } = text;
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid] <= offset) low = mid;
+    else high = mid - 1;
   }
+  return low;
 }
 
+const isFlowSpace = (c: number) => c === 32 || c === 9 || c === 10;
+
 class OutlineReader {
-  constructor(readonly text: LineIndex) {}
+  constructor(readonly text: LineIndex, readonly marks: OutlineMarks) {}
 
   /** The next line at or after `from` that holds content (not blank, not only a comment). */
   nextContent(from: number): number {
@@ -195,8 +165,8 @@ class OutlineReader {
     return last;
   }
 
-  // A value that starts at (line, column): what the text there opens.
-  node(line: number, column: number, parentIndent: number): OutlineNode {
+  // A value that starts at (line, column): what the text there opens. Marks it; gives its last line.
+  node(line: number, column: number, parentIndent: number): number {
     const { text } = this;
     if (text.dashAt(line, column)) {
       // A list opening on the line of its parent's `- ` ("- - a") is not needed for manifests.
@@ -204,104 +174,294 @@ class OutlineReader {
       return this.sequence(line, column);
     }
     if (keyAt(text, line, column)) return this.mapping(line, column);
-    const first = String.fromCharCode(text.code(line, column));
+    const code = text.code(line, column);
+    if (code === 123 || code === 91) return this.flowOnLine(line, column);
+    const first = String.fromCharCode(code);
     if ('&*!?%@`'.includes(first)) throw new NotOutlined(`"${first}" at line ${line + 1}`);
     const keepsTrailingLines = (first === '|' || first === '>') && /^[|>][0-9]*\+/.test(text.slice(line, column));
     const endLine = this.spanEnd(line, parentIndent);
-    return { kind: 'leaf', endLine, keepsTrailingLines };
+    this.marks.push(keepsTrailingLines ? KEEPING_LEAF_MARK : LEAF_MARK);
+    this.marks.push(endLine);
+    return endLine;
   }
 
-  mapping(line: number, column: number): Extract<OutlineNode, { kind: 'map' }> {
+  // A flow collection opening at (line, column); only a comment may follow it on its last line.
+  flowOnLine(line: number, column: number): number {
     const { text } = this;
-    const entries: MapEntry[] = [];
-    let at = line;
-    let match = keyAt(text, at, column);
+    const end = this.flow(text.start(line) + column);
+    const lastLine = lineOfOffset(text, end - 1);
+    if (!text.restIsEmpty(lastLine, end - text.start(lastLine))) throw new NotOutlined(`text after a flow collection at line ${lastLine + 1}`);
+    return lastLine;
+  }
+
+  mapping(line: number, column: number): number {
+    const { text, marks } = this;
+    const at = marks.open(MAP_MARK, column);
+    let count = 0;
+    let keyLine = line;
+    let match = keyAt(text, keyLine, column);
+    let lastLine = line;
     for (;;) {
-      if (!match) throw new NotOutlined(`no key at line ${at + 1}`);
-      const { key } = match;
+      if (!match) throw new NotOutlined(`no key at line ${keyLine + 1}`);
+      marks.key(match.key);
+      marks.push(keyLine);
+      const lastLineAt = marks.length;
+      marks.push(0);
       let valueColumn = match.end;
-      let entry: MapEntry;
-      if (text.restIsEmpty(at, valueColumn)) {
-        const next = this.nextContent(at + 1);
+      if (text.restIsEmpty(keyLine, valueColumn)) {
+        const next = this.nextContent(keyLine + 1);
         const inText = next < text.lineCount;
         const nextIndent = inText ? text.indent(next) : -1;
         const compactList = inText && nextIndent === column && text.dashAt(next, nextIndent);
         if (inText && (nextIndent > column || compactList)) {
-          const node = this.node(next, nextIndent, column);
-          entry = { key, line: at, column, value: node, endLine: endLineOf(node) };
+          lastLine = this.node(next, nextIndent, column);
         } else {
-          entry = { key, line: at, column, value: { kind: 'empty' }, endLine: at };
+          marks.push(EMPTY_MARK);
+          lastLine = keyLine;
         }
       } else {
-        while (text.code(at, valueColumn) === 32) valueColumn++;
-        const node = this.node(at, valueColumn, column);
-        if (node.kind !== 'leaf') throw new NotOutlined(`collection on the key's line ${at + 1}`);
-        entry = { key, line: at, column, value: node, endLine: node.endLine };
+        while (text.code(keyLine, valueColumn) === 32) valueColumn++;
+        const valueAt = marks.length;
+        lastLine = this.node(keyLine, valueColumn, column);
+        const kind = marks.values[valueAt];
+        if (kind === MAP_MARK || kind === SEQ_MARK) throw new NotOutlined(`collection on the key's line ${keyLine + 1}`);
       }
-      entries.push(entry);
-      const next = this.nextContent(entry.endLine + 1);
+      marks.values[lastLineAt] = lastLine;
+      count++;
+      const next = this.nextContent(lastLine + 1);
       if (next >= text.lineCount || text.indent(next) !== column) break;
       match = keyAt(text, next, column);
       if (!match) break;
-      at = next;
+      keyLine = next;
     }
-    return { kind: 'map', indent: column, entries };
+    marks.close(at, count, lastLine);
+    return lastLine;
   }
 
-  sequence(line: number, column: number): Extract<OutlineNode, { kind: 'seq' }> {
-    const { text } = this;
-    const items: SeqItem[] = [];
-    let at = line;
+  sequence(line: number, column: number): number {
+    const { text, marks } = this;
+    const at = marks.open(SEQ_MARK, column);
+    let count = 0;
+    let itemLine = line;
+    let lastLine = line;
     for (;;) {
-      let item: SeqItem;
-      if (text.restIsEmpty(at, column + 1)) {
-        const next = this.nextContent(at + 1);
+      marks.push(itemLine);
+      const lastLineAt = marks.length;
+      marks.push(0);
+      if (text.restIsEmpty(itemLine, column + 1)) {
+        const next = this.nextContent(itemLine + 1);
         if (next < text.lineCount && text.indent(next) > column) {
-          const node = this.node(next, text.indent(next), column);
-          item = { line: at, column, value: node, endLine: endLineOf(node) };
+          lastLine = this.node(next, text.indent(next), column);
         } else {
-          item = { line: at, column, value: { kind: 'empty' }, endLine: at };
+          marks.push(EMPTY_MARK);
+          lastLine = itemLine;
         }
       } else {
         let valueColumn = column + 1;
-        while (text.code(at, valueColumn) === 32) valueColumn++;
-        if (text.code(at, valueColumn) === 9) throw new NotOutlined('tab after "-"');
-        const node = this.node(at, valueColumn, column);
-        item = { line: at, column, value: node, endLine: endLineOf(node) };
+        while (text.code(itemLine, valueColumn) === 32) valueColumn++;
+        if (text.code(itemLine, valueColumn) === 9) throw new NotOutlined('tab after "-"');
+        lastLine = this.node(itemLine, valueColumn, column);
       }
-      items.push(item);
-      const next = this.nextContent(item.endLine + 1);
+      marks.values[lastLineAt] = lastLine;
+      count++;
+      const next = this.nextContent(lastLine + 1);
       if (next >= text.lineCount || text.indent(next) !== column || !text.dashAt(next, column)) break;
-      at = next;
+      itemLine = next;
     }
-    return { kind: 'seq', indent: column, items };
+    marks.close(at, count, lastLine);
+    return lastLine;
+  }
+
+  // ---- flow collections, read by offset ----
+
+  /** Past spaces, line breaks and comments from `at`. */
+  private skipFlowSpace(at: number): number {
+    const source = this.text.text;
+    let i = at;
+    for (;;) {
+      const c = source.charCodeAt(i);
+      if (isFlowSpace(c)) {
+        i++;
+      } else if (c === 35 && (i === 0 || isFlowSpace(source.charCodeAt(i - 1)))) {
+        const end = source.indexOf('\n', i);
+        i = end === -1 ? source.length : end;
+      } else {
+        return i;
+      }
+    }
+  }
+
+  /** The flow node at `at` (marked); gives the offset just past it. */
+  private flow(at: number): number {
+    const source = this.text.text;
+    const c = source.charCodeAt(at);
+    if (c === 123) return this.flowMapping(at);
+    if (c === 91) return this.flowSequence(at);
+    const end = this.flowScalarEnd(at);
+    this.marks.push(LEAF_MARK);
+    this.marks.push(lineOfOffset(this.text, end - 1));
+    return end;
+  }
+
+  private flowMapping(open: number): number {
+    const source = this.text.text;
+    const { marks } = this;
+    const at = marks.open(FLOW_MAP_MARK, 0);
+    let count = 0;
+    let i = this.skipFlowSpace(open + 1);
+    while (source.charCodeAt(i) !== 125) {
+      const keyFrom = i;
+      const { key, end: keyEnd } = this.flowKey(i);
+      i = this.skipFlowSpace(keyEnd);
+      if (source.charCodeAt(i) !== 58) throw new NotOutlined('flow mapping entry without ":"');
+      i = this.skipFlowSpace(i + 1);
+      const next = source.charCodeAt(i);
+      if (next === 44 || next === 125) throw new NotOutlined('flow mapping entry without a value');
+      marks.key(key);
+      marks.push(keyFrom);
+      marks.push(i);
+      const valueToAt = marks.length;
+      marks.push(0);
+      const valueTo = this.flow(i);
+      marks.values[valueToAt] = valueTo;
+      count++;
+      i = this.skipFlowSpace(valueTo);
+      const separator = source.charCodeAt(i);
+      if (separator === 44) i = this.skipFlowSpace(i + 1);
+      else if (separator !== 125) throw new NotOutlined('flow mapping entry not followed by "," or "}"');
+    }
+    marks.values[at + 1] = i;
+    marks.close(at, count, lineOfOffset(this.text, i));
+    return i + 1;
+  }
+
+  private flowSequence(open: number): number {
+    const source = this.text.text;
+    const { marks } = this;
+    const at = marks.open(FLOW_SEQ_MARK, 0);
+    let count = 0;
+    let i = this.skipFlowSpace(open + 1);
+    while (source.charCodeAt(i) !== 93) {
+      const c = source.charCodeAt(i);
+      if (c === 44) throw new NotOutlined('empty flow list item');
+      marks.push(i);
+      const toAt = marks.length;
+      marks.push(0);
+      const to = this.flow(i);
+      marks.values[toAt] = to;
+      count++;
+      i = this.skipFlowSpace(to);
+      // "[a: 1]" is a list holding a mapping: not needed for manifests.
+      const separator = source.charCodeAt(i);
+      if (separator === 44) i = this.skipFlowSpace(i + 1);
+      else if (separator !== 93) throw new NotOutlined('flow list item not followed by "," or "]"');
+    }
+    marks.values[at + 1] = i;
+    marks.close(at, count, lineOfOffset(this.text, i));
+    return i + 1;
+  }
+
+  /** A flow mapping key: plain (letters, digits, ._/-) or quoted on one line. */
+  private flowKey(at: number): { key: string; end: number } {
+    const source = this.text.text;
+    const c = source.charCodeAt(at);
+    if (c === 34 || c === 39) {
+      const end = this.quotedEnd(at);
+      const body = source.slice(at + 1, end - 1);
+      if (body.includes('\n')) throw new NotOutlined('a flow key over lines');
+      if (c === 39) return { key: body.replaceAll("''", "'"), end };
+      try {
+        return { key: JSON.parse(`"${body}"`) as string, end };
+      } catch {
+        throw new NotOutlined('a quoted key JSON cannot decode');
+      }
+    }
+    if (c === 45 || !isPlainKeyChar(c)) throw new NotOutlined(`flow key at offset ${at}`);
+    let i = at + 1;
+    while (isPlainKeyChar(source.charCodeAt(i))) i++;
+    // "a:b" is one plain scalar in a flow mapping; the key needs ": " (or ":" and a line break).
+    const after = source.charCodeAt(i + 1);
+    if (source.charCodeAt(i) !== 58 || !(isFlowSpace(after) || after === 44 || after === 125)) throw new NotOutlined('plain flow key not followed by ": "');
+    return { key: source.slice(at, i), end: i };
+  }
+
+  /** Just past a quoted scalar starting at `at`. */
+  private quotedEnd(at: number): number {
+    const source = this.text.text;
+    const quote = source.charCodeAt(at);
+    for (let i = at + 1; i < source.length; i++) {
+      const c = source.charCodeAt(i);
+      if (quote === 34 && c === 92) {
+        i++;
+      } else if (c === quote) {
+        if (quote === 39 && source.charCodeAt(i + 1) === 39) i++;
+        else return i + 1;
+      }
+    }
+    throw new NotOutlined('unterminated quoted scalar');
+  }
+
+  /** Just past a scalar in a flow collection: quoted, or plain up to "," "]" "}" ": " or " #". */
+  private flowScalarEnd(at: number): number {
+    const source = this.text.text;
+    const c = source.charCodeAt(at);
+    if (c === 34 || c === 39) return this.quotedEnd(at);
+    if ('&*!?%@`|>'.includes(source[at] ?? '') || Number.isNaN(c)) throw new NotOutlined(`flow node at offset ${at}`);
+    if ((c === 45 || c === 58) && isFlowSpace(source.charCodeAt(at + 1))) throw new NotOutlined(`flow node at offset ${at}`);
+    let end = at;
+    for (let i = at; i < source.length; i++) {
+      const d = source.charCodeAt(i);
+      if (d === 44 || d === 91 || d === 93 || d === 123 || d === 125) break;
+      if (d === 10) throw new NotOutlined('a plain flow scalar over lines');
+      if (d === 58 && (isFlowSpace(source.charCodeAt(i + 1)) || i + 1 === source.length)) break;
+      if (d === 35 && isFlowSpace(source.charCodeAt(i - 1))) break;
+      if (d !== 32 && d !== 9) end = i + 1;
+    }
+    if (end === at) throw new NotOutlined(`empty flow scalar at offset ${at}`);
+    return end;
   }
 }
 
-/** The outline of one document's text (a mapping at column 0), or undefined when it is not plain block YAML. */
-export function outlineDocument(source: string): Outline | undefined {
+/**
+ * The outline of one document's text, packed into `marks`: a mapping at column 0, or a flow
+ * mapping (also on the "---" line). Undefined when the text is not in the shape it reads.
+ */
+export function outlineDocument(source: string, marks: OutlineMarks): MarkedOutline | undefined {
   const text = new LineIndex(source);
-  const reader = new OutlineReader(text);
+  const reader = new OutlineReader(text, marks);
+  const at = marks.length;
+  const keys = marks.keys.length;
   try {
     let first = 0;
+    let column = 0;
     for (; first < text.lineCount; first++) {
       if (text.isSkippable(first)) continue;
-      // "---" alone or with a comment; anything else on the marker line is not outlined.
-      if (text.code(first, 0) === 45 && text.slice(first, 0).startsWith('---')) {
+      // "---" alone, with a comment, or before a flow mapping.
+      if (text.code(first, 0) === 45 && /^---(?=[ \t]|$)/.test(text.slice(first, 0))) {
         if (/^---(?:[ \t]+#.*|[ \t]*)$/.test(text.slice(first, 0))) continue;
-        return undefined;
+        column = 3;
+        while (text.code(first, column) === 32 || text.code(first, column) === 9) column++;
+        if (text.code(first, column) !== 123) return undefined;
       }
       break;
     }
-    if (first >= text.lineCount || text.indent(first) !== 0 || !keyAt(text, first, 0)) return undefined;
-    const node = reader.mapping(first, 0);
-    const endLine = endLineOf(node);
+    if (first >= text.lineCount) return undefined;
+    let lastLine: number;
+    if (text.code(first, column) === 123) {
+      lastLine = reader.flowOnLine(first, column);
+    } else {
+      if (text.indent(first) !== 0 || !keyAt(text, first, 0)) return undefined;
+      lastLine = reader.mapping(first, 0);
+    }
     // Everything after the root mapping must be comments or blank.
-    if (reader.nextContent(endLine + 1) < text.lineCount) return undefined;
-    if (node.kind !== 'map') return undefined;
-    return { text, root: node };
+    if (reader.nextContent(lastLine + 1) < text.lineCount) return undefined;
+    return { marks, at };
   } catch (error) {
-    if (error instanceof NotOutlined) return undefined;
+    if (error instanceof NotOutlined) {
+      marks.length = at;
+      marks.keys.length = keys;
+      return undefined;
+    }
     throw error;
   }
 }

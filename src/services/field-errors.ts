@@ -11,7 +11,12 @@ export interface FieldError {
   detail: string;
   /** How the API server prints the value when it is not a plain string or number (Go's %#v). */
   goValue?: string;
+  /** What was taken, when the error is a request for an IP or node port another object holds. */
+  taken?: TakenResource;
 }
+
+/** An IP (as the request wrote it) or a node port that a request asked for and found allocated. */
+export type TakenResource = { kind: 'ip'; ip: string } | { kind: 'node-port'; port: number };
 
 // The words the API server prints for each type ("spec.clusterIPs[0]: Invalid value: ...").
 const TYPE_TEXT: Record<FieldErrorType, string> = {

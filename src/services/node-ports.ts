@@ -82,7 +82,9 @@ function takeRequested(op: NodePortOperation, service: Service, index: number, p
     op.allocate(port);
   } catch (error) {
     if (!(error instanceof AllocatorError)) throw error;
-    throw new ServiceValidationError(service.metadata?.name ?? '', [invalid(`spec.ports[${index}].nodePort`, port, error.message)]);
+    const fieldError = invalid(`spec.ports[${index}].nodePort`, port, error.message);
+    if (error.code === 'ERR_ALLOCATED') fieldError.taken = { kind: 'node-port', port };
+    throw new ServiceValidationError(service.metadata?.name ?? '', [fieldError]);
   }
   return port;
 }

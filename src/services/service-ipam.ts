@@ -523,7 +523,9 @@ export class ServiceIPAM {
       allocator.allocate(owner, parsed);
     } catch (error) {
       if (!(error instanceof AllocatorError)) throw error;
-      throw new ServiceValidationError(name, [invalid('spec.clusterIPs', clusterIPs.slice(), `failed to allocate IP ${text}: ${error.message}`)]);
+      const fieldError = invalid('spec.clusterIPs', clusterIPs.slice(), `failed to allocate IP ${text}: ${error.message}`);
+      if (error.code === 'ERR_ALLOCATED') fieldError.taken = { kind: 'ip', ip: text };
+      throw new ServiceValidationError(name, [fieldError]);
     }
     txn.onRevert(() => allocator.release(parsed));
     return this.#options.canonicalIPText ? parsed.canonical : text;
