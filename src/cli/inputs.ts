@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { isPlainObject } from '../plain-data.js';
 import { InputError } from './cli-errors.js';
 import { readManifests, type ReadDocument } from './manifests.js';
+import { CarriageReturns } from './document-text.js';
 import { decodeManifestBytes } from './yaml-bounds.js';
 
 export interface InputDocument {
@@ -51,8 +52,13 @@ export function parseDocuments(text: string, source: string): ReadDocument[] {
   const start = text.trimStart()[0];
   if (start === '{' || start === '[') {
     try {
-      const value: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-      return (Array.isArray(value) ? value : [value]).map((doc: unknown) => ({ value: doc, text: undefined, addedKeys: undefined }));
+      const bom = text.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
+      const original = bom === '' ? text : text.slice(1);
+      const value: unknown = JSON.parse(original);
+      if (Array.isArray(value)) return value.map((doc: unknown) => ({ value: doc, text: undefined, addedKeys: undefined }));
+      // One object: JSON is YAML flow style, so -o yaml can give its bytes back with the fields inserted.
+      const { text: read, returns } = CarriageReturns.takeOut(original);
+      return [{ value, text: { before: bom, text: read, original, after: '', returns, outline: undefined }, addedKeys: undefined }];
     } catch (error) {
       // Not JSON after all (YAML flow style can start with "{"): the YAML parser decides.
       if (!(error instanceof SyntaxError)) throw error;
