@@ -82,10 +82,10 @@ describe('clusterip allocate with node ports', () => {
     expect(readFileSync(state, 'utf8')).toBe(before);
   });
 
-  it('a bad --service-node-port-range exits 1 with one line', () => {
+  it('a bad --service-node-port-range is a usage error (exit 2) with one line', () => {
     const run = cli(['allocate', '--range', '10.96.0.0/16', '--service-node-port-range', '30000-70000', '-f', '-'], manifest('web'));
-    expect(run.code).toBe(1);
-    expect(run.stderr).toBe('error: invalid port range "30000-70000": the port range cannot be greater than 65535: 30000-70000\n');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('error: --service-node-port-range: invalid port range "30000-70000": the port range cannot be greater than 65535: 30000-70000\n');
   });
 });
 

@@ -97,7 +97,7 @@ describe('clusterip allocate', () => {
     [['allocate', '-f', '-'], '--range is required unless the input holds the default ServiceCIDR "kubernetes"'],
     [['allocate', '--range', '10.96.0.0/16'], '-f/--filename is required'],
     [['allocate', '--range', '10.96.0.0/16', '-f', '-', '--bogus'], "Unknown option '--bogus'"],
-    [['allocate', '--range', '10.96.0.0/16', '-f', '-', '-o', 'xml'], '--output must be yaml or json'],
+    [['allocate', '--range', '10.96.0.0/16', '-f', '-', '-o', 'xml'], '--output must be yaml, json, name or jsonpath=<template>'],
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['simulate', '--range', '10.96.0.0/24', '--services', 'many', '--static', '1'], '--services must be an integer'],
   ])('usage error %j exits 2', (args, message) => {

@@ -13,6 +13,9 @@ import { heldNodePorts } from '../services/service-allocations.js';
 import { parseCIDRSloppy } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
 import { writeManifests, type ReadDocument } from './manifests.js';
+import { renderObjects, type ObjectOutput } from './object-output.js';
+import { inNamespace } from './namespace-option.js';
+import { checkRangeOptions } from './range-options.js';
 import { flatten, isListDocument, kindOf, readInputs } from './inputs.js';
 import { loadState, saveState, withStateLock } from './state-file.js';
 
@@ -30,7 +33,10 @@ export interface AllocateOptions {
   store?: string;
   seed?: number;
   kubernetesVersion?: string;
-  output: 'yaml' | 'json';
+  /** Manifests (yaml, json), or what kubectl's -o name and -o jsonpath=… print of them. */
+  output: 'yaml' | 'json' | ObjectOutput;
+  /** -n: the namespace of Services that name none (an object in another namespace is an error). */
+  namespace?: string;
   /** Print the IPAddress objects this run created for its Services after the manifests (1.33+). */
   printIPAddresses: boolean;
 }
@@ -195,7 +201,9 @@ function ipamAddresses(ipam: ServiceIPAM): IPAddress[] {
 
 // YAML documents keep their text: only what the run changed is rewritten.
 function render(options: AllocateOptions, read: ReadDocument[], filled: unknown[], created: IPAddress[]): string {
-  return writeManifests(options.printIPAddresses ? [...filled, ...created] : filled, options.output, read);
+  const docs = options.printIPAddresses ? [...filled, ...created] : filled;
+  const { output } = options;
+  return output === 'yaml' || output === 'json' ? writeManifests(docs, output, read) : renderObjects(docs, output);
 }
 
 function checkVersionSupportsInput(ipam: ServiceIPAM, items: InputItems): void {
@@ -219,17 +227,18 @@ export function parseStoreURL(url: string): { endpoints: string[]; prefix: strin
 
 export async function allocateCommand(options: AllocateOptions, readStdin: () => string): Promise<AllocateResult> {
   if (options.state && options.store) throw new UsageError('use either --state or --store, not both');
+  checkRangeOptions(options.range, options.nodePortRange);
   const read = readInputs(options.files, options.recursive === true, readStdin);
-  const docs = read.map((doc) => doc.value);
+  const docs = inNamespace(read.map((doc) => doc.value), options.namespace);
   const items = flatten(docs);
   const serviceCIDRs = items.filter(({ kind }) => kind === 'ServiceCIDR').map(({ doc }) => doc as ServiceCIDR);
   const range = resolveRange(options.range, serviceCIDRs);
-  if (options.store) return allocateWithStore(options, range, read, items);
+  if (options.store) return allocateWithStore(options, range, read, docs, items);
   const run = (): AllocateResult => {
     const ipam = newIPAM(options, range);
     checkVersionSupportsInput(ipam, items);
     if (options.state) loadState(options.state, ipam);
-    const { filled, errors, warnings, hazards, created } = fillManifests(ipam, docs, items, options.printIPAddresses, options.output === 'json');
+    const { filled, errors, warnings, hazards, created } = fillManifests(ipam, docs, items, options.printIPAddresses, options.output !== 'yaml');
     if (errors.length > 0) return { stdout: '', errors, warnings, hazards };
     if (options.state) saveState(options.state, ipam);
     return { stdout: render(options, read, filled, created), errors, warnings, hazards };
@@ -242,7 +251,7 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
 // transactions by the shared store (src/shared/shared-service-ipam.ts). Each Service is stored or
 // refused on its own: when some are refused, the others are stored, the run prints the errors and
 // no manifests, and running it again after the fix keeps the stored Services' IPs.
-async function allocateWithStore(options: AllocateOptions, range: string, read: ReadDocument[], items: InputItems): Promise<AllocateResult> {
+async function allocateWithStore(options: AllocateOptions, range: string, read: ReadDocument[], docs: unknown[], items: InputItems): Promise<AllocateResult> {
   const { endpoints, prefix } = parseStoreURL(options.store!);
   // The etcd client is an optional peer dependency, loaded only for --store.
   const { SharedServiceIPAM } = await import('../shared/shared-service-ipam.js').catch((error: unknown) => {
@@ -302,7 +311,7 @@ async function allocateWithStore(options: AllocateOptions, range: string, read: 
         return doc;
       });
     };
-    const filled = await Promise.all(read.map((doc) => fill(doc.value)));
+    const filled = await Promise.all(docs.map(fill));
     if (failures.length > 0) {
       const holders = { services: await shared.list(), addresses: await shared.ipAddresses().catch(() => []) };
       const lookup: Holders = { services: () => holders.services, addresses: () => holders.addresses };

@@ -10,6 +10,8 @@ import { allocationsOf, heldNodePorts, nodePortHolders } from '../services/servi
 import { isExternalName, isHeadless } from '../services/service-fields.js';
 import { InputError, UsageError } from './cli-errors.js';
 import { flatten, readInputs } from './inputs.js';
+import { inNamespace } from './namespace-option.js';
+import { checkRangeOptions } from './range-options.js';
 import { renderData, type OutputFormat } from './manifests.js';
 
 export type FindingKind =
@@ -18,9 +20,23 @@ export type FindingKind =
   /** The API server's own hazards (README, "Hazards"): where it can hand out a duplicate later. */
   | 'listed-node-port-not-allocated' | 'noncanonical-cluster-ip'
   /** What only etcd shows (check --store): bitmap bits nobody holds, values that do not read. */
-  | 'leaked-ip' | 'leaked-node-port' | 'unreadable-object';
+  | 'leaked-ip' | 'leaked-node-port' | 'unreadable-object'
+  /** The same Service twice in the input, naming different cluster IPs: applied in order, the second is refused. */
+  | 'cluster-ip-changed';
 
-export interface Finding { kind: FindingKind; object: string; detail: string }
+/**
+ * An error is what the API server or its repair controllers would act on or refuse; a warning is
+ * a risk in a legal state (a static request in the dynamic band is accepted, and what a run of
+ * `allocate` prints is exactly that): check exits 1 for errors only.
+ */
+export type Severity = 'error' | 'warning';
+
+export interface Finding { kind: FindingKind; severity: Severity; object: string; detail: string }
+
+const WARNINGS: ReadonlySet<FindingKind> = new Set(['static-ip-in-dynamic-band', 'static-node-port-in-dynamic-band']);
+
+/** Whether the findings hold an error (check's exit status 1). */
+export const hasErrors = (findings: readonly Finding[]) => findings.some((f) => f.severity === 'error');
 
 export interface CheckOptions {
   files: string[];
@@ -29,6 +45,8 @@ export interface CheckOptions {
   range?: string;
   nodePortRange?: string;
   output: OutputFormat;
+  /** -n: the namespace of Services that name none. */
+  namespace?: string;
 }
 
 interface Band { cidr: ParsedCIDR; size: bigint; bandOffset: bigint }
@@ -68,13 +86,35 @@ export interface CheckedObjects {
 }
 
 export function checkCommand(options: CheckOptions, readStdin: () => string): { text: string; findings: Finding[] } {
-  const objects: CheckedObjects = { services: [], serviceCIDRs: [], ipAddresses: [] };
-  for (const { doc, kind } of flatten(readInputs(options.files, options.recursive, readStdin).map((read) => read.value))) {
-    if (kind === 'Service') objects.services.push(doc as Service);
-    else if (kind === 'ServiceCIDR') objects.serviceCIDRs.push(doc as ServiceCIDR);
-    else if (kind === 'IPAddress') objects.ipAddresses.push(doc as IPAddress);
+  checkRangeOptions(options.range, options.nodePortRange);
+  // An object given twice (the same kind, namespace and name) is one object, as kubectl apply -f
+  // and clusterip allocate take it: the later document updates the earlier.
+  const services = new Map<string, Service>();
+  const serviceCIDRs = new Map<string, ServiceCIDR>();
+  const ipAddresses = new Map<string, IPAddress>();
+  const repeated: Finding[] = [];
+  for (const { doc, kind } of flatten(inNamespace(readInputs(options.files, options.recursive, readStdin).map((read) => read.value), options.namespace))) {
+    if (kind === 'Service') {
+      const service = doc as Service;
+      const key = serviceKey(service);
+      const earlier = services.get(key);
+      const ips = (s: Service | undefined) => (s?.spec?.clusterIPs?.length ? s.spec.clusterIPs : s?.spec?.clusterIP ? [s.spec.clusterIP] : []);
+      const [before, after] = [ips(earlier), ips(service)];
+      if (earlier && before.length > 0 && after.length > 0 && before.join(',') !== after.join(',')) {
+        repeated.push({
+          kind: 'cluster-ip-changed', severity: 'error', object: `service ${key}`,
+          detail: `appears twice in the input, naming ${before.join(',')} then ${after.join(',')}: applied in order, the second is refused (spec.clusterIPs may not change once set)`,
+        });
+      }
+      services.set(key, service);
+    } else if (kind === 'ServiceCIDR') {
+      serviceCIDRs.set((doc as ServiceCIDR).metadata?.name ?? '', doc as ServiceCIDR);
+    } else if (kind === 'IPAddress') {
+      ipAddresses.set((doc as IPAddress).metadata?.name ?? '', doc as IPAddress);
+    }
   }
-  return checkObjects(objects, options);
+  const objects: CheckedObjects = { services: [...services.values()], serviceCIDRs: [...serviceCIDRs.values()], ipAddresses: [...ipAddresses.values()] };
+  return checkObjects(objects, options, repeated);
 }
 
 /**
@@ -94,7 +134,7 @@ export function checkObjects(objects: CheckedObjects, options: Omit<CheckOptions
     throw error;
   }
   const findings: Finding[] = [];
-  const add = (kind: FindingKind, object: string, detail: string) => findings.push({ kind, object, detail });
+  const add = (kind: FindingKind, object: string, detail: string) => findings.push({ kind, severity: WARNINGS.has(kind) ? 'warning' : 'error', object, detail });
 
   // Cluster IPs.
   const ipHolders = new Map<string, string[]>();
@@ -166,10 +206,12 @@ export function checkObjects(objects: CheckedObjects, options: Omit<CheckOptions
   }
 
   findings.push(...more);
-  const summary = { services: services.length, serviceCIDRs: cidrs, nodePortRange: ports.range, ipAddresses: addresses.length, findings: findings.length };
+  const warnings = findings.filter((f) => f.severity === 'warning').length;
+  const summary = { services: services.length, serviceCIDRs: cidrs, nodePortRange: ports.range, ipAddresses: addresses.length, findings: findings.length, errors: findings.length - warnings, warnings };
   if (options.output !== 'text') return { text: renderData({ summary, findings }, options.output), findings };
   const head = `checked ${services.length} Services${source} against ${cidrs.join(', ')} and node ports ${ports.range}${addresses.length ? `, ${addresses.length} IPAddresses` : ''}`;
   if (findings.length === 0) return { text: `${head}: no findings\n`, findings };
-  const rows = findings.map((f) => `| ${f.kind} | ${f.object} | ${f.detail} |`);
-  return { text: [`${head}: ${findings.length} finding${findings.length === 1 ? '' : 's'}`, '', '| finding | object | detail |', '|---|---|---|', ...rows, ''].join('\n'), findings };
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const rows = findings.map((f) => `| ${f.kind} | ${f.severity} | ${f.object} | ${f.detail} |`);
+  return { text: [`${head}: ${count(findings.length - warnings, 'error')}, ${count(warnings, 'warning')}`, '', '| finding | severity | object | detail |', '|---|---|---|---|', ...rows, ''].join('\n'), findings };
 }

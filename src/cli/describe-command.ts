@@ -1,11 +1,15 @@
 // `clusterip describe <cidr>[,<cidr>]`: the band layout of each range, with the formula worked out.
 import { describePortRange, describeRange, type PortRangeInfo, type RangeInfo, type ServiceCIDR } from '../index.js';
-import { splitBar } from './terminal.js';
+import { BLOCK_GLYPHS, splitBar, type BarGlyphs } from './terminal.js';
+
+const barLine = (staticSize: bigint, size: bigint, glyphs: BarGlyphs) =>
+  `  [${splitBar(staticSize, size, 50, [glyphs.static, glyphs.dynamic])}]  ${glyphs.static} static  ${glyphs.dynamic} dynamic`;
 import { InputError } from './cli-errors.js';
 import { flatten, readInputs } from './inputs.js';
 import { renderData, type OutputFormat } from './manifests.js';
 
-export interface DescribeOptions { legacy: boolean; output: OutputFormat }
+/** `glyphs`: how bars are drawn (block characters unless the environment asks for ASCII). */
+export interface DescribeOptions { legacy: boolean; output: OutputFormat; glyphs?: BarGlyphs }
 
 function sizeText(n: bigint): string {
   if (n > 1n << 32n) {
@@ -72,7 +76,7 @@ function describeData(text: string, legacy: boolean): unknown {
 }
 
 /** `describe 30000-32767`: the node port bands (--service-node-port-range, KEP-3668). */
-function describePortRangeText(range: string): string {
+function describePortRangeText(range: string, glyphs: BarGlyphs): string {
   const info = describePortRange(range);
   const share = (n: number) => percent(BigInt(n), BigInt(info.size));
   return [
@@ -83,14 +87,14 @@ function describePortRangeText(range: string): string {
       ? `  static band    ${info.staticStart} – ${info.staticEnd} (${info.staticSize} ports, ${share(info.staticSize)})`
       : '  static band    none',
     `  dynamic band   ${info.dynamicStart} – ${info.dynamicEnd} (${info.dynamicSize.toLocaleString('en-US')} ports, ${share(info.dynamicSize)})`,
-    `  [${splitBar(BigInt(info.staticSize), BigInt(info.size))}]  ▒ static  █ dynamic`,
+    barLine(BigInt(info.staticSize), BigInt(info.size), glyphs),
     '',
   ].join('\n');
 }
 
 export function describeCommand(text: string, options: DescribeOptions): string {
   if (options.output !== 'text') return renderData(describeData(text, options.legacy), options.output);
-  if (isPortRangeText(text)) return describePortRangeText(text);
+  if (isPortRangeText(text)) return describePortRangeText(text, options.glyphs ?? BLOCK_GLYPHS);
   const infos = text.split(',').map((cidr) => describeRange(cidr, { legacy: options.legacy }));
   const blocks = infos.map((info) => {
     const lines = [
@@ -102,7 +106,7 @@ export function describeCommand(text: string, options: DescribeOptions): string 
         : '  static band    none',
       `  dynamic band   ${info.dynamicStart} – ${info.dynamicEnd} (${sizeText(info.dynamicSize)} addresses, ${percent(info.dynamicSize, info.size)})`,
       `  range end      ${info.rangeEnd}`,
-      `  [${splitBar(info.staticSize, info.size)}]  ▒ static  █ dynamic`,
+      barLine(info.staticSize, info.size, options.glyphs ?? BLOCK_GLYPHS),
     ];
     return lines.join('\n');
   });

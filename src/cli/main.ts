@@ -12,6 +12,10 @@ import { storeCheckCommand } from './store-check-command.js';
 import { migrateCommand } from './migrate-command.js';
 import type { OutputFormat } from './manifests.js';
 import { AllocatorError } from '../index.js';
+import { glyphsFor } from './terminal.js';
+import { isObjectOutput } from './object-output.js';
+import { hasErrors } from './check-command.js';
+import { completionScript } from './completion.js';
 import { decodeManifestBytes } from './yaml-bounds.js';
 import { SUPPORTED_VERSIONS, isSupportedVersion } from '../services/versions.js';
 
@@ -30,9 +34,13 @@ Commands:
   simulate                   Monte Carlo of static IP (or node port) conflicts with and without the static band
   check                      what the repair controllers would report on a cluster dump, manifests or etcd
   migrate                    move an etcd state of earlier releases into the layout kube-apiserver uses
+  completion bash|zsh        a shell completion script (e.g. source <(clusterip completion bash))
+  help <command>             a command's help (the same as clusterip <command> --help)
 
 Run 'clusterip <command> --help' for a command's options.
-Exit codes: 0 success, 1 input rejected (check: findings), 2 usage error.
+Exit codes: 0 success, 1 input rejected (check: error findings), 2 usage error (also an invalid
+option value, such as a --range that is not a CIDR).
+Bars are drawn with ASCII characters when NO_COLOR is set or TERM=dumb.
 `,
   describe: `Usage: clusterip describe <cidr>[,<cidr>] | <base-max> | -f <file|-> [--json] [--legacy]
 
@@ -75,8 +83,17 @@ errors and exit 1; nothing is saved then.
                          never hand out an IP or node port twice. Each Service is stored or
                          refused on its own: with errors, the others are stored
   --seed <n>             repeatable dynamic allocations
-  -o, --output <fmt>     yaml (default) or json
+  -n, --namespace <ns>   the namespace of Services that name none (as kubectl -n with -f); an
+                         object naming another namespace is an error
+  -o, --output <fmt>     yaml (default), json, name (service/web, one per line) or
+                         jsonpath=<template> (kubectl's: {.spec.clusterIP}, {range .items[*]}…{end})
   --legacy               same as --kubernetes-version 1.32 (the bitmap allocator)
+
+YAML output gives every byte of the input back (comments, quoting, flow style, "---" and "..."
+markers, CRLF, a byte order mark) and adds the allocated fields at the end of their mapping, in
+the order the API types declare them, the same on every run. An object given twice (the same
+kind, namespace and name) is one object, applied in order as kubectl apply -f does: the later
+document updates the earlier.
 `,
   check: `Usage: clusterip check -f <file|dir|-> [-f …] [-R] [--range <cidrs>] [options]
        clusterip check --store etcd://host:port[/prefix] [--apply] [options]
@@ -90,15 +107,19 @@ reports what the API server's repair controllers would, allocating nothing:
                                                      a manifest (no metadata.uid) naming an IP or node
                                                      port in the dynamic band: a dynamic allocation may
                                                      take it first — the reason the static band exists
-Inputs are read as for allocate. With --store, the objects are read from etcd instead, and also
+                                                     (warnings: what allocate prints is exactly this,
+                                                     so allocate | check -f - passes)
+  cluster-ip-changed                                 the same Service twice, naming different IPs
+Inputs are read as for allocate; an object given twice is one object, the later document wins. With --store, the objects are read from etcd instead, and also
   leaked-ip, leaked-node-port                        RangeAllocation bits no Service holds
   unreadable-object                                  a stored value that does not read
-Exit 0 when clean, 1 with findings, 2 for usage errors.
+Exit 0 when clean or with warnings only, 1 with error findings, 2 for usage errors.
 
   --range <cidrs>        service CIDRs (--service-cluster-ip-range); added to the input's ServiceCIDRs
   --service-node-port-range <base-max>  node ports (default 30000-32767)
   -f, --filename <path>  file, directory, or - for stdin; repeatable
   -R, --recursive        read subdirectories of directories
+  -n, --namespace <ns>   the namespace of Services that name none (as kubectl -n with -f)
   -o, --output <fmt>     text (default, a table), json or yaml
   --store <url>          read the objects from etcd (as allocate --store writes them); the
                          ranges and version come from what the prefix holds unless given
@@ -161,6 +182,28 @@ function nonNegative(value: string | undefined, flag: string, fallback?: number)
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
+/** -n/--namespace: a namespace name (DNS label), as kubectl takes it. */
+function namespaceOption(values: Values): string | undefined {
+  const namespace = values.namespace as string | undefined;
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+    throw new UsageError(`-n/--namespace must be a namespace name (lower-case letters, digits and "-", at most 63), got "${namespace}"`);
+  }
+  return namespace;
+}
+
+/** Every command with its options, for the completion scripts (read from the help texts). */
+function completionWords(): Record<string, string[]> {
+  const words: Record<string, string[]> = {};
+  for (const [command, text] of Object.entries(HELP)) {
+    if (command === 'main') continue;
+    // The option lines ("  -f, --filename <path>  …") and the options of the usage lines.
+    const found = [...text.matchAll(/^ {2}(?:(-[a-zA-Z]), )?(--[a-z][-a-z]*)/gm)].flatMap((m) => (m[1] ? [m[1], m[2]] : [m[2]]));
+    const usage = [...text.matchAll(/^(?:Usage:| {7})[^\n]*/gm)].flatMap((m) => [...m[0].matchAll(/(?<=[\s[])(--?[a-zA-Z][-a-zA-Z]*)/g)].map((o) => o[1]));
+    words[command] = [...new Set([...found, ...usage])].sort();
+  }
+  return words;
+}
+
 // kubectl accepts "-f=path"; node's parser would read "=path" as the value.
 function splitShortEquals(args: string[]): string[] {
   return args.flatMap((arg) => (/^-[a-zA-Z]=/.test(arg) ? [arg.slice(0, 2), arg.slice(3)] : [arg]));
@@ -203,8 +246,9 @@ function closestOption(typed: string, names: string[]): string | undefined {
   return best && best.distance <= Math.max(2, Math.floor(bare.length / 3)) ? best.name : undefined;
 }
 
-export async function run(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; stdin: () => string }): Promise<number> {
+export async function run(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; stdin: () => string; env?: Readonly<Record<string, string | undefined>> }): Promise<number> {
   const [command, ...rest] = argv;
+  const glyphs = glyphsFor(io.env ?? process.env);
   try {
     if (command === undefined) {
       io.stderr(HELP.main);
@@ -215,7 +259,15 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
       return 0;
     }
     if (command === '--help' || command === '-h' || command === 'help') {
-      io.stdout(HELP.main);
+      // `clusterip help allocate` is `clusterip allocate --help`, as in kubectl.
+      const topic = command === 'help' ? rest[0] : undefined;
+      if (topic !== undefined && !Object.hasOwn(HELP, topic)) throw new UsageError(`unknown command "${topic}" (try clusterip --help)`);
+      io.stdout(HELP[topic ?? 'main']);
+      return 0;
+    }
+    if (command === 'completion') {
+      if (rest.length !== 1 || (rest[0] !== 'bash' && rest[0] !== 'zsh')) throw new UsageError('completion takes one argument: bash or zsh');
+      io.stdout(completionScript(rest[0], completionWords()));
       return 0;
     }
     if (command === 'describe') {
@@ -223,7 +275,7 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
         json: { type: 'boolean' }, output: { type: 'string', short: 'o' }, legacy: { type: 'boolean' }, filename: { type: 'string', short: 'f' },
       });
       if (values.help) return io.stdout(HELP.describe), 0;
-      const describeOptions = { output: textOutput(values), legacy: values.legacy === true };
+      const describeOptions = { output: textOutput(values), legacy: values.legacy === true, glyphs };
       if (values.filename !== undefined) {
         if (positionals.length > 0) throw new UsageError('describe takes either <cidr>[,<cidr>] or -f, not both');
         io.stdout(describeServiceCIDRs(values.filename as string, io.stdin, describeOptions));
@@ -239,7 +291,7 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
         filename: { type: 'string', short: 'f', multiple: true }, recursive: { type: 'boolean', short: 'R' },
         state: { type: 'string' }, store: { type: 'string' },
         seed: { type: 'string' }, output: { type: 'string', short: 'o' }, legacy: { type: 'boolean' },
-        'kubernetes-version': { type: 'string' }, 'print-ipaddresses': { type: 'boolean' },
+        'kubernetes-version': { type: 'string' }, 'print-ipaddresses': { type: 'boolean' }, namespace: { type: 'string', short: 'n' },
       });
       if (values.help) return io.stdout(HELP.allocate), 0;
       if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -248,8 +300,8 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
         throw new UsageError('--range and --service-cluster-ip-range are the same option: give one');
       }
       if (values.legacy && values['kubernetes-version']) throw new UsageError('use either --legacy or --kubernetes-version, not both');
-      const output = values.output ?? 'yaml';
-      if (output !== 'yaml' && output !== 'json') throw new UsageError(`--output must be yaml or json, got "${output}"`);
+      const output = (values.output ?? 'yaml') as string;
+      if (output !== 'yaml' && output !== 'json' && !isObjectOutput(output)) throw new UsageError(`--output must be yaml, json, name or jsonpath=<template>, got "${output}"`);
       if (values['kubernetes-version'] !== undefined && !isSupportedVersion(values['kubernetes-version'] as string)) {
         throw new UsageError(`--kubernetes-version: unsupported Kubernetes version "${values['kubernetes-version']}"; supported: ${SUPPORTED_VERSIONS.join(', ')}`);
       }
@@ -260,7 +312,7 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
         store: values.store as string | undefined,
         seed: values.seed === undefined ? undefined : integer(values.seed as string, '--seed'),
         kubernetesVersion: values.legacy ? '1.32' : values['kubernetes-version'] as string | undefined,
-        output, printIPAddresses: values['print-ipaddresses'] === true,
+        output, printIPAddresses: values['print-ipaddresses'] === true, namespace: namespaceOption(values),
       }, io.stdin);
       for (const warning of result.warnings) io.stderr(`Warning: ${warning}\n`);
       // Not the API server's words: marked as this package's, with the upstream code it follows.
@@ -277,7 +329,7 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
         range: { type: 'string' }, 'service-cluster-ip-range': { type: 'string' }, 'service-node-port-range': { type: 'string' },
         filename: { type: 'string', short: 'f', multiple: true }, recursive: { type: 'boolean', short: 'R' },
         output: { type: 'string', short: 'o' }, json: { type: 'boolean' }, store: { type: 'string' }, apply: { type: 'boolean' },
-        'kubernetes-version': { type: 'string' },
+        'kubernetes-version': { type: 'string' }, namespace: { type: 'string', short: 'n' },
       });
       if (values.help) return io.stdout(HELP.check), 0;
       if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -293,17 +345,18 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
           kubernetesVersion: values['kubernetes-version'] as string | undefined,
         });
         io.stdout(text);
-        return findings.length === 0 ? 0 : 1;
+        return hasErrors(findings) ? 1 : 0;
       }
       if (values.apply || values['kubernetes-version'] !== undefined) throw new UsageError('--apply and --kubernetes-version go with --store');
+      if (values.namespace !== undefined && values.store !== undefined) throw new UsageError('-n/--namespace goes with -f');
       if (!values.filename) throw new UsageError('-f/--filename is required (use - for stdin), or --store');
       const { text, findings } = checkCommand({
         files: values.filename as unknown as string[], recursive: values.recursive === true,
         range: (values.range ?? values['service-cluster-ip-range']) as string | undefined,
-        nodePortRange: values['service-node-port-range'] as string | undefined, output: textOutput(values),
+        nodePortRange: values['service-node-port-range'] as string | undefined, output: textOutput(values), namespace: namespaceOption(values),
       }, io.stdin);
       io.stdout(text);
-      return findings.length === 0 ? 0 : 1;
+      return hasErrors(findings) ? 1 : 0;
     }
     if (command === 'migrate') {
       const { values, positionals } = parse(rest, { store: { type: 'string' }, from: { type: 'string' } });
@@ -334,6 +387,7 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
         strategy: strategy as 'random-scan',
         output: textOutput(values),
         progress: values.quiet !== true && process.stderr.isTTY === true,
+        glyphs,
       }));
       return 0;
     }

@@ -8,7 +8,7 @@ import { isPortRangeText } from './describe-command.js';
 import { formatAddress } from '../ip-format.js';
 import { parseCIDR } from '../cidr.js';
 import { InputError, UsageError } from './cli-errors.js';
-import { Progress, meterBar } from './terminal.js';
+import { Progress, meterBar, type BarGlyphs } from './terminal.js';
 import { renderData, type OutputFormat } from './manifests.js';
 
 export interface SimulateOptions {
@@ -21,6 +21,8 @@ export interface SimulateOptions {
   output: OutputFormat;
   /** Draw a progress bar on stderr (main.ts: only when stderr is a terminal and not --quiet). */
   progress?: boolean;
+  /** How bars are drawn (block characters unless the environment asks for ASCII). */
+  glyphs?: BarGlyphs;
 }
 
 interface Outcome { conflicts: number; trialsWithConflict: number }
@@ -123,8 +125,8 @@ export function simulateCommand(options: SimulateOptions): string {
     row(`without static band (before ${plan.kep})`, summary.withoutBand),
     '',
     'conflict rate per static request',
-    `  with band     [${meterBar(summary.withBand.conflictRate)}] ${pct(summary.withBand.conflictRate)}`,
-    `  without band  [${meterBar(summary.withoutBand.conflictRate)}] ${pct(summary.withoutBand.conflictRate)}`,
+    `  with band     [${meterBar(summary.withBand.conflictRate, 40, options.glyphs)}] ${pct(summary.withBand.conflictRate)}`,
+    `  without band  [${meterBar(summary.withoutBand.conflictRate, 40, options.glyphs)}] ${pct(summary.withoutBand.conflictRate)}`,
     '',
   ].join('\n');
 }

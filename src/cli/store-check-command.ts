@@ -41,7 +41,7 @@ export async function storeCheckCommand(options: StoreCheckOptions): Promise<{ t
     let unreadable: Finding[];
     try {
       state = await reader.snapshot();
-      unreadable = reader.problems.map((p) => ({ kind: 'unreadable-object' as const, object: p.key, detail: p.message }));
+      unreadable = reader.problems.map((p) => ({ kind: 'unreadable-object' as const, severity: 'error' as const, object: p.key, detail: p.message }));
     } finally {
       await reader.close();
     }
@@ -80,7 +80,7 @@ function bitmapLeaks(state: IPAMState): Finding[] {
     const ports = NodePortAllocator.fromSnapshot({ range: state.serviceNodePortRange, data: fromBase64(state.nodePorts, 'nodePorts') });
     try {
       for (const port of ports) {
-        if (!held.has(port)) findings.push({ kind: 'leaked-node-port', object: `node port ${port}`, detail: `allocated in the RangeAllocation, held by no Service` });
+        if (!held.has(port)) findings.push({ kind: 'leaked-node-port', severity: 'error', object: `node port ${port}`, detail: `allocated in the RangeAllocation, held by no Service` });
       }
     } finally {
       ports.dispose();
@@ -98,7 +98,7 @@ function bitmapLeaks(state: IPAMState): Finding[] {
     const bitmap = ClusterIPAllocator.fromSnapshot({ range: range.range, data: fromBase64(range.data, 'ranges') }, { legacy: true });
     try {
       for (const ip of bitmap) {
-        if (!heldIPs.has(ip)) findings.push({ kind: 'leaked-ip', object: `ip ${ip}`, detail: `allocated in the RangeAllocation of ${range.range}, held by no Service` });
+        if (!heldIPs.has(ip)) findings.push({ kind: 'leaked-ip', severity: 'error', object: `ip ${ip}`, detail: `allocated in the RangeAllocation of ${range.range}, held by no Service` });
       }
     } finally {
       bitmap.dispose();

@@ -1,5 +1,16 @@
 // Terminal drawing: proportional bars and a progress bar for long runs.
 
+/** The characters a bar is drawn with: block characters, or ASCII under NO_COLOR and TERM=dumb. */
+export interface BarGlyphs { static: string; dynamic: string; done: string; left: string }
+
+export const BLOCK_GLYPHS: BarGlyphs = { static: '▒', dynamic: '█', done: '█', left: '·' };
+export const ASCII_GLYPHS: BarGlyphs = { static: '-', dynamic: '#', done: '#', left: '.' };
+
+/** ASCII when the environment asks for plain output (NO_COLOR set and not empty, or TERM=dumb). */
+export function glyphsFor(env: Readonly<Record<string, string | undefined>>): BarGlyphs {
+  return (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.TERM === 'dumb' ? ASCII_GLYPHS : BLOCK_GLYPHS;
+}
+
 /** A bar of `width` cells split between two shares, each share at least one cell when non-zero. */
 export function splitBar(first: bigint, total: bigint, width = 50, marks: [string, string] = ['▒', '█']): string {
   if (total <= 0n) return '';
@@ -10,9 +21,9 @@ export function splitBar(first: bigint, total: bigint, width = 50, marks: [strin
 }
 
 /** A bar of `fraction` (0..1) of `width` cells. */
-export function meterBar(fraction: number, width = 40): string {
+export function meterBar(fraction: number, width = 40, glyphs: BarGlyphs = BLOCK_GLYPHS): string {
   const cells = Math.max(0, Math.min(width, Math.round(fraction * width)));
-  return '█'.repeat(cells) + '·'.repeat(width - cells);
+  return glyphs.done.repeat(cells) + glyphs.left.repeat(width - cells);
 }
 
 /** Progress on stderr (a terminal, unless told otherwise), shown only once a run has taken more than `delayMs`. */
