@@ -144,18 +144,22 @@ export function writeManifests(docs: readonly unknown[], format: 'yaml' | 'json'
   }
   let out = '';
   let lineBreak = '\n';
+  let endsLine = true;
   docs.forEach((doc, i) => {
     const input = inputs[i];
     // A document printed afresh takes the line breaks of the one before it.
     const printed = input?.text ? undefined : printDocument(doc);
     const text = printed === undefined ? rewriteDocument(input!.text!, input!.value, doc, (object) => input!.addedKeys?.get(object))
       : lineBreak === '\n' ? printed : printed.replaceAll('\n', lineBreak);
-    if (out !== '') {
-      if (!out.endsWith('\n')) out += lineBreak;
+    if (i > 0) {
+      // (Whether the text so far ends a line is asked of the last piece: asked of `out`, a string
+      // built by +=, V8 flattens all of it every time, and a large file's write turns quadratic.)
+      if (!endsLine) out += lineBreak;
       if (!opensWithMarker(text)) out += `---${lineBreak}`;
     }
     if (input?.text) lineBreak = input.text.returns ? '\r\n' : '\n';
     out += text;
+    endsLine = text === '' ? endsLine : text.endsWith('\n');
   });
   return out;
 }
