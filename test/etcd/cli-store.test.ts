@@ -2,31 +2,16 @@
 // in one run, concurrent runs, reruns, refusals, and the check that finds what nobody holds.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEtcd, type EtcdServer } from './etcd-server.js';
-import { requireBinary } from '../setup/required-binary.js';
+import { describe, expect, it } from 'vitest';
+import { etcdForFile } from './etcd-per-file.js';
 import { encodeRangeAllocation } from '../../src/shared/etcd-layout.js';
 import { NodePortAllocator } from '../../src/index.js';
 
-const ETCD = process.env.ETCD_BINARY ?? '/usr/bin/etcd';
-const haveEtcd = requireBinary(ETCD, 'the etcd tests', 'apt-get install etcd-server');
 const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
-let etcd: EtcdServer;
-let client: Etcd3;
 
-beforeAll(async () => {
-  if (!haveEtcd) return;
-  etcd = await startEtcd(ETCD);
-  client = new Etcd3({ hosts: etcd.endpoint });
-}, 60_000);
+const etcd = etcdForFile();
 
-afterAll(async () => {
-  client?.close();
-  await etcd?.stop();
-});
-
-const storeURL = (prefix: string) => `etcd://${etcd.endpoint.slice('http://'.length)}${prefix}`;
+const storeURL = (prefix: string) => `etcd://${etcd.server().endpoint.slice('http://'.length)}${prefix}`;
 const manifest = (names: string[], extra = '') => names.map((n) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${n}\nspec:\n${extra}  selector:\n    app: ${n}\n  ports:\n    - port: 80\n`).join('---\n');
 const run = (args: string[], input: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -45,14 +30,14 @@ async function storedUnder(prefix: string): Promise<Map<string, Buffer>> {
   let from = `${prefix}/`;
   const end = `${prefix}0`; // '0' follows '/'
   for (;;) {
-    const page = await client.getAll().inRange({ start: from, end }).limit(1000).exec();
+    const page = await etcd.client().getAll().inRange({ start: from, end }).limit(1000).exec();
     for (const kv of page.kvs) all.set(kv.key.toString(), kv.value);
     if (!page.more) return all;
     from = `${page.kvs[page.kvs.length - 1].key.toString()}\0`;
   }
 }
 
-describe.skipIf(!haveEtcd)('clusterip allocate --store etcd://', () => {
+describe.skipIf(!etcd.available)('clusterip allocate --store etcd://', () => {
   it('concurrent runs never hand out an IP twice; reruns keep IPs; another --range is refused', async () => {
     const store = storeURL('/cli/small');
     const batches = Array.from({ length: 4 }, (_, b) => Array.from({ length: 50 }, (_, i) => `b${b}-${i}`));
@@ -84,7 +69,7 @@ describe.skipIf(!haveEtcd)('clusterip allocate --store etcd://', () => {
   }, 60_000);
 
   it('the state written before this layout is refused in one line', async () => {
-    await client.put('/cli/old/clusterip/state').value(JSON.stringify({ kind: 'ClusterIPState', version: 2, services: [], ranges: [] }));
+    await etcd.client().put('/cli/old/clusterip/state').value(JSON.stringify({ kind: 'ClusterIPState', version: 2, services: [], ranges: [] }));
     const r = await run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', storeURL('/cli/old')], manifest(['a']));
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -97,7 +82,7 @@ describe.skipIf(!haveEtcd)('clusterip allocate --store etcd://', () => {
     const old = new ServiceIPAM({ serviceClusterIPRange: '10.96.0.0/24', seed: 5 });
     const made = Array.from({ length: 30 }, (_, i) => old.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: `m${i}` }, spec: { type: i % 2 ? 'NodePort' : 'ClusterIP', ports: [{ port: 80 }] } }));
     old.applyIPAddress({ apiVersion: 'networking.k8s.io/v1', kind: 'IPAddress', metadata: { name: '10.96.0.250' }, spec: { parentRef: { group: 'gateway.networking.k8s.io', resource: 'gateways', namespace: 'gw', name: 'g' } } });
-    await client.put('/cli/migrate/clusterip/state').value(JSON.stringify(old.snapshot()));
+    await etcd.client().put('/cli/migrate/clusterip/state').value(JSON.stringify(old.snapshot()));
     old.dispose();
     const refused = await run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', storeURL('/cli/migrate')], manifest(['a']));
     expect(refused.stderr).toContain('clusterip migrate');
@@ -162,25 +147,26 @@ describe.skipIf(!haveEtcd)('clusterip allocate --store etcd://', () => {
   }, 300_000);
 });
 
-describe.skipIf(!haveEtcd)('clusterip check --store etcd://', () => {
+describe.skipIf(!etcd.available)('clusterip check --store etcd://', () => {
   it('finds what nobody holds and what does not read; --apply frees the leaks', async () => {
     const store = storeURL('/cli/check');
     const made = await run(['allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', store, '-o', 'json'], manifest(['a', 'b'], '  type: NodePort\n'));
     expect(made.code).toBe(0);
     expect((await run(['check', '--store', store], '')).code).toBe(0);
     // Leaks written behind the API's back: an IPAddress of a Service that does not exist (created
-    // an hour ago, past the repair controller's grace) and a node port bit nobody holds.
-    await client.put('/cli/check/ipaddresses/10.96.0.200').value(JSON.stringify({
+    // long ago, a fixed date: past the repair controller's grace whenever the test runs) and a
+    // node port bit nobody holds.
+    await etcd.client().put('/cli/check/ipaddresses/10.96.0.200').value(JSON.stringify({
       apiVersion: 'networking.k8s.io/v1', kind: 'IPAddress',
-      metadata: { name: '10.96.0.200', labels: { 'ipaddress.kubernetes.io/ip-family': 'IPv4', 'ipaddress.kubernetes.io/managed-by': 'ipallocator.k8s.io' }, creationTimestamp: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z') },
+      metadata: { name: '10.96.0.200', labels: { 'ipaddress.kubernetes.io/ip-family': 'IPv4', 'ipaddress.kubernetes.io/managed-by': 'ipallocator.k8s.io' }, creationTimestamp: '2020-01-01T00:00:00Z' },
       spec: { parentRef: { resource: 'services', namespace: 'default', name: 'gone' } },
     }));
-    const ports = JSON.parse((await client.get('/cli/check/ranges/servicenodeports').string())!);
+    const ports = JSON.parse((await etcd.client().get('/cli/check/ranges/servicenodeports').string())!);
     const bitmap = NodePortAllocator.fromSnapshot({ range: ports.range, data: new Uint8Array(Buffer.from(ports.data, 'base64')) });
     bitmap.allocate(32000);
-    await client.put('/cli/check/ranges/servicenodeports').value(encodeRangeAllocation(bitmap.snapshot()));
+    await etcd.client().put('/cli/check/ranges/servicenodeports').value(encodeRangeAllocation(bitmap.snapshot()));
     bitmap.dispose();
-    await client.put('/cli/check/services/specs/default/junk').value('not json');
+    await etcd.client().put('/cli/check/services/specs/default/junk').value('not json');
 
     const found = await run(['check', '--store', store, '-o', 'json'], '');
     expect(found.code).toBe(1);
@@ -190,7 +176,7 @@ describe.skipIf(!haveEtcd)('clusterip check --store etcd://', () => {
     const applied = await run(['check', '--store', store, '--apply'], '');
     expect(applied.stdout).toContain('delete IPAddress 10.96.0.200');
     expect(applied.stdout).toContain('released leaked node port 32000');
-    await client.delete().key('/cli/check/services/specs/default/junk');
+    await etcd.client().delete().key('/cli/check/services/specs/default/junk');
     const after = await run(['check', '--store', store], '');
     expect(after.stdout).toContain('no findings');
     expect(after.code).toBe(0);

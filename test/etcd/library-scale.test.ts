@@ -2,30 +2,19 @@
 // them (one key per Service and per IPAddress), no stored value over 256 KiB, and a second client
 // opening the prefix afterwards loads the same state.
 import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SharedServiceIPAM } from '../../src/shared/index.js';
-import { startEtcd, type EtcdServer } from './etcd-server.js';
-import { requireBinary } from '../setup/required-binary.js';
+import { etcdForFile } from './etcd-per-file.js';
 
-const ETCD = process.env.ETCD_BINARY ?? '/usr/bin/etcd';
-const haveEtcd = requireBinary(ETCD, 'the etcd tests', 'apt-get install etcd-server');
-let etcd: EtcdServer;
 
-beforeAll(async () => {
-  if (!haveEtcd) return;
-  etcd = await startEtcd(ETCD);
-}, 60_000);
-
-afterAll(async () => {
-  await etcd?.stop();
-});
+const etcd = etcdForFile();
 
 const COUNT = 100_000;
 
-describe.skipIf(!haveEtcd)('SharedServiceIPAM at scale', () => {
+describe.skipIf(!etcd.available)('SharedServiceIPAM at scale', () => {
   it(`${COUNT.toLocaleString('en-US')} Services: all distinct, etcd holds exactly them, no value over 256 KiB`, async () => {
     const prefix = '/scale';
-    const shared = await SharedServiceIPAM.open({ endpoints: [etcd.endpoint], prefix, serviceClusterIPRange: '10.0.0.0/12', seed: 3 });
+    const shared = await SharedServiceIPAM.open({ endpoints: [etcd.server().endpoint], prefix, serviceClusterIPRange: '10.0.0.0/12', seed: 3 });
     const ips: string[] = [];
     // 1,000 requests in flight at a time: the store groups them into transactions.
     for (let start = 0; start < COUNT; start += 1000) {
@@ -39,7 +28,7 @@ describe.skipIf(!haveEtcd)('SharedServiceIPAM at scale', () => {
     await shared.close();
     expect(new Set(ips).size).toBe(COUNT);
 
-    const client = new Etcd3({ hosts: etcd.endpoint });
+    const client = new Etcd3({ hosts: etcd.server().endpoint });
     try {
       const services = new Set<string>();
       const addresses = new Set<string>();
@@ -66,7 +55,7 @@ describe.skipIf(!haveEtcd)('SharedServiceIPAM at scale', () => {
     }
 
     // A new client loads the 100,001 Services page by page.
-    const reader = await SharedServiceIPAM.open({ endpoints: [etcd.endpoint], prefix, serviceClusterIPRange: '10.0.0.0/12', readOnly: true });
+    const reader = await SharedServiceIPAM.open({ endpoints: [etcd.server().endpoint], prefix, serviceClusterIPRange: '10.0.0.0/12', readOnly: true });
     expect((await reader.list()).length).toBe(COUNT + 1);
     await reader.close();
   }, 600_000);

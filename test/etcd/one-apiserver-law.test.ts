@@ -5,24 +5,13 @@
 // same Services and IPAddresses. A third client, opened afterwards, loads exactly that state.
 import fc from 'fast-check';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ServiceIPAM, type IPAMState } from '../../src/index.js';
 import { SharedServiceIPAM } from '../../src/shared/index.js';
-import { startEtcd, type EtcdServer } from './etcd-server.js';
-import { requireBinary } from '../setup/required-binary.js';
+import { etcdForFile } from './etcd-per-file.js';
 
-const ETCD = process.env.ETCD_BINARY ?? '/usr/bin/etcd';
-const haveEtcd = requireBinary(ETCD, 'the etcd tests', 'apt-get install etcd-server');
-let etcd: EtcdServer;
 
-beforeAll(async () => {
-  if (!haveEtcd) return;
-  etcd = await startEtcd(ETCD);
-}, 60_000);
-
-afterAll(async () => {
-  await etcd?.stop();
-});
+const etcd = etcdForFile();
 
 const RANGE = '10.96.0.0/27';
 const PORTS = '30000-30015';
@@ -79,11 +68,11 @@ function comparable(state: IPAMState) {
 
 let runs = 0;
 
-describe.skipIf(!haveEtcd)('several clients of one prefix are one ServiceIPAM', () => {
+describe.skipIf(!etcd.available)('several clients of one prefix are one ServiceIPAM', () => {
   it('random operations from two clients, replayed on one ServiceIPAM: the same outcomes and the same state', async () => {
     await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
       const prefix = `/law${++runs}`;
-      const options = { endpoints: [etcd.endpoint], prefix, serviceClusterIPRange: RANGE, serviceNodePortRange: PORTS };
+      const options = { endpoints: [etcd.server().endpoint], prefix, serviceClusterIPRange: RANGE, serviceNodePortRange: PORTS };
       const clients = [await SharedServiceIPAM.open({ ...options, seed: 1 }), await SharedServiceIPAM.open({ ...options, seed: 2 })];
       const replay = new ServiceIPAM({ serviceClusterIPRange: RANGE, serviceNodePortRange: PORTS, seed: 1 });
       try {

@@ -3,29 +3,18 @@
 // handed out twice, whatever the workers or etcd do.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterIPAllocator } from '../../src/index.js';
 import { Etcd3 } from 'etcd3';
 import { SharedClusterIPAllocator, StoreError } from '../../src/shared/index.js';
 import { decodeRangeAllocation } from '../../src/shared/etcd-layout.js';
 import { AllocatorError } from '../../src/index.js';
-import { startEtcd, type EtcdServer } from './etcd-server.js';
-import { requireBinary } from '../setup/required-binary.js';
+import { etcdForFile } from './etcd-per-file.js';
 
 const worker = join(import.meta.dirname, 'allocator-worker.mjs');
-let etcd: EtcdServer;
 
-const ETCD = process.env.ETCD_BINARY ?? '/usr/bin/etcd';
-const haveEtcd = requireBinary(ETCD, 'the etcd tests', 'apt-get install etcd-server');
 
-beforeAll(async () => {
-  if (!haveEtcd) return;
-  etcd = await startEtcd(ETCD);
-}, 60_000);
-
-afterAll(async () => {
-  await etcd?.stop();
-});
+const etcd = etcdForFile();
 
 interface WorkerRun {
   ips: string[]; errors: string[]; okAfterLastError: number; done: boolean; exit: Promise<number | null>; kill: () => void;
@@ -34,7 +23,7 @@ interface WorkerRun {
 }
 
 function startWorker(key: string, cidr: string, count: number, mode: string): WorkerRun {
-  const child = spawn(process.execPath, [worker, etcd.endpoint, cidr, String(count), mode, key], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [worker, etcd.server().endpoint, cidr, String(count), mode, key], { stdio: ['ignore', 'pipe', 'inherit'] });
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   let oks = 0;
   const run: WorkerRun = {
@@ -69,7 +58,7 @@ function startWorker(key: string, cidr: string, count: number, mode: string): Wo
 
 /** The range as etcd holds it, read independently of any SharedClusterIPAllocator. */
 async function storedRange(key: string): Promise<ClusterIPAllocator> {
-  const client = new Etcd3({ hosts: etcd.endpoint });
+  const client = new Etcd3({ hosts: etcd.server().endpoint });
   try {
     const value = await client.get(key).buffer();
     return ClusterIPAllocator.fromSnapshot(decodeRangeAllocation(key, value!));
@@ -78,15 +67,15 @@ async function storedRange(key: string): Promise<ClusterIPAllocator> {
   }
 }
 
-describe.skipIf(!haveEtcd)('SharedClusterIPAllocator on a real etcd', () => {
+describe.skipIf(!etcd.available)('SharedClusterIPAllocator on a real etcd', () => {
   it('creates the key once; opening it for another range is ERR_MISMATCHED_NETWORK', async () => {
     const key = '/test/open';
-    const a = await SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/24', key, seed: 1 });
+    const a = await SharedClusterIPAllocator.open({ endpoints: [etcd.server().endpoint], cidr: '10.96.0.0/24', key, seed: 1 });
     const ip = await a.allocateNext();
-    const b = await SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/24', key });
+    const b = await SharedClusterIPAllocator.open({ endpoints: [etcd.server().endpoint], cidr: '10.96.0.0/24', key });
     expect(await b.has(ip)).toBe(true);
     await expect(b.allocate(ip)).rejects.toMatchObject({ code: 'ERR_ALLOCATED' });
-    await expect(SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.97.0.0/24', key })).rejects.toMatchObject({ code: 'ERR_MISMATCHED_NETWORK' });
+    await expect(SharedClusterIPAllocator.open({ endpoints: [etcd.server().endpoint], cidr: '10.97.0.0/24', key })).rejects.toMatchObject({ code: 'ERR_MISMATCHED_NETWORK' });
     expect(await b.release(ip)).toBe(true);
     expect(await a.has(ip)).toBe(false);
     await a.close();
@@ -94,9 +83,9 @@ describe.skipIf(!haveEtcd)('SharedClusterIPAllocator on a real etcd', () => {
   });
 
   it('stores the API server\'s RangeAllocation, and reads the {range, data} value of earlier releases', async () => {
-    const client = new Etcd3({ hosts: etcd.endpoint });
+    const client = new Etcd3({ hosts: etcd.server().endpoint });
     try {
-      const a = await SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/28', key: '/shape/serviceips', seed: 1 });
+      const a = await SharedClusterIPAllocator.open({ endpoints: [etcd.server().endpoint], cidr: '10.96.0.0/28', key: '/shape/serviceips', seed: 1 });
       const ip = await a.allocateNext();
       await a.close();
       const stored = JSON.parse((await client.get('/shape/serviceips').string())!);
@@ -104,13 +93,13 @@ describe.skipIf(!haveEtcd)('SharedClusterIPAllocator on a real etcd', () => {
       expect(stored).toMatchObject({ kind: 'RangeAllocation', apiVersion: 'v1', metadata: { creationTimestamp: null }, range: '10.96.0.0/28' });
       // The shape SharedClusterIPAllocator wrote before: {range, data} only.
       await client.put('/shape/old').value(JSON.stringify({ range: '10.96.0.0/28', data: stored.data }));
-      const b = await SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/28', key: '/shape/old' });
+      const b = await SharedClusterIPAllocator.open({ endpoints: [etcd.server().endpoint], cidr: '10.96.0.0/28', key: '/shape/old' });
       expect(await b.has(ip)).toBe(true);
       await b.allocateNext();
       await b.close();
       expect(JSON.parse((await client.get('/shape/old').string())!).kind).toBe('RangeAllocation');
       await client.put('/shape/bad').value('{"kind":"Service"}');
-      await expect(SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/28', key: '/shape/bad' })).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT' });
+      await expect(SharedClusterIPAllocator.open({ endpoints: [etcd.server().endpoint], cidr: '10.96.0.0/28', key: '/shape/bad' })).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT' });
     } finally {
       client.close();
     }
@@ -118,8 +107,8 @@ describe.skipIf(!haveEtcd)('SharedClusterIPAllocator on a real etcd', () => {
 
   it('reloads only when the revision moved, and sees other writers before refusing', async () => {
     const key = '/test/cache';
-    const a = await SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/29', key, seed: 2 });
-    const b = await SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/29', key, seed: 3 });
+    const a = await SharedClusterIPAllocator.open({ endpoints: [etcd.server().endpoint], cidr: '10.96.0.0/29', key, seed: 2 });
+    const b = await SharedClusterIPAllocator.open({ endpoints: [etcd.server().endpoint], cidr: '10.96.0.0/29', key, seed: 3 });
     await a.allocateMany(3);
     expect(a.stats.reloads).toBe(0);
     const bIps = await b.allocateMany(3); // b's copy was stale: one lost swap, one reload
@@ -183,7 +172,7 @@ describe.skipIf(!haveEtcd)('SharedClusterIPAllocator on a real etcd', () => {
     const workers = [startWorker(key, '10.96.0.0/16', 1500, 'next'), startWorker(key, '10.96.0.0/16', 500, 'many:2')];
     // Restart once both workers are connected and working: after their 20th successful call.
     await Promise.all(workers.map((w) => w.reported(20)));
-    await etcd.restart();
+    await etcd.server().restart();
     await Promise.all(workers.map((w) => w.exit));
     for (const w of workers) {
       expect(w.done).toBe(true);
@@ -203,7 +192,7 @@ describe.skipIf(!haveEtcd)('SharedClusterIPAllocator on a real etcd', () => {
   it('errors are typed: StoreError for etcd trouble, AllocatorError for the range', async () => {
     await expect(SharedClusterIPAllocator.open({ endpoints: ['http://127.0.0.1:9'], cidr: '10.96.0.0/24', key: '/x', timeoutMs: 500 }))
       .rejects.toBeInstanceOf(StoreError);
-    const a = await SharedClusterIPAllocator.open({ endpoints: [etcd.endpoint], cidr: '10.96.0.0/24', key: '/test/typed' });
+    const a = await SharedClusterIPAllocator.open({ endpoints: [etcd.server().endpoint], cidr: '10.96.0.0/24', key: '/test/typed' });
     await expect(a.allocate('10.96.1.1')).rejects.toBeInstanceOf(AllocatorError);
     await a.close();
   });

@@ -1,29 +1,14 @@
 // SharedServiceIPAM on a real etcd (Debian's etcd-server, one member): the keys and values
 // kube-apiserver writes, the semantics of ServiceIPAM (same results for the same seed and
 // requests, same errors), several clients on one prefix, and what is refused.
-import { Etcd3 } from 'etcd3';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ServiceIPAM, type Hazard } from '../../src/index.js';
 import { SharedServiceIPAM, StoreError } from '../../src/shared/index.js';
-import { startEtcd, type EtcdServer } from './etcd-server.js';
-import { requireBinary } from '../setup/required-binary.js';
+import { etcdForFile } from './etcd-per-file.js';
 
-const ETCD = process.env.ETCD_BINARY ?? '/usr/bin/etcd';
-const haveEtcd = requireBinary(ETCD, 'the etcd tests', 'apt-get install etcd-server');
-let etcd: EtcdServer;
-let client: Etcd3;
 
-beforeAll(async () => {
-  if (!haveEtcd) return;
-  etcd = await startEtcd(ETCD);
-  client = new Etcd3({ hosts: etcd.endpoint });
-}, 60_000);
-
-afterAll(async () => {
-  client?.close();
-  await etcd?.stop();
-});
+const etcd = etcdForFile();
 
 let prefixes = 0;
 const freshPrefix = () => `/t${++prefixes}`;
@@ -33,11 +18,11 @@ const service = (name: string, spec: Record<string, unknown> = {}, namespace = '
 });
 
 async function keysUnder(prefix: string): Promise<string[]> {
-  return (await client.getAll().prefix(`${prefix}/`).keys()).sort();
+  return (await etcd.client().getAll().prefix(`${prefix}/`).keys()).sort();
 }
 
 async function stored(key: string): Promise<Record<string, unknown>> {
-  return JSON.parse((await client.get(key).string())!);
+  return JSON.parse((await etcd.client().get(key).string())!);
 }
 
 // A stored Service read straight from etcd.
@@ -46,10 +31,10 @@ async function storedService(prefix: string, namespace: string, name: string): P
 }
 
 async function open(prefix: string, options: Record<string, unknown> = {}): Promise<SharedServiceIPAM> {
-  return SharedServiceIPAM.open({ endpoints: [etcd.endpoint], prefix, serviceClusterIPRange: '10.96.0.0/16', seed: 7, ...options });
+  return SharedServiceIPAM.open({ endpoints: [etcd.server().endpoint], prefix, serviceClusterIPRange: '10.96.0.0/16', seed: 7, ...options });
 }
 
-describe.skipIf(!haveEtcd)('SharedServiceIPAM: the keys and values kube-apiserver writes', () => {
+describe.skipIf(!etcd.available)('SharedServiceIPAM: the keys and values kube-apiserver writes', () => {
   it('1.36: one key per Service, IPAddress and ServiceCIDR, the node port RangeAllocation; no IP bitmap', async () => {
     const prefix = freshPrefix();
     const shared = await open(prefix);
@@ -124,7 +109,7 @@ describe.skipIf(!haveEtcd)('SharedServiceIPAM: the keys and values kube-apiserve
   });
 });
 
-describe.skipIf(!haveEtcd)('SharedServiceIPAM: the semantics of ServiceIPAM', () => {
+describe.skipIf(!etcd.available)('SharedServiceIPAM: the semantics of ServiceIPAM', () => {
   it('the same seed and requests give the same objects and the same errors as an in-process ServiceIPAM', async () => {
     const plain = new ServiceIPAM({ serviceClusterIPRange: '10.96.0.0/24,fd00::/120', seed: 11, now: () => 0 });
     const shared = await open(freshPrefix(), { serviceClusterIPRange: '10.96.0.0/24,fd00::/120', seed: 11 });
@@ -199,7 +184,7 @@ describe.skipIf(!haveEtcd)('SharedServiceIPAM: the semantics of ServiceIPAM', ()
   });
 });
 
-describe.skipIf(!haveEtcd)('SharedServiceIPAM: several clients on one prefix', () => {
+describe.skipIf(!etcd.available)('SharedServiceIPAM: several clients on one prefix', () => {
   it('a client sees another\'s writes, and refuses only on the current state', async () => {
     const prefix = freshPrefix();
     const a = await open(prefix, { seed: 1 });
@@ -244,24 +229,24 @@ describe.skipIf(!haveEtcd)('SharedServiceIPAM: several clients on one prefix', (
   });
 });
 
-describe.skipIf(!haveEtcd)('SharedServiceIPAM: what it refuses', () => {
+describe.skipIf(!etcd.available)('SharedServiceIPAM: what it refuses', () => {
   it('the one-value state of earlier releases: ERR_STORE_OLD_FORMAT, in one line that says what to do', async () => {
     const prefix = freshPrefix();
-    await client.put(`${prefix}/clusterip/state`).value(JSON.stringify({ kind: 'ClusterIPState', version: 2, services: [], ranges: [] }));
+    await etcd.client().put(`${prefix}/clusterip/state`).value(JSON.stringify({ kind: 'ClusterIPState', version: 2, services: [], ranges: [] }));
     const error = await open(prefix).catch((e) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect(error.code).toBe('ERR_STORE_OLD_FORMAT');
     expect(error.message).toContain(`${prefix}/clusterip/state`);
     expect(error.message).toContain('clusterip migrate');
     // The old CLI's URL path named the key itself: that is found too.
-    await client.put(`${prefix}x`).value(JSON.stringify({ kind: 'ClusterIPState', version: 2, services: [], ranges: [] }));
+    await etcd.client().put(`${prefix}x`).value(JSON.stringify({ kind: 'ClusterIPState', version: 2, services: [], ranges: [] }));
     await expect(open(`${prefix}x`)).rejects.toMatchObject({ code: 'ERR_STORE_OLD_FORMAT' });
   });
 
   it('values it cannot read are skipped and listed; a RangeAllocation of another range refuses the open', async () => {
     const prefix = freshPrefix();
-    await client.put(`${prefix}/services/specs/default/proto`).value(Buffer.from([0x6b, 0x38, 0x73, 0x00, 1, 2, 3]));
-    await client.put(`${prefix}/services/specs/default/junk`).value('{"kind":"Service","spec":7}');
+    await etcd.client().put(`${prefix}/services/specs/default/proto`).value(Buffer.from([0x6b, 0x38, 0x73, 0x00, 1, 2, 3]));
+    await etcd.client().put(`${prefix}/services/specs/default/junk`).value('{"kind":"Service","spec":7}');
     const shared = await open(prefix);
     expect(shared.problems.map((p) => p.key).sort()).toEqual([`${prefix}/services/specs/default/junk`, `${prefix}/services/specs/default/proto`]);
     expect(shared.problems.find((p) => p.key.endsWith('proto'))!.message).toContain('--storage-media-type=application/json');

@@ -6,23 +6,12 @@
 // in etcd (seen by a separate client's watch), or the request's bytes arriving.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SharedServiceIPAM } from '../../src/shared/index.js';
-import { startEtcd, type EtcdServer } from './etcd-server.js';
-import { requireBinary } from '../setup/required-binary.js';
+import { etcdForFile } from './etcd-per-file.js';
 
-const ETCD = process.env.ETCD_BINARY ?? '/usr/bin/etcd';
-const haveEtcd = requireBinary(ETCD, 'the etcd tests', 'apt-get install etcd-server');
-let etcd: EtcdServer;
 
-beforeAll(async () => {
-  if (!haveEtcd) return;
-  etcd = await startEtcd(ETCD);
-}, 60_000);
-
-afterAll(async () => {
-  await etcd?.stop();
-});
+const etcd = etcdForFile();
 
 type Mode = 'pass' | 'drop-replies' | 'drop-requests';
 
@@ -87,11 +76,11 @@ class Proxy {
 const service = (name: string) => ({ apiVersion: 'v1' as const, kind: 'Service' as const, metadata: { name, namespace: 'default' }, spec: { type: 'NodePort' as const, ports: [{ port: 80 }] } });
 
 async function setUp(prefix: string) {
-  const url = new URL(etcd.endpoint);
+  const url = new URL(etcd.server().endpoint);
   const proxy = new Proxy({ host: url.hostname, port: Number(url.port) });
   const endpoint = await proxy.start();
   const shared = await SharedServiceIPAM.open({ endpoints: [endpoint], prefix, serviceClusterIPRange: '10.96.0.0/24', seed: 4 });
-  const direct = new Etcd3({ hosts: etcd.endpoint });
+  const direct = new Etcd3({ hosts: etcd.server().endpoint });
   return { proxy, shared, direct };
 }
 
@@ -99,7 +88,7 @@ async function storedKeys(direct: Etcd3, prefix: string): Promise<string[]> {
   return (await direct.getAll().prefix(`${prefix}/`).keys()).filter((k) => !k.startsWith(`${prefix}/clusterip/`)).sort();
 }
 
-describe.skipIf(!haveEtcd)('writes etcd never answered', () => {
+describe.skipIf(!etcd.available)('writes etcd never answered', () => {
   it('the write landed, its reply was lost: the call finds its marker and resolves once', async () => {
     const prefix = '/unanswered/landed';
     const { proxy, shared, direct } = await setUp(prefix);
