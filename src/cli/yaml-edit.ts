@@ -147,14 +147,12 @@ const FLOW_PLAIN = /^[A-Za-z_][A-Za-z0-9._/-]*$/;
 /** A value as flow text: JSON-quoted strings where the collection quotes its keys, or where plain would misread. */
 function flowText(value: unknown, quoted: boolean): string {
   if (Array.isArray(value)) return `[${value.map((item) => flowText(item, quoted)).join(', ')}]`;
-  if (isPlainObject(value)) return `{${Object.entries(value).map(([key, inner]) => `${flowKeyText(key, quoted)}: ${flowText(inner, quoted)}`).join(', ')}}`;
+  if (isPlainObject(value)) return `{${Object.entries(value).map(([key, inner]) => `${flowText(key, quoted)}: ${flowText(inner, quoted)}`).join(', ')}}`;
   if (typeof value === 'string') {
     return !quoted && FLOW_PLAIN.test(value) && isPlainSafe(value) ? value : JSON.stringify(value).replace(NOT_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   }
   return scalarText(value);
 }
-
-const flowKeyText = (key: string, quoted: boolean) => flowText(key, quoted);
 
 // ---- planning edits on the outline ----
 
@@ -341,7 +339,7 @@ class EditPlanner {
     }
     const additions = this.additions(before, after);
     if (additions !== undefined) {
-      const entries = additions.map((key) => `${flowKeyText(key, quoted)}: ${flowText(after[key], quoted)}`);
+      const entries = additions.map((key) => `${flowText(key, quoted)}: ${flowText(after[key], quoted)}`);
       if (lastValueTo === -1) {
         const close = values[at + 1];
         this.push(close, close, entries.join(', '), depth);

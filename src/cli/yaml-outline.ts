@@ -81,6 +81,19 @@ export class LineIndex {
     return isLineEnd(next) || next === 32 || next === 9;
   }
 
+  /** The line holding an offset of the text. */
+  lineOf(offset: number): number {
+    const { starts } = this;
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
   slice(line: number, column: number): string {
     return this.text.slice(this.starts[line] + column, this.end(line));
   }
@@ -121,19 +134,6 @@ function keyAt(text: LineIndex, line: number, column: number): KeyMatch | null {
     throw new NotOutlined('a quoted key JSON cannot decode');
   }
   return { key, end: column + match[0].length };
-}
-
-/** The line holding an offset of the text. */
-function lineOfOffset(text: LineIndex, offset: number): number {
-  const { starts } = text;
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (starts[mid] <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return low;
 }
 
 const isFlowSpace = (c: number) => c === 32 || c === 9 || c === 10;
@@ -189,7 +189,7 @@ class OutlineReader {
   flowOnLine(line: number, column: number): number {
     const { text } = this;
     const end = this.flow(text.start(line) + column);
-    const lastLine = lineOfOffset(text, end - 1);
+    const lastLine = text.lineOf(end - 1);
     if (!text.restIsEmpty(lastLine, end - text.start(lastLine))) throw new NotOutlined(`text after a flow collection at line ${lastLine + 1}`);
     return lastLine;
   }
@@ -299,7 +299,7 @@ class OutlineReader {
     if (c === 91) return this.flowSequence(at);
     const end = this.flowScalarEnd(at);
     this.marks.push(LEAF_MARK);
-    this.marks.push(lineOfOffset(this.text, end - 1));
+    this.marks.push(this.text.lineOf(end - 1));
     return end;
   }
 
@@ -325,13 +325,10 @@ class OutlineReader {
       const valueTo = this.flow(i);
       marks.values[valueToAt] = valueTo;
       count++;
-      i = this.skipFlowSpace(valueTo);
-      const separator = source.charCodeAt(i);
-      if (separator === 44) i = this.skipFlowSpace(i + 1);
-      else if (separator !== 125) throw new NotOutlined('flow mapping entry not followed by "," or "}"');
+      i = this.nextFlowItem(valueTo, 125);
     }
     marks.values[at + 1] = i;
-    marks.close(at, count, lineOfOffset(this.text, i));
+    marks.close(at, count, this.text.lineOf(i));
     return i + 1;
   }
 
@@ -350,15 +347,21 @@ class OutlineReader {
       const to = this.flow(i);
       marks.values[toAt] = to;
       count++;
-      i = this.skipFlowSpace(to);
-      // "[a: 1]" is a list holding a mapping: not needed for manifests.
-      const separator = source.charCodeAt(i);
-      if (separator === 44) i = this.skipFlowSpace(i + 1);
-      else if (separator !== 93) throw new NotOutlined('flow list item not followed by "," or "]"');
+      // "[a: 1]" is a list holding a mapping: not needed for manifests, refused here.
+      i = this.nextFlowItem(to, 93);
     }
     marks.values[at + 1] = i;
-    marks.close(at, count, lineOfOffset(this.text, i));
+    marks.close(at, count, this.text.lineOf(i));
     return i + 1;
+  }
+
+  /** Past the "," after an entry or item ending at `end` (at its collection's `close` when none follows). */
+  private nextFlowItem(end: number, close: number): number {
+    const i = this.skipFlowSpace(end);
+    const separator = this.text.text.charCodeAt(i);
+    if (separator === 44) return this.skipFlowSpace(i + 1);
+    if (separator !== close) throw new NotOutlined(`flow item not followed by "," or "${String.fromCharCode(close)}"`);
+    return i;
   }
 
   /** A flow mapping key: plain (letters, digits, ._/-) or quoted on one line. */

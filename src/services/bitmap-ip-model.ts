@@ -6,7 +6,7 @@ import type { SloppyIP } from '../ip-sloppy.js';
 import type { ParsedCIDR } from '../cidr.js';
 import type { FamilyAllocator } from './family-allocator.js';
 import type { Hazard } from './hazards.js';
-import { serviceIPs, toBase64, type CheckedState } from './ipam-state.js';
+import { forEachHeldServiceIP, toBase64, type CheckedState } from './ipam-state.js';
 import type { IPModelState, ServiceIPModel } from './ip-model.js';
 import type { CIDRMetrics } from './metrics.js';
 import { repairBitmaps, type BitmapRepairReport, type RepairOptions } from './repair.js';
@@ -95,16 +95,10 @@ export class BitmapIPModel implements ServiceIPModel {
     const targets = [...this.#families.values()];
     if (state.ranges.length !== targets.length) throw invalidSnapshotError(`expected ${targets.length} range bitmaps, found ${state.ranges.length}`, 'ranges');
     state.ranges.forEach((range, i) => targets[i].allocator.restore(range));
-    const claimed = new Map<string, string>();
-    for (const [key, service] of state.services) {
-      for (const ip of serviceIPs(service)) {
-        const other = claimed.get(ip);
-        if (other) throw invalidSnapshotError(`${ip} is held by two services (${other} and ${key})`);
-        claimed.set(ip, key);
-        const allocator = this.#families.get(familyOf(ip)!)?.allocator;
-        if (!allocator || !allocator.has(ip)) throw invalidSnapshotError(`service ${key} holds ${ip}, which the ranges do not have allocated`);
-      }
-    }
+    forEachHeldServiceIP(state.services, (ip, key) => {
+      const allocator = this.#families.get(familyOf(ip)!)?.allocator;
+      if (!allocator || !allocator.has(ip)) throw invalidSnapshotError(`service ${key} holds ${ip}, which the ranges do not have allocated`);
+    });
   }
 
   rangeAllocators(): ClusterIPAllocator[] {

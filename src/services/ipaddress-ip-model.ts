@@ -6,7 +6,7 @@ import { invalidSnapshotError } from '../errors.js';
 import { parseIPSloppy, type SloppyIP } from '../ip-sloppy.js';
 import type { FamilyAllocator } from './family-allocator.js';
 import { hazard, type Hazard } from './hazards.js';
-import { serviceIPs, toBase64, type CheckedState } from './ipam-state.js';
+import { forEachHeldServiceIP, serviceIPs, toBase64, type CheckedState } from './ipam-state.js';
 import type { IPModelState, ServiceIPModel } from './ip-model.js';
 import { addressValue, prefixContainsIP } from './meta-allocator.js';
 import type { CIDRMetrics } from './metrics.js';
@@ -120,15 +120,9 @@ export class IPAddressIPModel implements ServiceIPModel {
     registry.load(state.version === 2 ? state.serviceCIDRs : [], state.version === 2 ? state.ipAddresses : [], state.cidrAllocators);
     if (state.version === 1) {
       // A 0.1.0 state (bitmaps only): the repair controller gives each Service IP its IPAddress.
-      const claimed = new Map<string, string>();
-      for (const [key, service] of state.services) {
-        for (const ip of serviceIPs(service)) {
-          const other = claimed.get(ip);
-          if (other) throw invalidSnapshotError(`${ip} is held by two services (${other} and ${key})`);
-          claimed.set(ip, key);
-          registry.createAllocated(familyOf(ip)!, ip, { namespace: service.metadata?.namespace || 'default', name: service.metadata?.name ?? '' });
-        }
-      }
+      forEachHeldServiceIP(state.services, (ip, _key, service) => {
+        registry.createAllocated(familyOf(ip)!, ip, { namespace: service.metadata?.namespace || 'default', name: service.metadata?.name ?? '' });
+      });
       return;
     }
     reportIPHazards(state.services, registry, hazards);

@@ -157,6 +157,22 @@ function canonicalPortRange(text: string): string {
   }
 }
 
+/**
+ * Calls `visit` for every IP the state's Services hold, in order, with its holder. An IP held
+ * twice makes the state corrupt (no reachable state has it): restoring one is refused there.
+ */
+export function forEachHeldServiceIP(services: ReadonlyMap<string, Service>, visit: (ip: string, key: string, service: Service) => void): void {
+  const holders = new Map<string, string>();
+  for (const [key, service] of services) {
+    for (const ip of serviceIPs(service)) {
+      const other = holders.get(ip);
+      if (other) throw invalidSnapshotError(`${ip} is held by two services (${other} and ${key})`);
+      holders.set(ip, key);
+      visit(ip, key, service);
+    }
+  }
+}
+
 /** Canonical IPs a stored Service holds, parsed as the API server parses them (sloppily). */
 export function serviceIPs(service: Service): string[] {
   if (isExternalName(service) || isHeadless(service)) return [];

@@ -17,7 +17,7 @@ import type { ServiceRef } from './family-allocator.js';
 import type { OrderSource } from './order-source.js';
 import type { IPFamily } from './service-fields.js';
 import { dns1123SubdomainErrors } from './service-validation.js';
-import type { StorageJournal } from './storage-access.js';
+import type { StorageJournal } from './storage-journal.js';
 import {
   DEFAULT_SERVICE_CIDR_NAME, IP_ALLOCATOR_MANAGER, LABEL_IP_FAMILY, LABEL_MANAGED_BY, NETWORKING_API_VERSION,
   SERVICE_CIDR_FINALIZER, AppliedAddress, ManagedAddress, clone, type AddressEntry, type Condition, type IPAddress, type ServiceCIDR,
@@ -213,7 +213,7 @@ export class ServiceCIDRRegistry implements IPAddressSink {
     this.#metas.get(familyOfName(name))?.markTaken(name, takenIn);
   }
 
-  /** Where the registry announces the IPAddresses it is about to change (storage-access.ts). */
+  /** Where the registry announces the IPAddresses it is about to change (storage-journal.ts). */
   setJournal(journal: StorageJournal | undefined): void {
     this.#journal = journal;
   }

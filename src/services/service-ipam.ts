@@ -8,7 +8,8 @@
 // over the version's allocator model: one bitmap per family (1.29–1.32) or ServiceCIDR and
 // IPAddress objects with a MetaAllocator per family (1.33+).
 import { STORAGE, STORED_WRITE, SYSTEM_FIELDS } from '../internal.js';
-import type { StorageAccess, StorageJournal, SystemFields } from './storage-access.js';
+import type { StorageAccess, SystemFields } from './storage-access.js';
+import type { StorageJournal } from './storage-journal.js';
 import { timestamp } from './service-cidrs.js';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { ClusterIPAllocator, Strategy } from '../allocator.js';

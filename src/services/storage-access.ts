@@ -6,13 +6,7 @@ import type { ClusterIPAllocator } from '../allocator.js';
 import type { NodePortAllocator } from '../node-port-allocator.js';
 import type { ServiceCIDRRegistry } from './service-cidrs.js';
 import type { StoredService } from './service-store.js';
-
-export interface StorageJournal {
-  /** Before a stored Service is created, replaced or deleted. */
-  service(namespace: string, name: string): void;
-  /** Before an IPAddress is created, replaced or deleted. */
-  ipAddress(name: string): void;
-}
+import type { StorageJournal } from './storage-journal.js';
 
 export interface StorageAccess {
   setJournal(journal: StorageJournal | undefined): void;

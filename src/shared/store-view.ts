@@ -12,7 +12,8 @@
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { ServiceIPAM, type ServiceIPAMOptions } from '../services/service-ipam.js';
 import { STORAGE, SYSTEM_FIELDS } from '../internal.js';
-import type { StorageAccess, StorageJournal } from '../services/storage-access.js';
+import type { StorageAccess } from '../services/storage-access.js';
+import type { StorageJournal } from '../services/storage-journal.js';
 import { StoredService } from '../services/service-store.js';
 import { readObject, SERVICE_CIDR_SHAPE, SERVICE_SHAPE, IP_ADDRESS_SHAPE } from '../services/object-shapes.js';
 import { compactAddress, validateIPAddress, validateServiceCIDR } from '../services/service-cidrs.js';
