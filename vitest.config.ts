@@ -27,7 +27,7 @@ export default defineConfig({
     // No test has a time budget: a timeout only ends a test that hangs, so a loaded machine makes
     // the suite slower, never red (vitest's default of 5 s failed heavy suites under load).
     testTimeout: 600_000,
-    hookTimeout: 120_000,
+    hookTimeout: 600_000,
     projects: [
       { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: propertyTests, setupFiles: [SEED] } },
       { extends: true, test: { name: 'sparse-store', include: allocatorTables, setupFiles: [SEED, 'test/setup/force-sparse-store.ts'] } },

@@ -57,7 +57,7 @@ function checkSparse(h: usize): u32 {
   for (let level: u32 = 0; level < SPARSE_LEVELS && rule == 0; level++) {
     const t = tableAt(h, level);
     const n = entryCount(t);
-    const records = heap.alloc((<usize>(n > 0 ? n : 1)) << 4);
+    const records = heap.alloc(<usize>max<u32>(n, 1) << 4);
     tableExport(t, records);
     for (let i: u32 = 0; i < n && rule == 0; i++) {
       const key = load<u64>(records + (<usize>i << 4));

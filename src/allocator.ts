@@ -2,6 +2,9 @@
 // does once, for both representations, what sits above the offset store: text (through the
 // address codec), allocation counters, the choice of error, offset checks, batches, traces,
 // snapshots and disposal. Band order, strategies and draws live in the kernel (assembly/).
+// [Symbol.dispose] in this file's declarations needs TypeScript's disposable lib; the reference
+// carries it to projects whose lib setting lacks it (a browser project without @types/node).
+/// <reference lib="esnext.disposable" preserve="true" />
 import {
   AllocatorError, alreadyAllocatedError, invalidSnapshotError, mismatchedNetworkError, notInRangeError,
   offsetNotInRangeError, offsetsTooLargeError, rangeFullError, drawsExhaustedError,
@@ -14,10 +17,10 @@ import { DENSE_LIMIT, OffsetStore } from './offset-store.js';
 import { canonicalIPText, codecFor, parsedOffset, type AddressCodec } from './address-codec.js';
 import { runsRefusal } from './run-encoding.js';
 import { STORE } from './internal.js';
+import type { DrawModel, Strategy } from './strategy-names.js';
 import { disposeStore, dynamicFailure, freeWhenDropped, liveStore, readCount, statsOf, type AllocatorStats } from './allocator-support.js';
 
-export type Strategy = keyof typeof KERNEL_STRATEGY;
-export type DrawModel = keyof typeof KERNEL_DRAW_MODEL;
+export type { Strategy, DrawModel } from './strategy-names.js';
 
 export type { AllocatorStats, BandStats } from './allocator-support.js';
 

@@ -22,7 +22,13 @@ export type AllocatorErrorCode =
   /** A Kubernetes version outside 1.29–1.36. */
   | 'ERR_UNSUPPORTED_VERSION'
   /** A call the chosen Kubernetes version has no counterpart for (ServiceCIDRs before 1.33). */
-  | 'ERR_NOT_SUPPORTED_BY_VERSION';
+  | 'ERR_NOT_SUPPORTED_BY_VERSION'
+  /**
+   * The WebAssembly kernel could not be compiled, so no allocator can be made: typically a page's
+   * Content-Security-Policy without 'wasm-unsafe-eval' in script-src. Everything that needs no
+   * allocator (parsing, describeRange) still works.
+   */
+  | 'ERR_KERNEL_UNAVAILABLE';
 
 export class AllocatorError extends Error {
   readonly code: AllocatorErrorCode;

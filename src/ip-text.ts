@@ -2,7 +2,6 @@
 // read differently (CVE-2021-29923: "010" is 8 to inet_aton and 10 to Go), so we accept exactly one
 // form per family: four plain decimal octets for IPv4, and colon-hex for IPv6 (any case, groups
 // zero-padded to at most four digits, optionally ending in a dotted quad).
-import ipaddr from 'ipaddr.js';
 
 export type ParsedIP =
   | { readonly family: 4; readonly value: number }
@@ -65,20 +64,19 @@ function parseIPv6Text(text: string): ParseResult {
   if (!IPV6_ALPHABET.test(text)) return failure('not a valid IPv4 or IPv6 address');
   let hexOnly = text;
   if (text.includes('.')) {
-    // ipaddr.js rewrites "::a.b.c.d" as an IPv4-mapped address, so the dotted tail is turned
-    // into two hex groups here and the result is parsed as plain colon-hex.
+    // The dotted tail is turned into two hex groups here and the result read as plain colon-hex.
     const lastColon = text.lastIndexOf(':');
     const tail = parseIPv4Octets(text.slice(lastColon + 1));
     if (lastColon < 0 || tail < 0) return failure('the dotted IPv4 part of an IPv6 address must be four decimal octets');
     hexOnly = `${text.slice(0, lastColon + 1)}${(tail >>> 16).toString(16)}:${(tail & 0xffff).toString(16)}`;
   }
   if (LONG_HEX_GROUP.test(hexOnly)) return failure('IPv6 groups have at most four hex digits');
-  if (!ipaddr.IPv6.isValid(hexOnly)) return failure('not a valid IPv4 or IPv6 address');
-  const parts = ipaddr.IPv6.parse(hexOnly).parts;
+  const parts = [0, 0, 0, 0, 0, 0, 0, 0];
+  if (!readIPv6Groups(hexOnly, parts)) return failure('not a valid IPv4 or IPv6 address');
   if (parts[0] === 0 && parts[1] === 0 && parts[2] === 0 && parts[3] === 0 && parts[4] === 0 && parts[5] === 0xffff) {
     return failure('IPv4-mapped IPv6 addresses are not allowed; write the IPv4 address instead');
   }
-  return { family: 6, parts: parts.slice() };
+  return { family: 6, parts };
 }
 
 // Parses one IP address. Never throws: the caller turns a failure into its own typed error.
@@ -104,6 +102,14 @@ const COLON = 58;
 // not accept outright (a dotted quad, IPv4-mapped, any error); the caller then asks parseIP, which
 // either accepts the form or explains what is wrong with it.
 export function parseIPv6Groups(text: string, groups: number[]): boolean {
+  if (!readIPv6Groups(text, groups)) return false;
+  // IPv4-mapped (::ffff:0:0/96) is refused; parseIP says so.
+  return !(groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff);
+}
+
+// Colon-hex IPv6 (groups of one to four hex digits, at most one "::", no dotted tail, no zone)
+// into the eight 16-bit groups of `groups` (eight long); false when the text is not exactly that.
+export function readIPv6Groups(text: string, groups: number[]): boolean {
   const length = text.length;
   if (length < 2 || length > 39) return false;
   let count = 0;
@@ -160,7 +166,5 @@ export function parseIPv6Groups(text: string, groups: number[]): boolean {
     for (let i = 0; i < tail; i++) groups[7 - i] = groups[count - 1 - i];
     for (let i = gap; i < 8 - tail; i++) groups[i] = 0;
   }
-  // IPv4-mapped (::ffff:0:0/96) is refused; parseIP says so.
-  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) return false;
   return true;
 }

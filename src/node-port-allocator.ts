@@ -1,6 +1,9 @@
 // NodePortAllocator: the node port range of a cluster (--service-node-port-range), allocated as
 // kube-apiserver's portallocator does — the same banded random scan as cluster IPs (KEP-3668), on
 // the same kernel. A port is an offset (port − base); the kernel never learns about ports.
+// [Symbol.dispose] in this file's declarations needs TypeScript's disposable lib; the reference
+// carries it to projects whose lib setting lacks it (a browser project without @types/node).
+/// <reference lib="esnext.disposable" preserve="true" />
 import {
   AllocatorError, drawsExhaustedError, invalidPortError, invalidSnapshotError, mismatchedPortRangeError,
   portAlreadyAllocatedError, portNotInRangeError, rangeFullError,

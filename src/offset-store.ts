@@ -7,7 +7,7 @@
 // Nothing here parses text, counts allocations or chooses errors: ClusterIPAllocator (and any
 // other allocator, such as one for ports) does that once, above.
 import {
-  kernel, kernelDebug, FLAG_EXTERNAL_DRAWS, KERNEL_KIND, RESULT_SLOT, memoryU32, memoryU64, readU32, scratch, withDraws,
+  kernel, kernelDebug, loadKernel, FLAG_EXTERNAL_DRAWS, KERNEL_KIND, RESULT_SLOT, memoryU32, memoryU64, readU32, scratch, withDraws,
 } from './kernel.js';
 import type { RandomInt } from './random-source.js';
 
@@ -56,6 +56,7 @@ export class OffsetStore {
       this.#handle = kernel.createLike(config.#handle) >>> 0;
       return;
     }
+    loadKernel();
     const size = config.sizeHigh * 2 ** 32 + config.sizeLow;
     this.kind = forcedKind ?? (size <= DENSE_LIMIT ? 'dense' : 'sparse');
     this.#randomInt = config.randomInt;

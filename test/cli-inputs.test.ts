@@ -2,7 +2,7 @@
 // stdin, JSON, typed API lists whose items carry no kind, and objects it cannot place. The three
 // cases that used to exit 0 with an address already taken must now reserve it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -100,6 +100,32 @@ describe('directories, -R, and what is refused', () => {
     const run = cli(['allocate', '--range', RANGE, ...args], '');
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(message);
+  });
+
+  // A path that exists but cannot be read says why, never "does not exist". (Root reads through
+  // file modes, so the refusals are ones root gets too: a link loop, a file used as a directory,
+  // a dangling link inside a directory, and — through a preload that makes statSync throw as
+  // Deno's does without --allow-read — a sandbox's permission error, which has no errno code.)
+  it('a path that cannot be read gives the system\'s reason, one line, exit 1', () => {
+    const d = dir();
+    symlinkSync('loop', join(d, 'loop'));
+    writeFileSync(join(d, 'svc.yaml'), service('a'));
+    const run = (args: string[], nodeArgs: string[] = []) => {
+      const r = spawnSync(process.execPath, [...nodeArgs, bin, 'allocate', '--range', RANGE, ...args], { cwd: root, encoding: 'utf8' });
+      return { code: r.status, stderr: r.stderr };
+    };
+    expect(run(['-f', join(d, 'loop')])).toEqual({ code: 1, stderr: `error: cannot read the path "${join(d, 'loop')}": too many levels of symbolic links\n` });
+    expect(run(['-f', join(d, 'svc.yaml', 'x.yaml')])).toEqual({ code: 1, stderr: `error: cannot read the path "${join(d, 'svc.yaml', 'x.yaml')}": a part of the path is not a directory\n` });
+    const withDangling = dir();
+    writeFileSync(join(withDangling, 'a.yaml'), service('a'));
+    symlinkSync(join(withDangling, 'gone.yaml'), join(withDangling, 'b.yaml'));
+    expect(run(['-f', withDangling])).toEqual({ code: 1, stderr: `error: the path "${join(withDangling, 'b.yaml')}" does not exist\n` });
+    const sandbox = `data:text/javascript,${encodeURIComponent(`
+      import fs from 'node:fs'; import { syncBuiltinESMExports } from 'node:module';
+      fs.statSync = (path) => { const e = new Error('Requires read access to "' + path + '", run again with the --allow-read flag'); e.name = 'NotCapable'; throw e; };
+      syncBuiltinESMExports();`)}`;
+    const svc = join(d, 'svc.yaml');
+    expect(run(['-f', svc], ['--import', sandbox])).toEqual({ code: 1, stderr: `error: cannot read the path "${svc}": Requires read access to "${svc}", run again with the --allow-read flag\n` });
   });
 
   it('an object without kind (a List item, a bare mapping) is reported, not passed by', () => {

@@ -55,7 +55,7 @@ describe('allocate --state under concurrency', () => {
       }
     }
     expect(existsSync(`${state}.lock`)).toBe(false);
-  }, 120_000);
+  });
 
   it('a missing directory for --state is one line, exit 1, and no stack trace', async () => {
     const r = await run(['allocate', '--range', '10.96.0.0/16', '-f', 'examples/services.yaml', '--state', '/nonexistent-dir/state.json']);

@@ -201,7 +201,7 @@ describe('clusterip allocate', () => {
     ipam.restore(JSON.parse(readFileSync(state, 'utf8')));
     expect(ipam.get('default', 'final-2999')).toBeDefined();
     expect(ipam.get('default', 'base-0')).toBeDefined();
-  }, 90_000);
+  });
 });
 
 describe('clusterip allocate with ServiceCIDR and IPAddress objects (1.33+)', () => {

@@ -62,7 +62,7 @@ describe('the port', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const run = spawnSync(process.execPath, [join(root, 'scripts', 'serve.mjs'), '--port', String(port)], { encoding: 'utf8', timeout: 30_000 });
+      const run = spawnSync(process.execPath, [join(root, 'scripts', 'serve.mjs'), '--port', String(port)], { encoding: 'utf8' });
       expect(run.status).toBe(1);
       expect(run.stderr.trim()).toBe(`serve.mjs: port ${port} on 127.0.0.1 is already in use; pick another with --port N (or PORT=N)`);
     } finally {

@@ -79,7 +79,7 @@ describe('fuzz: every entry point, hostile inputs', () => {
       }),
       { numRuns: cidr.includes('/64') || cidr.endsWith('/7') ? 120 : 250 },
     );
-  }, 120_000);
+  });
 
   it('ServiceIPAM.restore: hostile whole-state JSON is refused with no change', () => {
     const ipam = new ServiceIPAM({ serviceClusterIPRange: '10.96.0.0/24', seed: 1 });

@@ -1,9 +1,11 @@
 // The kernel's TypeScript typings (src/generated/kernel-exports.ts, written by the build from the
 // compiler's own declarations) must describe the wasm the package ships: every export named, each
 // function with its parameter count, each constant a global, and nothing exported that is untyped.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KERNEL_EXPORT_NAMES } from '../src/generated/kernel-exports.js';
+import { KERNEL_CONSTANTS, KERNEL_EXPORT_NAMES } from '../src/generated/kernel-exports.js';
 import { KERNEL_WASM_BASE64 } from '../src/generated/kernel-wasm.js';
 import { KERNEL_WASM_BASE64 as DEBUG_WASM_BASE64 } from '../src/generated/kernel-debug-wasm.js';
 
@@ -23,12 +25,16 @@ function declared(interfaceName: string): Map<string, number | 'global'> {
   return members;
 }
 
-function shipped(base64: string): Map<string, number | 'global' | 'memory'> {
+function instantiate(base64: string): WebAssembly.Instance {
   const module = new WebAssembly.Module(Buffer.from(base64, 'base64'));
-  const instance = new WebAssembly.Instance(module, {
+  return new WebAssembly.Instance(module, {
     env: { abort: () => { throw new Error('abort'); } },
     clusterip: { drawBelow: () => 0n, drawU64: () => 0n },
   });
+}
+
+function shipped(base64: string): Map<string, number | 'global' | 'memory'> {
+  const instance = instantiate(base64);
   const members = new Map<string, number | 'global' | 'memory'>();
   for (const [name, value] of Object.entries(instance.exports)) {
     members.set(name, value instanceof WebAssembly.Global ? 'global' : value instanceof WebAssembly.Memory ? 'memory' : (value as (...args: unknown[]) => unknown).length);
@@ -52,5 +58,24 @@ describe('kernel typings', () => {
     actual.delete('memory');
     expect(types.get('checkInvariants')).toBe(1);
     expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(types));
+  });
+
+  it('carry the values of every constant both kernels export (the library reads them before compiling)', () => {
+    for (const base64 of [KERNEL_WASM_BASE64, DEBUG_WASM_BASE64]) {
+      const globals = Object.entries(instantiate(base64).exports).filter(([, v]) => v instanceof WebAssembly.Global);
+      expect(Object.fromEntries(globals.map(([name, g]) => [name, Number((g as WebAssembly.Global).value) >>> 0]))).toEqual(KERNEL_CONSTANTS);
+    }
+  });
+});
+
+// The kernel is committed (src/generated/), so installing from a clone compiles no wasm. Its
+// fingerprint is a hash of everything the compile reads: when assembly/ changes without a rebuild,
+// this fails, and CI's `build-kernel.mjs --check` recompiles and compares the bytes.
+describe('the committed kernel', () => {
+  it('was built from the assembly/ sources as they are', () => {
+    const root = join(import.meta.dirname, '..');
+    const run = spawnSync(process.execPath, [join(root, 'scripts', 'build-kernel.mjs'), '--fingerprint-only'], { cwd: root, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe(readFileSync(join(root, 'src', 'generated', 'kernel.fingerprint'), 'utf8'));
   });
 });

@@ -32,25 +32,56 @@ describe('package entry', () => {
     expect(JSON.parse(run.stdout)).toEqual(['fd00:10:96::a', 'function', 16]);
   });
 
-  // What a browser loads is the main entry and everything it imports: that graph must hold no
-  // node: import and no top-level await. clusterip/etcd (dist/shared, Node only) loads its optional
-  // etcd client with a top-level await, and the CLI (dist/cli) is Node's; neither may be reached.
-  it('the main entry and all it imports have no node: imports and no top-level await', () => {
+  // No entry's module graph may await at top level (Node refuses to require() such a graph), and
+  // what a browser loads — the main entry and everything it imports — holds no node: import and
+  // reaches neither clusterip/etcd (dist/shared) nor the CLI (dist/cli).
+  const graphOf = (entry: string) => {
     const dist = join(root, 'dist');
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
-      seen.add(file);
       const source = readFileSync(join(dist, file), 'utf8');
-      expect(source, file).not.toMatch(/from\s+['"]node:|import\(\s*['"]node:|require\(/);
-      expect(source, file).not.toMatch(/^(?:export\s+)?(?:(?:const|let|var)\s+[^=]+=\s*)?await\b/m);
-      for (const match of source.matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) visit(posix.normalize(posix.join(posix.dirname(file), match[1])));
+      seen.set(file, source);
+      for (const match of source.matchAll(/(?:from\s+|import\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) visit(posix.normalize(posix.join(posix.dirname(file), match[1])));
     };
-    visit('index.js');
-    expect(seen.size).toBeGreaterThan(10);
-    expect([...seen].filter((f) => f.startsWith('shared/') || f.startsWith('cli/'))).toEqual([]);
-    // The etcd entry's top-level await is there on purpose (and this check would see it).
-    expect(readFileSync(join(dist, 'shared', 'etcd-client.js'), 'utf8')).toMatch(/^export const \{ etcd3, cockatiel \} = await /m);
+    visit(entry);
+    return seen;
+  };
+  const TOP_LEVEL_AWAIT = /^(?:export\s+)?(?:(?:const|let|var)\s+[^=]+=\s*)?await\b/m;
+
+  it('the main entry and all it imports have no node: imports and no top-level await', () => {
+    const graph = graphOf('index.js');
+    expect(graph.size).toBeGreaterThan(10);
+    for (const [file, source] of graph) {
+      expect(source, file).not.toMatch(/from\s+['"]node:|import\(\s*['"]node:|require\(/);
+      expect(source, file).not.toMatch(TOP_LEVEL_AWAIT);
+      // No bare specifier either: dist/index.js loads by URL in a page or a Worker with no import map.
+      expect(source, file).not.toMatch(/(?:from\s+|import\s+|import\(\s*)['"](?![./])[^'"]+['"]/);
+    }
+    expect([...graph.keys()].filter((f) => f.startsWith('shared/') || f.startsWith('cli/'))).toEqual([]);
+  });
+
+  it('clusterip/etcd and all it imports have no top-level await', () => {
+    const graph = graphOf('shared/index.js');
+    expect(graph.has('shared/etcd-client.js')).toBe(true);
+    for (const [file, source] of graph) expect(source, file).not.toMatch(TOP_LEVEL_AWAIT);
+  });
+
+  it.each(['clusterip', 'clusterip/etcd', 'clusterip/browser'])("require('%s') works from CommonJS", (entry) => {
+    const run = runNode(['-e', `
+      const lib = require(${JSON.stringify(entry)});
+      const a = new (lib.ClusterIPAllocator ?? require('clusterip').ClusterIPAllocator)('10.96.0.0/24', { seed: 42 });
+      console.log(JSON.stringify([a.allocateNext(), Object.keys(lib).length > 3]));
+    `]);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual(['10.96.0.193', true]);
+  });
+
+  it('dist/browser.js is one file: it imports nothing', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({ entryPoints: [join(root, 'dist', 'browser.js')], bundle: true, write: false, metafile: true, format: 'esm', platform: 'neutral', external: ['*'], logLevel: 'silent' });
+    expect(Object.keys(result.metafile.inputs)).toHaveLength(1);
+    expect(Object.values(result.metafile.inputs)[0].imports).toEqual([]);
   });
 
   it('package.json exports types first and is side-effect free', () => {

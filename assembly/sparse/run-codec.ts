@@ -37,7 +37,7 @@ export function runsBytesBound(h: usize): u32 {
 // Writes h's allocations, run-encoded, to out (room for runsBytesBound(h)); returns the length.
 export function runsEncode(h: usize, out: usize): u32 {
   const n = usedOf(h);
-  const offsets = heap.alloc(<usize>(n > 0 ? n : 1) << 3);
+  const offsets = heap.alloc(<usize>max<u32>(n, 1) << 3);
   if (n > 0) exportSortedOffsets(h, offsets);
   let runs: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {

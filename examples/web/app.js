@@ -1,6 +1,6 @@
 // The demo page: one allocator per CIDR (or node port range), the seed documents' breakdown, a pie
 // of static vs dynamic share, and a map of the range coloured by free / chosen / dynamic.
-import { ClusterIPAllocator, NodePortAllocator, describePortRange, describeRange } from 'clusterip';
+import { ClusterIPAllocator, NodePortAllocator, describePortRange, describeRange } from '../../dist/browser.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_CELLS = 4096;

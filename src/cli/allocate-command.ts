@@ -18,6 +18,7 @@ import { inNamespace } from './namespace-option.js';
 import { checkRangeOptions } from './range-options.js';
 import { flatten, isListDocument, kindOf, readInputs } from './inputs.js';
 import { loadState, saveState, withStateLock } from './state-file.js';
+import { loadSharedServiceIPAM } from './shared-store-module.js';
 
 export interface AllocateOptions {
   /** --service-cluster-ip-range; may be left out when the input holds the default ServiceCIDR. */
@@ -253,11 +254,7 @@ export async function allocateCommand(options: AllocateOptions, readStdin: () =>
 // no manifests, and running it again after the fix keeps the stored Services' IPs.
 async function allocateWithStore(options: AllocateOptions, range: string, read: ReadDocument[], docs: unknown[], items: InputItems): Promise<AllocateResult> {
   const { endpoints, prefix } = parseStoreURL(options.store!);
-  // The etcd client is an optional peer dependency, loaded only for --store.
-  const { SharedServiceIPAM } = await import('../shared/shared-service-ipam.js').catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'ERR_STORE_CLIENT_MISSING') throw new InputError(`--store: ${(error as Error).message}`);
-    throw error;
-  });
+  const SharedServiceIPAM = await loadSharedServiceIPAM();
   const probe = newIPAM(options, range);
   const canonicalRange = probe.ranges.join(',');
   try {

@@ -20,24 +20,45 @@ export interface InputDocument {
 
 const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 
-function expandPath(path: string, recursive: boolean, top: boolean): string[] {
-  let stats;
+// Why a path could not be read, in words: the system's reason, never a guess. ENOENT alone means
+// "does not exist"; a refusal (EACCES, a sandbox's permission error such as Deno's NotCapable), a
+// symbolic link loop or a too-long name says so.
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ELOOP: 'too many levels of symbolic links',
+  ENOTDIR: 'a part of the path is not a directory',
+  ENAMETOOLONG: 'the name is too long',
+  EISDIR: 'it is a directory',
+};
+
+function unreadablePath(path: string, error: unknown): InputError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return new InputError(`the path "${path}" does not exist`);
+  const reason = (code !== undefined ? REASONS[code] ?? code : undefined) ?? (error instanceof Error ? error.message : String(error));
+  return new InputError(`cannot read the path "${path}": ${reason}`);
+}
+
+function statOf(path: string) {
   try {
-    stats = statSync(path);
-  } catch {
-    throw new InputError(`the path "${path}" does not exist`);
+    return statSync(path);
+  } catch (error) {
+    throw unreadablePath(path, error);
   }
-  if (!stats.isDirectory()) return [path];
+}
+
+function expandPath(path: string, recursive: boolean, top: boolean): string[] {
+  if (!statOf(path).isDirectory()) return [path];
   let names: string[];
   try {
     names = readdirSync(path).sort();
   } catch (error) {
-    throw new InputError(`cannot read directory ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw unreadablePath(path, error);
   }
   const out: string[] = [];
   for (const name of names) {
     const full = join(path, name);
-    if (statSync(full).isDirectory()) {
+    if (statOf(full).isDirectory()) {
       if (recursive) out.push(...expandPath(full, recursive, false));
     } else if (MANIFEST_EXTENSIONS.test(name)) {
       out.push(full);
@@ -160,7 +181,8 @@ export function readInputs(paths: readonly string[], recursive: boolean, readStd
         text = file === '-' ? readStdin() : decodeManifestBytes(readFileSync(file), file);
       } catch (error) {
         if (error instanceof InputError) throw error;
-        throw new InputError(`cannot read ${file === '-' ? 'stdin' : file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        if (file !== '-') throw unreadablePath(file, error);
+        throw new InputError(`cannot read stdin: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }
       const source = file === '-' ? 'stdin' : file;
       const parsed = parseDocuments(text, source);

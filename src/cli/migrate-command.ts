@@ -3,13 +3,11 @@
 // (SharedServiceIPAM.migrateOneValueState). Every Service keeps its cluster IPs and node ports.
 import { InputError } from './cli-errors.js';
 import { parseStoreURL } from './allocate-command.js';
+import { loadSharedServiceIPAM } from './shared-store-module.js';
 
 export async function migrateCommand(options: { store: string; from?: string }): Promise<{ text: string; failed: boolean }> {
   const { endpoints, prefix } = parseStoreURL(options.store);
-  const { SharedServiceIPAM } = await import('../shared/shared-service-ipam.js').catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'ERR_STORE_CLIENT_MISSING') throw new InputError(`--store: ${(error as Error).message}`);
-    throw error;
-  });
+  const SharedServiceIPAM = await loadSharedServiceIPAM();
   let report;
   try {
     report = await SharedServiceIPAM.migrateOneValueState({ endpoints, prefix, from: options.from });

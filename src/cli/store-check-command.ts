@@ -13,6 +13,7 @@ import { InputError, UsageError } from './cli-errors.js';
 import { parseStoreURL } from './allocate-command.js';
 import { checkObjects, type Finding } from './check-command.js';
 import type { OutputFormat } from './manifests.js';
+import { loadSharedServiceIPAM } from './shared-store-module.js';
 
 export interface StoreCheckOptions {
   store: string;
@@ -25,10 +26,7 @@ export interface StoreCheckOptions {
 
 export async function storeCheckCommand(options: StoreCheckOptions): Promise<{ text: string; findings: Finding[] }> {
   const { endpoints, prefix } = parseStoreURL(options.store);
-  const { SharedServiceIPAM } = await import('../shared/shared-service-ipam.js').catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'ERR_STORE_CLIENT_MISSING') throw new InputError(`--store: ${(error as Error).message}`);
-    throw error;
-  });
+  const SharedServiceIPAM = await loadSharedServiceIPAM();
   try {
     const found = await SharedServiceIPAM.inspect({ endpoints, prefix });
     const range = options.range ?? found.serviceClusterIPRange;

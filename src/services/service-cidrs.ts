@@ -6,7 +6,7 @@
 // at the current time (the injectable clock), so a test moves time instead of sleeping.
 import type { AllocatorOptions } from '../allocator.js';
 import { ClusterIPAllocator } from '../allocator.js';
-import { parseCIDR, type ParsedCIDR } from '../cidr.js';
+import type { ParsedCIDR } from '../cidr.js';
 import { parseIPSloppy } from '../ip-sloppy.js';
 import { invalidSnapshotError } from '../errors.js';
 import { formatFieldError, invalid, required, goStringSlice, NetworkingValidationError, ServiceNotFoundError, type FieldError } from './field-errors.js';

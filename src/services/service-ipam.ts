@@ -7,6 +7,9 @@
 //   delete: release at commit —
 // over the version's allocator model: one bitmap per family (1.29–1.32) or ServiceCIDR and
 // IPAddress objects with a MetaAllocator per family (1.33+).
+// [Symbol.dispose] in this file's declarations needs TypeScript's disposable lib; the reference
+// carries it to projects whose lib setting lacks it (a browser project without @types/node).
+/// <reference lib="esnext.disposable" preserve="true" />
 import { STORAGE, STORED_WRITE, SYSTEM_FIELDS } from '../internal.js';
 import type { StorageAccess, SystemFields } from './storage-access.js';
 import type { StorageJournal } from './storage-journal.js';

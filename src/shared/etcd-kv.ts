@@ -3,7 +3,7 @@
 // global retry policy is replaced by no policy): a write that fails with an unknown outcome is
 // settled by the caller (fenced-commit.ts), never retried blind.
 import type { Etcd3, IOptions, Lease, Watcher } from 'etcd3';
-import { cockatiel, etcd3 } from './etcd-client.js';
+import { loadEtcdClient, type EtcdClientModules } from './etcd-client.js';
 import { StoreError } from './store-errors.js';
 
 export interface StoredKV {
@@ -91,7 +91,12 @@ export class EtcdKV {
   /** Transactions sent, and the bytes of their keys and values. */
   readonly counters = { transactions: 0, bytesWritten: 0, reads: 0 };
 
-  constructor(options: EtcdKVOptions) {
+  /** Loads the etcd client (an optional peer dependency) and connects. */
+  static async open(options: EtcdKVOptions): Promise<EtcdKV> {
+    return new EtcdKV(options, await loadEtcdClient());
+  }
+
+  private constructor(options: EtcdKVOptions, { etcd3, cockatiel }: EtcdClientModules) {
     if (!Array.isArray(options.endpoints) || options.endpoints.length === 0 || !options.endpoints.every((e) => typeof e === 'string' && e !== '')) {
       throw new StoreError('ERR_STORE_CONFIG', 'endpoints must be a non-empty list of etcd client URLs');
     }

@@ -63,7 +63,13 @@ export class SharedClusterIPAllocator {
     const canonical = parseCIDR(cidr).cidr;
     const layout = new EtcdLayout(prefix);
     const cache = new ClusterIPAllocator(canonical, allocatorOptions);
-    const kv = new EtcdKV({ endpoints, timeoutMs });
+    let kv: EtcdKV;
+    try {
+      kv = await EtcdKV.open({ endpoints, timeoutMs });
+    } catch (error) {
+      cache.dispose();
+      throw error;
+    }
     try {
       let current = (await call(() => kv.get(key))).kv;
       if (!current) {

@@ -17,7 +17,6 @@ import type { Watcher } from 'etcd3';
 import type { IPAddress, ServiceCIDR } from '../services/network-objects.js';
 import type { RepairOptions, RepairReport, RequestOptions, ServiceIPAM } from '../services/service-ipam.js';
 import type { ServiceIPAMOptions } from '../services/service-ipam.js';
-import type { Hazard } from '../services/hazards.js';
 import type { IPAMState } from '../services/ipam-state.js';
 import { ObjectShapeError, requireString } from '../services/object-shapes.js';
 import { ServiceConflictError } from '../services/field-errors.js';
@@ -139,7 +138,7 @@ export class SharedServiceIPAM {
   static async open(options: SharedServiceIPAMOptions): Promise<SharedServiceIPAM> {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     const layout = new EtcdLayout(options.prefix ?? DEFAULT_PREFIX);
-    const kv = new EtcdKV({ endpoints: options.endpoints, timeoutMs: options.timeoutMs });
+    const kv = await EtcdKV.open({ endpoints: options.endpoints, timeoutMs: options.timeoutMs });
     const shared = new SharedServiceIPAM(options, kv, layout);
     try {
       await shared.#refuseOldFormat();
@@ -161,7 +160,7 @@ export class SharedServiceIPAM {
    */
   static async migrateOneValueState(options: { endpoints: string[]; prefix?: string; from?: string; timeoutMs?: number }): Promise<MigrationReport> {
     const layout = new EtcdLayout(options.prefix ?? DEFAULT_PREFIX);
-    const kv = new EtcdKV({ endpoints: options.endpoints, timeoutMs: options.timeoutMs });
+    const kv = await EtcdKV.open({ endpoints: options.endpoints, timeoutMs: options.timeoutMs });
     let found;
     try {
       found = await findOneValueState(kv, oneValueKeys(layout, options.from));
@@ -227,7 +226,7 @@ export class SharedServiceIPAM {
    */
   static async inspect(options: { endpoints: string[]; prefix?: string; timeoutMs?: number }): Promise<StoreConfig> {
     const layout = new EtcdLayout(options.prefix ?? DEFAULT_PREFIX);
-    const kv = new EtcdKV({ endpoints: options.endpoints, timeoutMs: options.timeoutMs });
+    const kv = await EtcdKV.open({ endpoints: options.endpoints, timeoutMs: options.timeoutMs });
     try {
       const keys = [layout.serviceCIDR('kubernetes'), ...layout.ipRanges, layout.nodePorts];
       const { kvs } = await kv.getMany(keys);

@@ -52,7 +52,7 @@ describe.skipIf(!etcd.available)('clusterip allocate --store etcd://', () => {
     const wrong = await run(['allocate', '--range', '10.97.0.0/24', '-f', '-', '--store', store], manifest(['x']));
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('belongs to another --range');
-  }, 60_000);
+  });
 
   it('a refused Service is reported; the others are stored, and a rerun after the fix keeps their IPs', async () => {
     const store = storeURL('/cli/partial');
@@ -66,7 +66,7 @@ describe.skipIf(!etcd.available)('clusterip allocate --store etcd://', () => {
     const stored = await storedUnder('/cli/partial');
     const storedIP = (name: string) => JSON.parse(stored.get(`/cli/partial/services/specs/default/${name}`)!.toString()).spec.clusterIP;
     expect(ipsOf(fixed.stdout)).toEqual([storedIP('good-1'), storedIP('good-2')]);
-  }, 60_000);
+  });
 
   it('the state written before this layout is refused in one line', async () => {
     await etcd.client().put('/cli/old/clusterip/state').value(JSON.stringify({ kind: 'ClusterIPState', version: 2, services: [], ranges: [] }));
@@ -102,7 +102,7 @@ describe.skipIf(!etcd.available)('clusterip allocate --store etcd://', () => {
     expect(check.stdout).toContain('no findings');
     // Nothing left to move.
     expect((await run(['migrate', '--store', storeURL('/cli/migrate')], '')).stderr).toContain('no one-value clusterip state');
-  }, 60_000);
+  });
 
   it('a bad --store URL is a usage error', () => {
     const r = spawnSync(process.execPath, [cli, 'allocate', '--range', '10.96.0.0/24', '-f', '-', '--store', 'redis://x'], { input: manifest(['a']), encoding: 'utf8' });
@@ -123,20 +123,20 @@ describe.skipIf(!etcd.available)('clusterip allocate --store etcd://', () => {
     expect(services).toHaveLength(20_001); // and default/kubernetes
     expect(addresses.sort()).toEqual([...ips, '10.96.0.1'].map((ip) => `/cli/big/ipaddresses/${ip}`).sort());
     expect(Math.max(...[...stored.values()].map((v) => v.length))).toBeLessThanOrEqual(256 * 1024);
-  }, 300_000);
+  });
 
-  it('4 concurrent runs x 3,000 Services (NodePort): 12,000 distinct IPs and node ports, etcd holds exactly them', async () => {
+  it('4 concurrent runs x 1,500 Services (NodePort): 6,000 distinct IPs and node ports, etcd holds exactly them', async () => {
     const store = storeURL('/cli/four');
     const runs = await Promise.all([0, 1, 2, 3].map((b) => run(['allocate', '--range', '10.96.0.0/16', '--service-node-port-range', '30000-44999', '-f', '-', '--store', store, '-o', 'json'],
-      manifest(Array.from({ length: 3000 }, (_, i) => `r${b}-${i}`), '  type: NodePort\n'))));
+      manifest(Array.from({ length: 1500 }, (_, i) => `r${b}-${i}`), '  type: NodePort\n'))));
     for (const r of runs) expect(r.stderr).toBe('');
     const ips = runs.flatMap((r) => ipsOfJSON(r.stdout));
     const ports = runs.flatMap((r) => [...r.stdout.matchAll(/"nodePort": (\d+)/g)].map((m) => Number(m[1])));
-    expect(new Set(ips).size).toBe(12_000);
-    expect(new Set(ports).size).toBe(12_000);
+    expect(new Set(ips).size).toBe(6_000);
+    expect(new Set(ports).size).toBe(6_000);
     const stored = await storedUnder('/cli/four');
-    expect([...stored.keys()].filter((k) => k.startsWith('/cli/four/services/specs/'))).toHaveLength(12_001);
-    expect([...stored.keys()].filter((k) => k.startsWith('/cli/four/ipaddresses/'))).toHaveLength(12_001);
+    expect([...stored.keys()].filter((k) => k.startsWith('/cli/four/services/specs/'))).toHaveLength(6_001);
+    expect([...stored.keys()].filter((k) => k.startsWith('/cli/four/ipaddresses/'))).toHaveLength(6_001);
     const bitmap = JSON.parse(stored.get('/cli/four/ranges/servicenodeports')!.toString());
     const held = NodePortAllocator.fromSnapshot({ range: bitmap.range, data: new Uint8Array(Buffer.from(bitmap.data, 'base64')) });
     expect([...held].sort((a, b) => a - b)).toEqual([...ports].sort((a, b) => a - b));
@@ -144,7 +144,7 @@ describe.skipIf(!etcd.available)('clusterip allocate --store etcd://', () => {
     const check = await run(['check', '--store', store], '');
     expect(check.stdout).toContain('no findings');
     expect(check.code).toBe(0);
-  }, 300_000);
+  });
 });
 
 describe.skipIf(!etcd.available)('clusterip check --store etcd://', () => {
@@ -180,7 +180,7 @@ describe.skipIf(!etcd.available)('clusterip check --store etcd://', () => {
     const after = await run(['check', '--store', store], '');
     expect(after.stdout).toContain('no findings');
     expect(after.code).toBe(0);
-  }, 60_000);
+  });
 });
 
 function ipsOfJSON(text: string): string[] {

@@ -20,7 +20,7 @@ let cluster: EtcdCluster;
 beforeAll(async () => {
   if (!haveEtcd) return;
   cluster = await startEtcdCluster(3, ETCD);
-}, 60_000);
+});
 
 afterAll(async () => {
   await cluster?.stop();
@@ -141,7 +141,7 @@ describe.skipIf(!haveEtcd)('SharedServiceIPAM on a 3-member etcd cluster under f
     for (const w of writers) expect(w.done).toBe(true);
     await leader.start();
     console.log(`leader killed: ${await verify(prefix, writers)}`);
-  }, 240_000);
+  });
 
   it('members paused with SIGSTOP and resumed with SIGCONT', async () => {
     const prefix = '/faults/pause';
@@ -158,7 +158,7 @@ describe.skipIf(!haveEtcd)('SharedServiceIPAM on a 3-member etcd cluster under f
     await Promise.all(writers.map((w) => w.exit));
     for (const w of writers) expect(w.done).toBe(true);
     console.log(`paused: ${await verify(prefix, writers)}`);
-  }, 240_000);
+  });
 
   it('writers killed with SIGKILL mid-request', async () => {
     const prefix = '/faults/writers';
@@ -169,5 +169,5 @@ describe.skipIf(!haveEtcd)('SharedServiceIPAM on a 3-member etcd cluster under f
     await Promise.all(writers.map((w) => w.exit));
     expect(writers[2].done && writers[3].done).toBe(true);
     console.log(`writers killed: ${await verify(prefix, writers)}`);
-  }, 240_000);
+  });
 });

@@ -23,7 +23,7 @@ export function etcdForFile(): EtcdForFile {
   let client: Etcd3 | undefined;
   beforeAll(async () => {
     if (available) server = await startEtcd(ETCD_BINARY);
-  }, 60_000);
+  });
   afterAll(async () => {
     client?.close();
     await server?.stop();

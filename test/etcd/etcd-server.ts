@@ -20,10 +20,11 @@ function freePort(): Promise<number> {
   });
 }
 
-// Polls /health until the member answers healthy; bounded by attempts, each waiting for the
-// previous answer (or refusal) before the next short pause.
-async function waitHealthy(endpoint: string, attempts = 400): Promise<void> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
+// Polls /health until the member answers healthy, or fails when the process has exited. No
+// attempt count or deadline: a loaded machine starts etcd later, never not at all.
+async function waitHealthy(endpoint: string, alive: () => boolean): Promise<void> {
+  for (;;) {
+    if (!alive()) throw new Error(`etcd at ${endpoint} exited before it became healthy`);
     try {
       const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(2000) });
       if (response.ok && (await response.json()).health === 'true') return;
@@ -32,7 +33,6 @@ async function waitHealthy(endpoint: string, attempts = 400): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`etcd at ${endpoint} did not become healthy`);
 }
 
 export interface EtcdMember {
@@ -94,7 +94,7 @@ function memberProcess(binary: string, spec: MemberSpec, cluster: MemberSpec[], 
       started.stderr?.resume();
       child = started;
       exited = new Promise((resolve) => started.once('exit', () => resolve()));
-      await waitHealthy(endpoint);
+      await waitHealthy(endpoint, () => member.running);
     },
     async stop() {
       if (!member.running) return;

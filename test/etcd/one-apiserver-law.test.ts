@@ -124,5 +124,5 @@ describe.skipIf(!etcd.available)('several clients of one prefix are one ServiceI
         await Promise.all(clients.map((c) => c.close()));
       }
     }), { numRuns: 25 });
-  }, 600_000);
+  });
 });

@@ -121,21 +121,21 @@ describe.skipIf(!etcd.available)('SharedClusterIPAllocator on a real etcd', () =
     await b.close();
   });
 
-  it('4 worker processes x 2,000 concurrent dynamic allocations on one /16: 8,000 distinct IPs, etcd holds exactly them', async () => {
+  it('4 worker processes x 600 concurrent dynamic allocations on one /16: 2,400 distinct IPs, etcd holds exactly them', async () => {
     const key = '/test/concurrent';
-    const workers = Array.from({ length: 4 }, () => startWorker(key, '10.96.0.0/16', 2000, 'next'));
+    const workers = Array.from({ length: 4 }, () => startWorker(key, '10.96.0.0/16', 600, 'next'));
     await Promise.all(workers.map((w) => w.exit));
     for (const w of workers) {
       expect(w.errors).toEqual([]);
       expect(w.done).toBe(true);
     }
     const all = workers.flatMap((w) => w.ips);
-    expect(all).toHaveLength(8000);
-    expect(new Set(all).size).toBe(8000);
+    expect(all).toHaveLength(2400);
+    expect(new Set(all).size).toBe(2400);
     const stored = await storedRange(key);
-    expect(stored.used).toBe(8000);
+    expect(stored.used).toBe(2400);
     expect([...stored].sort()).toEqual([...all].sort());
-  }, 180_000);
+  });
 
   it('static allocations racing for one IP: exactly one winner', async () => {
     const key = '/test/race';
@@ -146,7 +146,7 @@ describe.skipIf(!etcd.available)('SharedClusterIPAllocator on a real etcd', () =
       expect(workers.flatMap((w) => w.ips)).toEqual([ip]);
       expect(workers.flatMap((w) => w.errors).sort()).toEqual(['ERR_ALLOCATED', 'ERR_ALLOCATED', 'ERR_ALLOCATED']);
     }
-  }, 60_000);
+  });
 
   it('a worker killed with SIGKILL mid-run: no duplicate, and nothing it was promised is lost', async () => {
     const key = '/test/kill';
@@ -165,7 +165,7 @@ describe.skipIf(!etcd.available)('SharedClusterIPAllocator on a real etcd', () =
     // At most the one call in flight at the kill may have landed without being promised.
     expect(stored.used - promised.length).toBeLessThanOrEqual(1);
     expect(stored.used - promised.length).toBeGreaterThanOrEqual(0);
-  }, 120_000);
+  });
 
   it('etcd restarted mid-run: calls fail with a typed error or succeed, never corrupting the range', async () => {
     const key = '/test/restart';
@@ -187,7 +187,7 @@ describe.skipIf(!etcd.available)('SharedClusterIPAllocator on a real etcd', () =
     const failed = workers.reduce((n, w) => n + w.errors.length, 0);
     expect(stored.used - promised.length).toBeLessThanOrEqual(failed * 2);
     console.log(`restart: ${promised.length} promised, ${failed} failed calls, ${stored.used - promised.length} leaked`);
-  }, 120_000);
+  });
 
   it('errors are typed: StoreError for etcd trouble, AllocatorError for the range', async () => {
     await expect(SharedClusterIPAllocator.open({ endpoints: ['http://127.0.0.1:9'], cidr: '10.96.0.0/24', key: '/x', timeoutMs: 500 }))

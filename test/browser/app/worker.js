@@ -1,0 +1,4 @@
+import * as lib from '/node_modules/clusterip/dist/browser.js';
+import { outcomeOf } from './outcome.js';
+
+postMessage(outcomeOf(lib));
