@@ -27,6 +27,9 @@ export default defineConfig({
     // No test has a time budget: a timeout only ends a test that hangs, so a loaded machine makes
     // the suite slower, never red (vitest's default of 5 s failed heavy suites under load).
     testTimeout: 600_000,
+    // Both cores: many suites wait on child processes (the CLI, etcd, browsers), and vitest's
+    // default on a 2-core machine is one worker.
+    maxWorkers: 2,
     hookTimeout: 600_000,
     projects: [
       { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: propertyTests, setupFiles: [SEED] } },

@@ -7,10 +7,21 @@ import { drawsRunning } from './kernel.js';
 import type { OffsetStore } from './offset-store.js';
 import { withJSON } from './json-view.js';
 
-export interface BandStats { size: bigint; used: number; free: bigint }
+/** One band's (or the whole range's) occupancy. */
+export interface BandStats {
+  /** Addresses (or ports) in it. */
+  size: bigint;
+  /** How many are allocated. */
+  used: number;
+  /** How many are free. */
+  free: bigint;
+}
 
+/** An allocator's occupancy, whole and per band, and its allocation counters (stats()). */
 export interface AllocatorStats extends BandStats {
+  /** The static (lower) band. */
   static: BandStats;
+  /** The upper (dynamic) band. */
   dynamic: BandStats;
   /** Successful allocations, like kube_apiserver_clusterip_allocator_allocation_total. */
   allocations: { static: number; dynamic: number };

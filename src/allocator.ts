@@ -24,6 +24,7 @@ export type { Strategy, DrawModel } from './strategy-names.js';
 
 export type { AllocatorStats, BandStats } from './allocator-support.js';
 
+/** Options of a ClusterIPAllocator: the range's band rules (RangeOptions) and how it draws. */
 export interface AllocatorOptions extends RangeOptions {
   /** Seed of the built-in SplitMix64 generator: same seed, same calls -> same results everywhere. */
   seed?: number | bigint;
@@ -97,7 +98,14 @@ export function readStrategy(strategy: unknown): number {
   throw new TypeError(`options.strategy must be one of ${Object.keys(KERNEL_STRATEGY).map((s) => `'${s}'`).join(', ')}`);
 }
 
+/**
+ * One service CIDR's allocator, as kube-apiserver allocates ClusterIPs from it: static requests
+ * anywhere in range, dynamic ones from the upper band first (a random start, then the first free
+ * address at or after it), the static band only when the upper band is full. The state lives in a
+ * bitmap in WebAssembly memory; call dispose() (or `using`) when done with it.
+ */
 export class ClusterIPAllocator {
+  /** The range in canonical form, e.g. "10.96.0.0/16" or "fd00:10:96::/112". */
   readonly cidr: string;
   #store: OffsetStore | null;
   readonly #codec: AddressCodec;
@@ -114,6 +122,11 @@ export class ClusterIPAllocator {
   #staticErrors = 0;
   #dynamicErrors = 0;
 
+  /**
+   * An empty allocator for `cidr` (one family's --service-cluster-ip-range). Throws
+   * ERR_INVALID_CIDR for a range Kubernetes would refuse, a TypeError for bad options, and
+   * ERR_KERNEL_UNAVAILABLE when the WebAssembly kernel cannot be compiled (a page's CSP).
+   */
   constructor(cidr: string, options?: AllocatorOptions) {
     const { legacy, staticBand } = readRangeOptions(options);
     const geometry = rangeGeometry(cidr, legacy, staticBand);
@@ -157,6 +170,7 @@ export class ClusterIPAllocator {
     return allocator;
   }
 
+  /** The range's IP family. */
   get family(): 'IPv4' | 'IPv6' {
     return this.#codec.family === 4 ? 'IPv4' : 'IPv6';
   }
@@ -241,6 +255,7 @@ export class ClusterIPAllocator {
     return released;
   }
 
+  /** Whether the IP is allocated (false for an IP outside the range or not parsable). */
   has(ip: string): boolean {
     const store = this.#live();
     return this.#codec.offsetOf(ip) && store.has(parsedOffset.low, parsedOffset.high);
@@ -252,8 +267,10 @@ export class ClusterIPAllocator {
     return this.#codec.offsetOf(ip);
   }
 
+  /** How many addresses are allocated. */
   get used(): number { return this.#live().used(); }
 
+  /** How many usable addresses are free (a bigint: a /64 has 2^64 − 1). */
   get free(): bigint {
     const store = this.#live();
     return this.#bigSize() - BigInt(store.used());
@@ -262,6 +279,7 @@ export class ClusterIPAllocator {
   /** Bytes of WebAssembly memory this allocator holds. */
   get memoryBytes(): number { return this.#live().memoryBytes(); }
 
+  /** Per band: size, used and free; and the counts of allocations and errors, static and dynamic. */
   stats(): AllocatorStats {
     return statsOf(this.#live(), this.#bigSize(), BigInt(this.#bandAndFlags >>> 2),
       { static: this.#staticAllocations, dynamic: this.#dynamicAllocations }, { static: this.#staticErrors, dynamic: this.#dynamicErrors });
@@ -325,6 +343,10 @@ export class ClusterIPAllocator {
 
   // ---- numeric API (offset k is the IP network + 1 + k): ranges of at most 2^32 addresses ----
 
+  /**
+   * allocateNext() as an offset (the IP is network + 1 + offset), with no IP text made: the fast
+   * path for simulations. Ranges of at most 2^32 addresses (ERR_OFFSETS_TOO_LARGE otherwise).
+   */
   allocateNextOffset(): number {
     const store = this.#store;
     if (store === null || drawsRunning !== 0 || this.#size > TWO_32) this.#numeric();
@@ -334,6 +356,7 @@ export class ClusterIPAllocator {
     return this.#size <= TWO_31 ? low31 : store!.resultLow();
   }
 
+  /** allocate() by offset: ERR_NOT_IN_RANGE outside [0, size), ERR_ALLOCATED when taken. */
   allocateOffset(offset: number): void {
     const store = this.#numeric();
     if (!this.#isOffset(offset)) {
@@ -347,6 +370,7 @@ export class ClusterIPAllocator {
     this.#staticAllocations++;
   }
 
+  /** release() by offset: true if it was allocated; ERR_NOT_IN_RANGE outside [0, size). */
   releaseOffset(offset: number): boolean {
     const store = this.#store;
     if (store === null || drawsRunning !== 0 || this.#size > TWO_32) this.#numeric();
@@ -354,6 +378,7 @@ export class ClusterIPAllocator {
     return store!.release(offset, 0);
   }
 
+  /** has() by offset: whether it is allocated; ERR_NOT_IN_RANGE outside [0, size). */
   hasOffset(offset: number): boolean {
     const store = this.#numeric();
     this.#checkOffset(offset);
@@ -383,12 +408,14 @@ export class ClusterIPAllocator {
     return store.releaseOffsets(offsets);
   }
 
+  /** The canonical text of the IP at `offset` (network + 1 + offset). */
   ipAt(offset: number): string {
     this.#numeric();
     this.#checkOffset(offset);
     return this.#codec.ipAt(offset, 0);
   }
 
+  /** The offset of an IP of the range; ERR_NOT_IN_RANGE (or ERR_INVALID_IP) otherwise. */
   offsetOf(ip: string): number {
     this.#numeric();
     if (!this.#codec.offsetOf(ip)) throw notInRangeError(canonicalIPText(ip), this.cidr);

@@ -2,6 +2,7 @@
 // Messages for the codes Kubernetes also has are its exact texts, so logs and tests that match
 // on them keep working.
 
+/** The stable codes of AllocatorError: match on these, never on the message. */
 export type AllocatorErrorCode =
   | 'ERR_INVALID_CIDR'
   | 'ERR_INVALID_IP'
@@ -30,11 +31,17 @@ export type AllocatorErrorCode =
    */
   | 'ERR_KERNEL_UNAVAILABLE';
 
+/**
+ * Every failure an allocator reports on purpose. Where Kubernetes has the same failure, the
+ * message is its exact text; `code` is stable across releases.
+ */
 export class AllocatorError extends Error {
+  /** What went wrong, as a stable code. */
   readonly code: AllocatorErrorCode;
   /** For ERR_INVALID_SNAPSHOT: the JSON path of the offending part of the state, when known. */
   readonly path?: string;
 
+  /** An error with its code and message; `details` adds the snapshot path and the cause. */
   constructor(code: AllocatorErrorCode, message: string, details?: { path?: string; cause?: unknown }) {
     super(message, details?.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'AllocatorError';

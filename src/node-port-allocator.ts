@@ -16,6 +16,7 @@ import { checkSnapshotFields, type RangeSnapshot } from './snapshot-input.js';
 import { STORE } from './internal.js';
 import { disposeStore, dynamicFailure, freeWhenDropped, liveStore, readCount, statsOf, type AllocatorStats } from './allocator-support.js';
 
+/** Options of a NodePortAllocator: how it draws, and whether it has a static band. */
 export interface NodePortAllocatorOptions {
   /** Seed of the built-in SplitMix64 generator: same seed, same calls -> same ports. */
   seed?: number | bigint;
@@ -29,6 +30,11 @@ export interface NodePortAllocatorOptions {
   staticBand?: boolean;
 }
 
+/**
+ * A cluster's node port range (--service-node-port-range), allocated as kube-apiserver allocates
+ * node ports: the same banded random scan as cluster IPs (KEP-3668), on the same kernel. Call
+ * dispose() (or `using`) when done with it.
+ */
 export class NodePortAllocator {
   /** The canonical range, "base-max". */
   readonly portRange: string;
@@ -40,6 +46,11 @@ export class NodePortAllocator {
   #staticErrors = 0;
   #dynamicErrors = 0;
 
+  /**
+   * An empty allocator for `range` ("30000-32767", or one port). Throws ERR_INVALID_PORT_RANGE
+   * for a range Kubernetes would refuse, a TypeError for bad options, and ERR_KERNEL_UNAVAILABLE
+   * when the WebAssembly kernel cannot be compiled (a page's CSP).
+   */
   constructor(range: string, options: NodePortAllocatorOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     this.#range = parsePortRange(range);
@@ -155,6 +166,7 @@ export class NodePortAllocator {
     return store.releaseOffsets(offsets);
   }
 
+  /** Whether the port is allocated (false for a port outside the range). */
   has(port: number): boolean {
     const store = this.#live();
     const offset = this.#offsetOf(port);
@@ -167,13 +179,16 @@ export class NodePortAllocator {
     return this.#offsetOf(port) >= 0;
   }
 
+  /** How many ports are allocated. */
   get used(): number { return this.#live().used(); }
 
+  /** How many ports of the range are free. */
   get free(): bigint { return BigInt(this.#range.size - this.#live().used()); }
 
   /** Bytes of WebAssembly memory this allocator holds. */
   get memoryBytes(): number { return this.#live().memoryBytes(); }
 
+  /** Per band: size, used and free; and the counts of allocations and errors, static and dynamic. */
   stats(): AllocatorStats {
     return statsOf(this.#live(), BigInt(this.#range.size), BigInt(this.#bandOffset),
       { static: this.#staticAllocations, dynamic: this.#dynamicAllocations }, { static: this.#staticErrors, dynamic: this.#dynamicErrors });

@@ -11,18 +11,29 @@ export interface PortRange {
   readonly text: string;
 }
 
+/** A node port range's layout: its ports and its two bands (describePortRange). */
 export interface PortRangeInfo {
+  /** The range in canonical form, "base-max". */
   range: string;
+  /** Ports in the range. */
   size: number;
   /** Static band size (86 for 30000-32767). */
   bandOffset: number;
+  /** The first port. */
   rangeStart: number;
+  /** The last port. */
   rangeEnd: number;
+  /** The static band's first port; null when the range has no static band. */
   staticStart: number | null;
+  /** The static band's last port; null when the range has no static band. */
   staticEnd: number | null;
+  /** The upper (dynamic) band's first port. */
   dynamicStart: number;
+  /** The upper (dynamic) band's last port: rangeEnd. */
   dynamicEnd: number;
+  /** Ports in the static band: bandOffset. */
   staticSize: number;
+  /** Ports in the upper band: size − staticSize. */
   dynamicSize: number;
 }
 
@@ -57,8 +68,10 @@ export function parsePortRange(value: unknown): PortRange {
   return { base: low, size: high - low + 1, text: `${low}-${high}` };
 }
 
-// The static band is 1/32 of the range, at least 16 and at most 128 ports, and absent for ranges
-// of 16 ports or fewer.
+/**
+ * The static band's size for a node port range of `size` ports (KEP-3668): 1/32 of it, at least
+ * 16 and at most 128, and 0 for ranges of 16 ports or fewer.
+ */
 export function nodePortBandOffset(size: number): number {
   if (size <= 16) return 0;
   return Math.min(Math.max(Math.floor(size / 32), 16), 128);

@@ -1,6 +1,10 @@
 // Where dynamic allocation gets its random starts: the kernel's seeded SplitMix64 (the default,
 // seeded from crypto.getRandomValues when no seed is given) or a caller's `randomInt`.
 
+/**
+ * A caller's source of random draws: given n, a bigint in [0, n). The allocator asks it for each
+ * dynamic allocation's random start, as Kubernetes asks math/rand.
+ */
 export type RandomInt = (n: bigint) => bigint;
 
 export interface RandomSource {

@@ -5,25 +5,38 @@ import { parseCIDR } from './cidr.js';
 import { formatAddress } from './ip-format.js';
 import { withJSON } from './json-view.js';
 
+/** An IP family, as RangeInfo and the allocators name it. */
 export type IPFamilyName = 'IPv4' | 'IPv6';
 
+/** A service CIDR's layout: its usable addresses and its two bands (describeRange). */
 export interface RangeInfo {
+  /** The range in canonical form. */
   cidr: string;
+  /** The range's IP family. */
   family: IPFamilyName;
   /** Usable addresses (254n for a /24). */
   size: bigint;
   /** Static band size (16 for a /24). */
   bandOffset: number;
+  /** The first usable address (the network address + 1). */
   rangeStart: string;
+  /** The last usable address (for IPv4, the one before the broadcast address). */
   rangeEnd: string;
+  /** The static band's first address; null when the range has no static band. */
   staticStart: string | null;
+  /** The static band's last address; null when the range has no static band. */
   staticEnd: string | null;
+  /** The upper (dynamic) band's first address. */
   dynamicStart: string;
+  /** The upper (dynamic) band's last address: rangeEnd. */
   dynamicEnd: string;
+  /** Addresses in the static band: bandOffset. */
   staticSize: bigint;
+  /** Addresses in the upper band: size − staticSize. */
   dynamicSize: bigint;
 }
 
+/** How a range's bands are laid out. */
 export interface RangeOptions {
   /** Cap IPv6 ranges at 65,535 usable addresses like the legacy bitmap allocator. */
   legacy?: boolean;
@@ -50,8 +63,10 @@ export interface RangeGeometry {
 const LEGACY_IPV6_CIDR_CAP = 65536n;
 const SHORTEST_IPV6_PREFIX = 64;
 
-// The static band is 1/16 of the CIDR, at least 16 and at most 256 addresses, and absent for
-// CIDRs of 16 addresses or fewer. It is computed from the full CIDR size, before any cap.
+/**
+ * The static band's size for a CIDR of `cidrSize` addresses: 1/16 of it, at least 16 and at most
+ * 256, and 0 for CIDRs of 16 addresses or fewer. Computed from the full CIDR size, before any cap.
+ */
 export function bandOffsetFor(cidrSize: bigint): number {
   if (cidrSize <= 16n) return 0;
   const sixteenth = cidrSize / 16n;

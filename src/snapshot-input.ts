@@ -3,6 +3,7 @@ import { invalidSnapshotError } from './errors.js';
 import { parseCIDR, type ParsedCIDR } from './cidr.js';
 import { AllocatorError } from './errors.js';
 
+/** An allocator's state as Kubernetes stores a RangeAllocation: its range and its bytes. */
 export interface RangeSnapshot {
   /** Canonical CIDR of the range. */
   range: string;

@@ -405,6 +405,20 @@ export async function run(argv: string[], io: { stdout: (s: string) => void; std
   }
 }
 
+// The variables the CLI reads, each read on its own: a sandbox may refuse access to the environment
+// (Deno without --allow-env throws), and a refused variable counts as unset.
+function readableEnv(names: readonly string[]): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const name of names) {
+    try {
+      env[name] = process.env[name];
+    } catch {
+      env[name] = undefined;
+    }
+  }
+  return env;
+}
+
 // Run when executed directly (not when imported by tests).
 const invokedAs = process.argv[1] ?? '';
 if (invokedAs.endsWith('main.js') || invokedAs.endsWith('clusterip')) {
@@ -417,5 +431,6 @@ if (invokedAs.endsWith('main.js') || invokedAs.endsWith('clusterip')) {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     stdin: () => decodeManifestBytes(readFileSync(0), 'stdin'),
+    env: readableEnv(['NO_COLOR', 'TERM']),
   });
 }

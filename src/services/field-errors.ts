@@ -1,13 +1,18 @@
 // Field errors in the shape of apimachinery's field.ErrorList, and the API errors the Service and
 // ServiceCIDR pipelines throw (422 Invalid, 500 Internal, 409 AlreadyExists, 404 NotFound).
 
+/** apimachinery's field.ErrorType, by the name its message shows. */
 export type FieldErrorType = 'Invalid' | 'Required' | 'Forbidden' | 'Duplicate' | 'NotSupported' | 'Internal';
 
+/** One field error, as apimachinery's field.Error: what is wrong with which field. */
 export interface FieldError {
+  /** The kind of error. */
   type: FieldErrorType;
   /** JSON path of the field, e.g. "spec.clusterIPs[0]". */
   field: string;
+  /** The field's value as the request gave it (Invalid, Duplicate and NotSupported show it). */
   value?: unknown;
+  /** The explanation after the value, in the API server's words ('' when there is none). */
   detail: string;
   /** How the API server prints the value when it is not a plain string or number (Go's %#v). */
   goValue?: string;
@@ -48,6 +53,7 @@ function printValue(error: FieldError): string {
   return JSON.stringify(value);
 }
 
+/** The error as the API server prints it in a 422's message, e.g. 'spec.clusterIPs[0]: Invalid value: …'. */
 export function formatFieldError(error: FieldError): string {
   const head = `${error.field}: ${TYPE_TEXT[error.type]}`;
   const showValue = error.type === 'Invalid' || error.type === 'Duplicate' || error.type === 'NotSupported';
@@ -57,10 +63,14 @@ export function formatFieldError(error: FieldError): string {
 
 /** 422 "<Kind> "<name>" is invalid": every field error, and nothing was changed. */
 export class ResourceValidationError extends Error {
+  /** The stable code: ERR_INVALID (subclasses name the resource). */
   readonly code: string = 'ERR_INVALID';
+  /** Every field error, in the API server's order. */
   readonly errors: FieldError[];
+  /** The refused object's name. */
   readonly objectName: string;
 
+  /** The error for `objectName` of `qualifiedKind` (e.g. "ServiceCIDR.networking.k8s.io"). */
   constructor(qualifiedKind: string, objectName: string, errors: FieldError[]) {
     const list = errors.map(formatFieldError);
     super(`${qualifiedKind} "${objectName}" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`);
@@ -72,9 +82,12 @@ export class ResourceValidationError extends Error {
 
 /** The API server's 422 for a Service. */
 export class ServiceValidationError extends ResourceValidationError {
+  /** The stable code of a refused Service. */
   override readonly code = 'ERR_SERVICE_INVALID';
+  /** The refused Service's name. */
   readonly serviceName: string;
 
+  /** The 422 for Service `serviceName`. */
   constructor(serviceName: string, errors: FieldError[]) {
     super('Service', serviceName, errors);
     this.name = 'ServiceValidationError';
@@ -84,8 +97,10 @@ export class ServiceValidationError extends ResourceValidationError {
 
 /** A ServiceCIDR or IPAddress the API server would refuse (422). */
 export class NetworkingValidationError extends ResourceValidationError {
+  /** The stable code of a refused ServiceCIDR or IPAddress. */
   override readonly code = 'ERR_NETWORKING_INVALID';
 
+  /** The 422 for the ServiceCIDR or IPAddress `objectName`. */
   constructor(kind: 'ServiceCIDR' | 'IPAddress', objectName: string, errors: FieldError[]) {
     super(`${kind}.networking.k8s.io`, objectName, errors);
     this.name = 'NetworkingValidationError';
@@ -98,6 +113,7 @@ export class NetworkingValidationError extends ResourceValidationError {
  * valid, the cluster could not serve it.
  */
 export class ServiceInternalError extends Error {
+  /** The stable code of a 500. */
   readonly code = 'ERR_SERVICE_INTERNAL';
   /** The cause as the API server words it, without the "Internal error occurred: " prefix. */
   readonly detail: string;
@@ -115,19 +131,29 @@ export class ServiceInternalError extends Error {
 
 /** 409 AlreadyExists: create() of a Service (or ServiceCIDR, IPAddress) that already exists. */
 export class ServiceExistsError extends Error {
+  /** The stable code of a 409 AlreadyExists. */
   readonly code = 'ERR_SERVICE_EXISTS';
-  constructor(readonly key: string, resource = 'services', name = key.slice(key.indexOf('/') + 1)) {
+  /** The object's key: "namespace/name" for a Service, the name for a cluster-scoped object. */
+  readonly key: string;
+  /** The 409 AlreadyExists for the object `key` of `resource` (its name is the key's last part). */
+  constructor(key: string, resource = 'services', name = key.slice(key.indexOf('/') + 1)) {
     super(`${resource} "${name}" already exists`);
     this.name = 'ServiceExistsError';
+    this.key = key;
   }
 }
 
 /** 404 NotFound: update()/delete() of a Service (or ServiceCIDR, IPAddress) that does not exist. */
 export class ServiceNotFoundError extends Error {
+  /** The stable code of a 404 NotFound. */
   readonly code = 'ERR_SERVICE_NOT_FOUND';
-  constructor(readonly key: string, resource = 'services', name = key.slice(key.indexOf('/') + 1)) {
+  /** The object's key: "namespace/name" for a Service, the name for a cluster-scoped object. */
+  readonly key: string;
+  /** The 404 NotFound for the object `key` of `resource` (its name is the key's last part). */
+  constructor(key: string, resource = 'services', name = key.slice(key.indexOf('/') + 1)) {
     super(`${resource} "${name}" not found`);
     this.name = 'ServiceNotFoundError';
+    this.key = key;
   }
 }
 
@@ -136,10 +162,15 @@ export class ServiceNotFoundError extends Error {
  * where objects have resource versions).
  */
 export class ServiceConflictError extends Error {
+  /** The stable code of a 409 Conflict. */
   readonly code = 'ERR_SERVICE_CONFLICT';
-  constructor(readonly key: string, resource = 'services', name = key.slice(key.indexOf('/') + 1)) {
+  /** The object's key: "namespace/name" for a Service, the name for a cluster-scoped object. */
+  readonly key: string;
+  /** The 409 Conflict for the object `key` of `resource` (its name is the key's last part). */
+  constructor(key: string, resource = 'services', name = key.slice(key.indexOf('/') + 1)) {
     super(`Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
     this.name = 'ServiceConflictError';
+    this.key = key;
   }
 }
 

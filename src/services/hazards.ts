@@ -3,6 +3,7 @@
 // report a Hazard in the request's `hazards` list. Each names the upstream code that behaves so.
 // Kubernetes returns no warning for these; `warnings` stays exactly the API server's.
 
+/** What kind of hazard: a state the API server can reach in which an IP or port can be handed out twice. */
 export type HazardCode =
   /** A Service lists a node port that nothing allocated for it (an ExternalName Service may). */
   | 'node-port-not-allocated'
@@ -21,12 +22,20 @@ export type HazardCode =
   /** An IP is held by more than one Service. */
   | 'ip-shared';
 
+/**
+ * A note that the API server's own behaviour, reproduced here, can lead to a duplicate: reported in
+ * a request's (or restore's) `hazards` list, never as an error. Kubernetes reports nothing.
+ */
 export interface Hazard {
+  /** What kind of hazard, as a stable code. */
   readonly code: HazardCode;
+  /** What happened, in a sentence. */
   readonly message: string;
   /** namespace/name of the Service concerned. */
   readonly service?: string;
+  /** The IP concerned, when it is about an IP. */
   readonly ip?: string;
+  /** The node port concerned, when it is about a port. */
   readonly port?: number;
   /** The other holders: Services' namespace/name, or an IPAddress's parent. */
   readonly holders?: readonly string[];

@@ -10,23 +10,32 @@ import type { IPAddress, ServiceCIDR } from './network-objects.js';
 import { NONE, isExternalName, isHeadless, serviceKey } from './service-fields.js';
 import { IP_ADDRESS_SHAPE, ObjectShapeError, SERVICE_CIDR_SHAPE, SERVICE_SHAPE, readObject, type Shape } from './object-shapes.js';
 
+/** ServiceIPAM's whole state as JSON-safe data (snapshot(), restore(), the CLI's --state file). */
 export interface IPAMState {
+  /** Marks the document as a ServiceIPAM state. */
   kind: 'ClusterIPState';
+  /** The layout's version. */
   version: 2;
+  /** The Kubernetes version the state was written by. */
   kubernetesVersion: string;
+  /** The service CIDR flag the state was written with. */
   serviceClusterIPRange: string;
   /** The node port range and its RangeAllocation bitmap (base64); absent in states written before 0.2.0. */
   serviceNodePortRange?: string;
+  /** The node port RangeAllocation bitmap, base64 (with serviceNodePortRange). */
   nodePorts?: string;
   /** RangeAllocation bitmaps: the allocator (1.29–1.32) or the dual-write copy (1.33); none later. */
   ranges: Array<{ range: string; data: string }>;
+  /** The ServiceCIDR objects (1.33+; empty before). */
   serviceCIDRs: ServiceCIDR[];
+  /** The IPAddress objects (1.33+; empty before). */
   ipAddresses: IPAddress[];
   /**
    * 1.33+: each CIDR allocator's readiness. It can depend on history (an allocator shared by
    * several ServiceCIDRs stays ready while they terminate), so it is kept; absent in older states.
    */
   cidrAllocators?: Array<{ cidr: string; ready: boolean }>;
+  /** The stored Services, as the API server stores them. */
   services: Service[];
 }
 

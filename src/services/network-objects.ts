@@ -9,47 +9,75 @@ export const LABEL_MANAGED_BY = 'ipaddress.kubernetes.io/managed-by';
 /** The managed-by value of IPAddresses the Service IP allocator creates. */
 export const IP_ALLOCATOR_MANAGER = 'ipallocator.k8s.io';
 
+/** A status condition, as metav1.Condition. */
 export interface Condition {
+  /** The condition's type, e.g. "Ready". */
   type: string;
+  /** Whether it holds. */
   status: 'True' | 'False' | 'Unknown';
+  /** When status last changed (RFC 3339). */
   lastTransitionTime?: string;
+  /** Why, in one CamelCase word. */
   reason?: string;
+  /** Why, in words. */
   message?: string;
 }
 
+/** The part of metav1.ObjectMeta these objects use. */
 export interface ObjectMeta {
+  /** The object's name (cluster-scoped: no namespace). */
   name?: string;
   /** Set by the API server on create; clusterip/etcd stores it. */
   uid?: string;
   /** The storage revision, on objects read from clusterip/etcd (never stored). */
   resourceVersion?: string;
+  /** The object's labels. */
   labels?: Record<string, string>;
+  /** The object's annotations. */
   annotations?: Record<string, string>;
+  /** When the API server created it (RFC 3339). */
   creationTimestamp?: string;
+  /** When its deletion was requested (RFC 3339); set while finalizers hold it. */
   deletionTimestamp?: string;
+  /** What must finish before it is removed. */
   finalizers?: string[];
 }
 
+/** A networking.k8s.io/v1 ServiceCIDR: a range Service IPs are allocated from (1.33+). */
 export interface ServiceCIDR {
+  /** networking.k8s.io/v1. */
   apiVersion: typeof NETWORKING_API_VERSION;
+  /** ServiceCIDR. */
   kind: 'ServiceCIDR';
+  /** Its name and the API server's fields. */
   metadata: ObjectMeta;
+  /** Its CIDRs: one, or two of different families. */
   spec: { cidrs?: string[] };
+  /** Its Ready condition, as the ServiceCIDR controller sets it. */
   status?: { conditions?: Condition[] };
 }
 
+/** What an IPAddress belongs to. */
 export interface ParentReference {
   /** The core group is the empty string, and like the API server we leave it out. */
   group?: string;
+  /** The parent's resource, e.g. "services". */
   resource: string;
+  /** The parent's namespace (for a namespaced parent). */
   namespace?: string;
+  /** The parent's name. */
   name: string;
 }
 
+/** A networking.k8s.io/v1 IPAddress: one allocated IP, named by its text (1.33+). */
 export interface IPAddress {
+  /** networking.k8s.io/v1. */
   apiVersion: typeof NETWORKING_API_VERSION;
+  /** IPAddress. */
   kind: 'IPAddress';
+  /** Its name (the IP) and the API server's fields. */
   metadata: ObjectMeta;
+  /** What holds the IP. */
   spec: { parentRef: ParentReference };
 }
 

@@ -23,6 +23,7 @@ export type Shape =
 
 /** A copy (or an in-place check) refused: the field's path, what it should be and what it was. */
 export class ObjectShapeError extends Error {
+  /** The stable code of an object that is not the shape the API takes. */
   readonly code = 'ERR_OBJECT_SHAPE';
   /** JSON path of the field, e.g. "spec.ports[0].nodePort" ("" for the object itself). */
   readonly path: string;
@@ -31,6 +32,7 @@ export class ObjectShapeError extends Error {
   /** What it was, e.g. "a string". */
   readonly found: string;
 
+  /** The error for the field at `path`: it must be `expected` and was `found`. */
   constructor(path: string, expected: string, found: string, options?: { cause?: unknown; kind?: string }) {
     const where = path || 'the object';
     super(`${options?.kind ? `${options.kind} ` : ''}${where} must be ${expected}, not ${found}`, options);

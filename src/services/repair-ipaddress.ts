@@ -13,19 +13,35 @@ import { ALLOCATOR_LABELS, familyOfName, timestamp } from './service-cidrs.js';
 /** An IPAddress older than this whose Service does not exist has leaked (the API request timeout). */
 export const LEAK_GRACE_MS = 60_000;
 
+/** An event the IPAddress repair controller records, as kube-apiserver records it. */
 export interface RepairEvent {
+  /** The event type: the controller records warnings only. */
   type: 'Warning';
+  /** The event's reason, e.g. "ClusterIPNotAllocated". */
   reason: string;
+  /** The event's message, in upstream's words. */
   message: string;
   /** "namespace/name" of the Service, or the IPAddress name. */
   object: string;
 }
 
-export interface RepairAction { verb: 'create' | 'delete'; resource: 'ipaddresses'; name: string }
+/** A write the IPAddress repair controller makes (or would make, when not applied). */
+export interface RepairAction {
+  /** Whether the IPAddress is created or deleted. */
+  verb: 'create' | 'delete';
+  /** The resource written: IPAddresses. */
+  resource: 'ipaddresses';
+  /** The IPAddress's name: the IP. */
+  name: string;
+}
 
+/** What the IPAddress repair controller (1.33+) finds: its events and its writes. */
 export interface IPAddressRepairReport {
+  /** Which repair controller ran: the IPAddress one. */
   model: 'ipaddress';
+  /** The events it records, in order. */
   events: RepairEvent[];
+  /** The writes it makes, in order (made only when repair() is applied). */
   actions: RepairAction[];
 }
 
@@ -88,6 +104,7 @@ export interface RepairWorld {
   readonly now: number;
 }
 
+/** An event as one line, "Warning Reason message", as kubectl's event list shows it. */
 export function formatRepairEvent(event: RepairEvent): string {
   return `${event.type} ${event.reason} ${event.message}`;
 }

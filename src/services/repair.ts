@@ -6,14 +6,23 @@ import { parseIPSloppy } from '../ip-sloppy.js';
 import { allocationsKey, type ServiceAllocations } from './service-allocations.js';
 import { NONE, type IPFamily } from './service-fields.js';
 
+/** repair() options. */
 export interface RepairOptions {
   /** Make the changes: mark missing IPs (and free leaked ones after 3 passes) or, from 1.33, create and delete IPAddresses. */
   apply?: boolean;
 }
 
-export interface ServiceIP { service: string; ip: string }
+/** An IP as one Service claims it. */
+export interface ServiceIP {
+  /** The Service's "namespace/name". */
+  service: string;
+  /** The IP, as the Service lists it. */
+  ip: string;
+}
 
+/** What the bitmap repair controller (1.29–1.32) finds, by kind of finding. */
 export interface BitmapRepairReport {
+  /** Which repair controller ran: the bitmap one. */
   model: 'bitmap';
   /** Allocated but claimed by no Service; `released` once seen leaked in 3 applied passes in a row. */
   leaked: Array<{ ip: string; passes: number; released: boolean }>;

@@ -6,7 +6,9 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import { parseIPSloppy, type SloppyIP } from '../ip-sloppy.js';
 import { duplicate, goStringSlice, invalid, notSupported, required, type FieldError } from './field-errors.js';
 
+/** A Service's spec.ipFamilies entry. */
 export type IPFamily = 'IPv4' | 'IPv6';
+/** A Service's spec.ipFamilyPolicy. */
 export type IPFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
 
 export const NONE = 'None';

@@ -57,6 +57,7 @@ import { repairNodePorts, type NodePortRepairReport } from './repair-node-ports.
 
 export { serviceKey };
 
+/** How the simulated API server is started: its flags, its version and its randomness. */
 export interface ServiceIPAMOptions {
   /** The kube-apiserver flag: one CIDR, or two of different families; the first is primary. */
   serviceClusterIPRange?: string;
@@ -68,6 +69,7 @@ export interface ServiceIPAMOptions {
   seed?: number | bigint;
   /** External draws for every range allocator (replaying upstream's math/rand); see the README. */
   randomInt?: RandomInt;
+  /** How every range picks dynamic addresses (default 'random-scan', the API server's). */
   strategy?: Strategy;
   /** default/kubernetes holds network+1 of the primary range, as in every cluster (default true). */
   reserveKubernetesService?: boolean;
@@ -80,7 +82,10 @@ export interface ServiceIPAMOptions {
   canonicalIPText?: boolean;
   /** The clock (ms since the epoch, or a Date) for object timestamps, ServiceCIDR deletion and repair. */
   now?: () => number | Date;
-  /** @deprecated Use kubernetesVersion: '1.32' (the bitmap allocator with its /12 and /108 limits). */
+  /**
+   * Be the bitmap allocator with its /12 and /108 limits.
+   * @deprecated Use kubernetesVersion: '1.32'.
+   */
   legacy?: boolean;
 }
 
@@ -90,12 +95,15 @@ export interface ServiceIPAMOptions {
  * lead to a duplicate (hazards.ts), which the API server does not report.
  */
 export interface RequestOptions {
+  /** Receives the API server's warnings for the request, in its words. */
   warnings?: string[];
+  /** Receives this package's notes where the API server's behaviour can lead to a duplicate. */
   hazards?: Hazard[];
 }
 
 /** restore() options: `hazards` receives what the restored state holds that the repair controllers would act on. */
 export interface RestoreOptions {
+  /** Receives what the restored state holds that the repair controllers would act on. */
   hazards?: Hazard[];
 }
 
@@ -160,8 +168,16 @@ function seedFor(base: bigint, flag: readonly ParsedCIDR[], cidr: string): bigin
   return BigInt.asUintN(64, base ^ hash);
 }
 
+/**
+ * One kube-apiserver of a chosen version (1.29–1.36), as far as Service IPs and node ports go:
+ * Services created, updated, applied and deleted through its pipeline (defaults, validation,
+ * allocation, the exact errors and warnings), its ServiceCIDR and IPAddress objects (1.33+), and
+ * its repair controllers. Call dispose() (or `using`) when done with it.
+ */
 export class ServiceIPAM {
+  /** The Kubernetes version this API server is, e.g. '1.36'. */
   readonly kubernetesVersion: string;
+  /** What that version does differently (its allocator, its validation, its defaults). */
   readonly profile: VersionProfile;
   /** Configured families, primary first. */
   readonly families: readonly IPFamily[];
@@ -183,6 +199,11 @@ export class ServiceIPAM {
   readonly #systemFields: SystemFields | undefined;
   #journal: StorageJournal | undefined;
 
+  /**
+   * An API server with no Services but default/kubernetes (unless reserveKubernetesService is
+   * false). Throws AllocatorError for bad flags (ERR_INVALID_CIDR, ERR_UNSUPPORTED_VERSION, …)
+   * and ERR_KERNEL_UNAVAILABLE when the WebAssembly kernel cannot be compiled.
+   */
   constructor(options: ServiceIPAMOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     this.#options = { ...options };
@@ -263,11 +284,13 @@ export class ServiceIPAM {
 
   // ---- Services ----
 
+  /** The stored Service, as a GET returns it (a copy); undefined when there is none. */
   get(namespace: string, name: string): Service | undefined {
     if (namespace !== undefined && namespace !== null) requireString(namespace, 'namespace', 'get()');
     return this.#services.get(namespace, requireString(name, 'name', 'get()'))?.read();
   }
 
+  /** Every stored Service (copies), in namespace/name order. */
   list(): Service[] {
     const out: Service[] = [];
     for (const stored of this.#services.values()) out.push(stored.read());

@@ -4,12 +4,16 @@
 // off in 1.31–1.33, on from 1.34) and StrictIPCIDRValidation (beta, on in 1.36).
 import { AllocatorError } from '../errors.js';
 
+/** The Kubernetes versions this package reproduces, oldest first. */
 export const SUPPORTED_VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34', '1.35', '1.36'] as const;
+/** One of SUPPORTED_VERSIONS. */
 export type KubernetesVersion = typeof SUPPORTED_VERSIONS[number];
 /** The current release, and the default. */
 export const CURRENT_VERSION: KubernetesVersion = '1.36';
 
+/** What one Kubernetes version does differently, as far as Service IPs and node ports go. */
 export interface VersionProfile {
+  /** The version. */
   readonly version: KubernetesVersion;
   /**
    * 'bitmap': one RangeAllocation bitmap per family (sections 1–4 of our semantics doc).
@@ -48,6 +52,7 @@ function profile(version: KubernetesVersion, row: ProfileRow): VersionProfile {
 // MultiCIDRServiceAllocator: beta and on in 1.33 with the bitmap still written (dual write),
 // locked on in 1.34 (DisableAllocatorDualWrite on). StrictIPCIDRValidation: on from 1.36.
 // PreferSameZone (KEP-3015): beta and on from 1.34.
+/** Each supported version's profile. */
 export const VERSION_PROFILES: Readonly<Record<KubernetesVersion, VersionProfile>> = {
   '1.29': profile('1.29', { model: 'bitmap', dualWrite: false, strictIPText: false, preferSameZone: false }),
   '1.30': profile('1.30', { model: 'bitmap', dualWrite: false, strictIPText: false, preferSameZone: false }),

@@ -13,24 +13,33 @@
 import type { RangeSnapshot } from '../snapshot-input.js';
 import { StoreError } from './store-errors.js';
 
+/** kube-apiserver's default --etcd-prefix. */
 export const DEFAULT_PREFIX = '/registry';
 
 export type KeyKind = 'service' | 'ipaddress' | 'servicecidr' | 'range' | 'own';
 
 /** The keys under one prefix. */
 export class EtcdLayout {
+  /** The prefix ("" for "/"): every key starts with it. */
   readonly prefix: string;
+  /** Where Services are: <prefix>/services/specs/<namespace>/<name>. */
   readonly services: string;
+  /** Where IPAddresses are: <prefix>/ipaddresses/<ip>. */
   readonly ipAddresses: string;
+  /** Where ServiceCIDRs are: <prefix>/servicecidrs/<name>. */
   readonly serviceCIDRs: string;
+  /** Where the RangeAllocation bitmaps are: <prefix>/ranges/. */
   readonly ranges: string;
+  /** Where this package's own keys are (request markers, sync keys): <prefix>/clusterip/. */
   readonly own: string;
+  /** The node port RangeAllocation's key. */
   readonly nodePorts: string;
   /** The IP RangeAllocations, flag order (primary, secondary). */
   readonly ipRanges: readonly [string, string];
   /** The value --store wrote before this layout: one key with the whole state. */
   readonly oneValueState: string;
 
+  /** The keys under `prefix` (kube-apiserver's --etcd-prefix): it starts with "/" and does not end with one. */
   constructor(prefix = DEFAULT_PREFIX) {
     if (typeof prefix !== 'string' || !prefix.startsWith('/') || prefix.endsWith('/') && prefix !== '/') {
       throw new StoreError('ERR_STORE_CONFIG', `the etcd prefix must start with "/" and not end with one, got ${JSON.stringify(prefix)}`);
@@ -47,22 +56,27 @@ export class EtcdLayout {
     this.oneValueState = `${base}/clusterip/state`;
   }
 
+  /** A Service's key. */
   service(namespace: string, name: string): string {
     return `${this.services}${namespace}/${name}`;
   }
 
+  /** An IPAddress's key. */
   ipAddress(name: string): string {
     return `${this.ipAddresses}${name}`;
   }
 
+  /** A ServiceCIDR's key. */
   serviceCIDR(name: string): string {
     return `${this.serviceCIDRs}${name}`;
   }
 
+  /** The key of one transaction's marker (on the client's lease): how an unanswered write is settled. */
   marker(id: string): string {
     return `${this.own}requests/${id}`;
   }
 
+  /** A client's sync key: written, then awaited on the watch, to catch up with etcd. */
   sync(id: string): string {
     return `${this.own}sync/${id}`;
   }

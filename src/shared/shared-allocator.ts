@@ -15,8 +15,10 @@ import { EtcdKV, storeErrorOf, type StoredKV } from './etcd-kv.js';
 import { commitFenced, fenceOptions } from './fenced-commit.js';
 import { StoreError } from './store-errors.js';
 
+/** kube-apiserver's key for the primary service CIDR's RangeAllocation. */
 export const DEFAULT_RANGE_KEY = '/registry/ranges/serviceips';
 
+/** ClusterIPAllocator's options plus the range, its etcd key and how to reach etcd. */
 export interface SharedAllocatorOptions extends AllocatorOptions {
   /** etcd client URLs, e.g. ['http://127.0.0.1:2379']. */
   endpoints: string[];
@@ -32,8 +34,15 @@ export interface SharedAllocatorOptions extends AllocatorOptions {
   timeoutMs?: number;
 }
 
+/**
+ * One range's ClusterIPAllocator with its bitmap in etcd, as a kube-apiserver RangeAllocation:
+ * processes sharing the key never hand out an IP twice. Open with SharedClusterIPAllocator.open();
+ * close() when done.
+ */
 export class SharedClusterIPAllocator {
+  /** The range in canonical form. */
   readonly cidr: string;
+  /** The etcd key of its RangeAllocation. */
   readonly key: string;
   readonly #kv: EtcdKV;
   readonly #layout: EtcdLayout;
@@ -144,10 +153,12 @@ export class SharedClusterIPAllocator {
     return true;
   }
 
+  /** As ClusterIPAllocator.allocate, written to etcd before it resolves. */
   allocate(ip: string): Promise<string> {
     return this.#mutate((a) => a.allocate(ip));
   }
 
+  /** As ClusterIPAllocator.allocateNext, written to etcd before it resolves. */
   allocateNext(): Promise<string> {
     return this.#mutate((a) => a.allocateNext());
   }
@@ -163,6 +174,7 @@ export class SharedClusterIPAllocator {
     return this.#mutate((a) => a.release(ip));
   }
 
+  /** Whether the IP is allocated, as etcd holds the range now. */
   async has(ip: string): Promise<boolean> {
     await this.#refresh();
     return this.#cache.has(ip);
@@ -174,6 +186,7 @@ export class SharedClusterIPAllocator {
     return this.#cache.snapshot();
   }
 
+  /** How many addresses are allocated, as etcd holds the range now. */
   async used(): Promise<number> {
     await this.#refresh();
     return this.#cache.used;

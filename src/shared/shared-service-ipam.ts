@@ -30,6 +30,7 @@ import { findOneValueState, oneValueKeys, type OneValueState } from './one-value
 import { ServiceIPAM as LocalServiceIPAM } from '../services/service-ipam.js';
 import { StoreError } from './store-errors.js';
 
+/** ServiceIPAM's options (the API server's flags and version) plus where and how to reach etcd. */
 export interface SharedServiceIPAMOptions extends ServiceIPAMOptions {
   /** etcd client URLs, e.g. ['http://127.0.0.1:2379'] (every member of a cluster, or some). */
   endpoints: string[];
@@ -53,8 +54,11 @@ export interface SharedServiceIPAMOptions extends ServiceIPAMOptions {
 export interface MigrationReport {
   /** The key the one-value state was read from. */
   from: string;
+  /** Services stored in the layout, each with the IPs and ports it held. */
   services: number;
+  /** ServiceCIDRs stored. */
   serviceCIDRs: number;
+  /** IPAddresses stored that are held by something other than the moved Services. */
   ipAddresses: number;
   /** Objects that could not be stored (the old key is then kept). */
   errors: Array<{ object: string; message: string }>;
@@ -64,7 +68,9 @@ export interface MigrationReport {
 
 /** What SharedServiceIPAM.inspect() finds under a prefix. */
 export interface StoreConfig {
+  /** The service CIDRs the prefix was set up with (the "kubernetes" ServiceCIDR's, else the IP RangeAllocations'); undefined when none. */
   serviceClusterIPRange: string | undefined;
+  /** The node port range of its RangeAllocation; undefined when none. */
   serviceNodePortRange: string | undefined;
   /** 'ipaddress': ServiceCIDR or IPAddress objects (1.33+); 'bitmap': RangeAllocations only; 'empty': neither. */
   model: 'ipaddress' | 'bitmap' | 'empty';
@@ -74,14 +80,17 @@ export interface StoreConfig {
 export interface SharedStoreStats {
   /** Requests that landed, and the transactions that carried them. */
   requests: number;
+  /** Transactions that landed. */
   transactions: number;
   /** Transactions that lost a race (a compared key had moved) and ran again. */
   conflicts: number;
   /** Unanswered writes settled by a fence: found landed, or fenced off. */
   settledLanded: number;
+  /** Unanswered writes fenced off (they never land). */
   settledAborted: number;
   /** Catch-ups with etcd before a refusal, and full reloads of the view. */
   catchUps: number;
+  /** Full reloads of the view (after a watch was lost or compacted). */
   reloads: number;
   /** Bytes of keys and values in transactions that landed. */
   bytesWritten: number;
@@ -110,7 +119,14 @@ function isStateRefusal(error: unknown): boolean {
     && typeof (error as { code?: unknown }).code === 'string';
 }
 
+/**
+ * ServiceIPAM with its state in etcd, stored as kube-apiserver stores it: any number of processes
+ * (and this package's CLI) share one cluster's Services, ServiceCIDRs, IPAddresses and bitmaps, and
+ * never hand out an IP or port twice. Every ServiceIPAM call is here, asynchronous. Open with
+ * SharedServiceIPAM.open(); close() when done.
+ */
 export class SharedServiceIPAM {
+  /** The etcd keys this store reads and writes, under its prefix. */
   readonly layout: EtcdLayout;
   readonly #kv: EtcdKV;
   readonly #options: SharedServiceIPAMOptions;
@@ -256,6 +272,7 @@ export class SharedServiceIPAM {
     }
   }
 
+  /** The Kubernetes version this API server is, e.g. '1.36'. */
   get kubernetesVersion(): string {
     return this.#view.ipam.kubernetesVersion;
   }
@@ -270,6 +287,7 @@ export class SharedServiceIPAM {
     return this.#view.problems;
   }
 
+  /** What this process's store has done so far. */
   get stats(): SharedStoreStats {
     const counters = this.#kv.counters;
     return { ...this.#stats, transactions: counters.transactions, bytesWritten: counters.bytesWritten, revision: this.#view.revision };
@@ -277,6 +295,7 @@ export class SharedServiceIPAM {
 
   // ---- Services ----
 
+  /** As ServiceIPAM.create, stored in etcd with all its allocations in one transaction. */
   create(service: Service, request: RequestOptions = {}): Promise<Service> {
     return this.#submit((ipam, r) => ipam.create(service, r), request, serviceKeyOf(this.layout)) as Promise<Service>;
   }
@@ -297,6 +316,7 @@ export class SharedServiceIPAM {
     }, request, serviceKeyOf(this.layout)) as Promise<Service>;
   }
 
+  /** As ServiceIPAM.delete: the Service and its allocations leave etcd in one transaction. */
   delete(service: Service, request: RequestOptions = {}): Promise<void> {
     return this.#submit((ipam, r) => ipam.delete(service, r), request) as Promise<void>;
   }
@@ -327,19 +347,23 @@ export class SharedServiceIPAM {
 
   // ---- ServiceCIDRs and IPAddresses (1.33+) ----
 
+  /** As ServiceIPAM.applyServiceCIDR, stored in etcd. */
   applyServiceCIDR(object: ServiceCIDR): Promise<ServiceCIDR> {
     return this.#submit((ipam) => ipam.applyServiceCIDR(object), {}) as Promise<ServiceCIDR>;
   }
 
+  /** As ServiceIPAM.deleteServiceCIDR, stored in etcd. */
   deleteServiceCIDR(name: string): Promise<ServiceCIDR | undefined> {
     return this.#submit((ipam) => ipam.deleteServiceCIDR(name), {}) as Promise<ServiceCIDR | undefined>;
   }
 
+  /** Every ServiceCIDR, as of a revision at least as new as this call. */
   async serviceCIDRs(): Promise<ServiceCIDR[]> {
     await this.sync();
     return this.#view.ipam.serviceCIDRs();
   }
 
+  /** As ServiceIPAM.applyIPAddress, stored in etcd. */
   applyIPAddress(object: IPAddress): Promise<IPAddress> {
     return this.#submit((ipam) => ipam.applyIPAddress(object), {}) as Promise<IPAddress>;
   }
@@ -349,6 +373,7 @@ export class SharedServiceIPAM {
     return this.#submit((ipam, r) => ipam.deleteIPAddress(name, r), request, undefined, (deleted) => deleted === false) as Promise<boolean>;
   }
 
+  /** Every IPAddress, as of a revision at least as new as this call. */
   async ipAddresses(): Promise<IPAddress[]> {
     await this.sync();
     return this.#view.ipam.ipAddresses();
@@ -363,6 +388,7 @@ export class SharedServiceIPAM {
     return this.#submit((ipam) => ipam.repair(undefined, options), {}) as Promise<RepairReport>;
   }
 
+  /** As ServiceIPAM.metrics, over the stored state as of a revision at least as new as this call. */
   async metrics(): Promise<string> {
     await this.sync();
     return this.#view.ipam.metrics();

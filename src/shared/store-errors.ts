@@ -1,4 +1,5 @@
 // Errors of state kept in etcd, beside AllocatorError's and the Service pipeline's.
+/** The stable codes of StoreError: match on these, never on the message. */
 export type StoreErrorCode =
   /** Every write lost against other writers, up to the retry limit; nothing was written. */
   | 'ERR_STORE_CONFLICT'
@@ -25,10 +26,14 @@ export interface StoreErrorDetails {
   key?: string;
 }
 
+/** A failure of state kept in etcd: unreachable, contended, corrupt or misconfigured. */
 export class StoreError extends Error {
+  /** What went wrong, as a stable code. */
   readonly code: StoreErrorCode;
+  /** The etcd key the error is about, when there is one. */
   readonly key: string | undefined;
 
+  /** An error with its code and message; `details` adds the key and the cause. */
   constructor(code: StoreErrorCode, message: string, details: StoreErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'StoreError';

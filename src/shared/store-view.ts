@@ -34,7 +34,13 @@ export interface WriteSet {
 }
 
 /** A stored value the view could not read (it is skipped; its revision is still tracked). */
-export interface StoreProblem { key: string; message: string }
+/** A stored value this process could not read. */
+export interface StoreProblem {
+  /** Its etcd key. */
+  key: string;
+  /** Why it could not be read. */
+  message: string;
+}
 
 interface TouchedService { namespace: string; name: string; base: StoredService | undefined }
 interface TouchedAddress { name: string; base: AddressEntry | undefined }
