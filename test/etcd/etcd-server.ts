@@ -147,17 +147,22 @@ export async function startEtcdCluster(size = 3, binary = process.env.ETCD_BINAR
     members,
     endpoints: members.map((m) => m.endpoint),
     async leader() {
-      for (const member of members) {
-        if (!member.running) continue;
-        try {
-          const response = await fetch(`${member.endpoint}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2000) });
-          const status = await response.json() as { leader?: string; header?: { member_id?: string } };
-          if (status.leader && status.leader === status.header?.member_id) return member;
-        } catch {
-          // paused or down: ask another
+      // Asks the running members until one says it leads: an election in progress (a loaded
+      // machine misses heartbeats) ends in a leader, so this waits for that event, not a deadline.
+      for (;;) {
+        if (!members.some((m) => m.running)) throw new Error('no member is running');
+        for (const member of members) {
+          if (!member.running) continue;
+          try {
+            const response = await fetch(`${member.endpoint}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2000) });
+            const status = await response.json() as { leader?: string; header?: { member_id?: string } };
+            if (status.leader && status.leader === status.header?.member_id) return member;
+          } catch {
+            // paused or down: ask another
+          }
         }
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      throw new Error('no member says it is the leader');
     },
     async stop() {
       await Promise.all(members.map((m) => m.stop()));
