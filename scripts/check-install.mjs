@@ -1,7 +1,7 @@
 // `npm run check:install`: what a user gets from `npm install clusterip`, measured from the packed
 // tarball in an empty project (as CI does): at most 7 packages and 5 MB (issue 14), the library
-// imports, and `clusterip/etcd` without its optional peer dependencies fails with the one-line
-// message that names them. Exit 1 when any of that does not hold.
+// imports, and `clusterip/etcd` without its optional peer dependencies loads, and its first
+// connection fails with the one-line message that names them. Exit 1 when any of that does not hold.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,10 +56,10 @@ const run = (code) => spawnSync(process.execPath, ['--input-type=module', '-e', 
 const library = run("const { ClusterIPAllocator } = await import('clusterip'); const a = new ClusterIPAllocator('10.96.0.0/24', { seed: 1 }); console.log(a.allocateNext());");
 if (library.status !== 0) failures.push(`import('clusterip') failed: ${library.stderr.trim().split('\n')[0]}`);
 else console.log(`  import('clusterip'): allocateNext() = ${library.stdout.trim()}`);
-const etcd = run("try { await import('clusterip/etcd'); console.log('loaded'); } catch (error) { console.log(`${error.code}: ${error.message}`); }");
+const etcd = run("const { SharedServiceIPAM } = await import('clusterip/etcd'); try { await SharedServiceIPAM.open({ endpoints: ['http://127.0.0.1:1'], serviceClusterIPRange: '10.96.0.0/24' }); console.log('opened'); } catch (error) { console.log(`${error.code}: ${error.message}`); }");
 const expected = 'ERR_STORE_CLIENT_MISSING: clusterip/etcd needs its optional peer dependencies: npm install etcd3@1.1.2 cockatiel@3.2.1';
-if (etcd.stdout.trim() !== expected) failures.push(`import('clusterip/etcd') without etcd3 gave "${etcd.stdout.trim() || etcd.stderr.trim()}", not "${expected}"`);
-else console.log(`  import('clusterip/etcd') without etcd3: ${etcd.stdout.trim()}`);
+if (etcd.stdout.trim() !== expected) failures.push(`SharedServiceIPAM.open() without etcd3 gave "${etcd.stdout.trim() || etcd.stderr.trim()}", not "${expected}"`);
+else console.log(`  import('clusterip/etcd') loads; SharedServiceIPAM.open() without etcd3: ${etcd.stdout.trim()}`);
 
 if (failures.length > 0) {
   for (const failure of failures) console.error(`check-install: ${failure}`);
