@@ -9,7 +9,7 @@
 // - kernel.fingerprint: a hash of everything the compile reads.
 // `--check` recompiles and fails when the committed files differ from what assembly/ gives (CI);
 // `--fingerprint-only` prints the hash of the current inputs (the test compares it with the stamp).
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -44,8 +44,15 @@ if (!checking && process.argv.includes('--force') === false && existsSync(stamp)
   process.exit(0);
 }
 
+// A compile that warns fails the build: warnings are fixed in assembly/, not scrolled past.
 function compile(entry, target) {
-  execFileSync(process.execPath, [asc, entry, '--config', 'asconfig.json', '--target', target], { cwd: root, stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [asc, entry, '--config', 'asconfig.json', '--target', target], { cwd: root, encoding: 'utf8' });
+  const said = `${run.stdout}${run.stderr}`.trim();
+  if (run.status !== 0 || said !== '') {
+    console.error(said);
+    console.error(`kernel: asc ${run.status !== 0 ? 'failed' : 'warned'} on ${entry} (${target})`);
+    process.exit(1);
+  }
 }
 
 // The raw exports' signatures from asc's typings. Every parameter and result must be a number:
