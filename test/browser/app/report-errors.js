@@ -5,3 +5,7 @@ const publishFailure = (error) => {
 };
 window.addEventListener('error', (event) => publishFailure(event.error?.stack ?? event.message));
 window.addEventListener('unhandledrejection', (event) => publishFailure(event.reason?.stack ?? event.reason));
+// A module script whose graph fails to load fires 'error' at its element, which does not bubble.
+document.addEventListener('error', (event) => {
+  if (event.target instanceof HTMLScriptElement) publishFailure(`the module ${event.target.src} (or one it imports) failed to load`);
+}, true);
