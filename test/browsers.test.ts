@@ -7,35 +7,18 @@
 //   and the first allocator throws ERR_KERNEL_UNAVAILABLE naming 'wasm-unsafe-eval';
 // - the same page with 'wasm-unsafe-eval' allowed: everything works.
 // Every outcome must equal what Node gives.
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
 import { runSuite } from './browser/shared-suite.js';
 import { startAppServer, type AppServer } from './browser/app-server.js';
 import { requireBinary } from './setup/required-binary.js';
+import { ENGINES, launchBrowser, type EngineName } from '../scripts/browsers.mjs';
 
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? String(v) : v)));
 const expected = plain(runSuite(lib));
 const STRICT = "default-src 'self'; script-src 'self'";
 const WITH_WASM = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
-
-const ENGINES = [
-  {
-    name: 'Chromium',
-    path: process.env.CLUSTERIP_CHROMIUM ?? '/usr/bin/chromium',
-    install: 'apt-get install chromium',
-    launch: (executablePath: string) => puppeteer.launch({
-      browser: 'chrome', executablePath, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
-  },
-  {
-    name: 'Firefox',
-    path: process.env.CLUSTERIP_FIREFOX ?? '/usr/bin/firefox-esr',
-    install: 'apt-get install firefox-esr',
-    launch: (executablePath: string) => puppeteer.launch({ browser: 'firefox', executablePath, headless: true }),
-  },
-] as const;
 
 let server: AppServer;
 beforeAll(async () => {
@@ -45,13 +28,14 @@ afterAll(async () => {
   await server?.close();
 });
 
-for (const engine of ENGINES) {
+for (const id of ['chromium', 'firefox'] as EngineName[]) {
+  const engine = ENGINES[id];
   const available = requireBinary(engine.path, `the ${engine.name} tests`, engine.install);
 
   describe.skipIf(!available)(`in ${engine.name}`, () => {
     let browser: Browser;
     beforeAll(async () => {
-      browser = await engine.launch(engine.path);
+      browser = await launchBrowser(id);
     });
     afterAll(async () => {
       await browser?.close();
