@@ -320,10 +320,7 @@ class OutlineReader {
       marks.key(key);
       marks.push(keyFrom);
       marks.push(i);
-      const valueToAt = marks.length;
-      marks.push(0);
-      const valueTo = this.flow(i);
-      marks.values[valueToAt] = valueTo;
+      const valueTo = this.flowWithEnd(i);
       count++;
       i = this.nextFlowItem(valueTo, 125);
     }
@@ -342,10 +339,7 @@ class OutlineReader {
       const c = source.charCodeAt(i);
       if (c === 44) throw new NotOutlined('empty flow list item');
       marks.push(i);
-      const toAt = marks.length;
-      marks.push(0);
-      const to = this.flow(i);
-      marks.values[toAt] = to;
+      const to = this.flowWithEnd(i);
       count++;
       // "[a: 1]" is a list holding a mapping: not needed for manifests, refused here.
       i = this.nextFlowItem(to, 93);
@@ -353,6 +347,19 @@ class OutlineReader {
     marks.values[at + 1] = i;
     marks.close(at, count, this.text.lineOf(i));
     return i + 1;
+  }
+
+  /**
+   * The flow node at `i`, preceded by its end offset: the end is known only once the node is read,
+   * so a slot is pushed first and filled after. Returns the end.
+   */
+  private flowWithEnd(i: number): number {
+    const { marks } = this;
+    const endAt = marks.length;
+    marks.push(0);
+    const end = this.flow(i);
+    marks.values[endAt] = end;
+    return end;
   }
 
   /** Past the "," after an entry or item ending at `end` (at its collection's `close` when none follows). */
