@@ -2,24 +2,14 @@
 // tarball in an empty project (as CI does): at most 7 packages and 5 MB (issue 14), the library
 // imports, and `clusterip/etcd` without its optional peer dependencies loads, and its first
 // connection fails with the one-line message that names them. Exit 1 when any of that does not hold.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { installPacked } from './packed-app.mjs';
 
 const MAX_PACKAGES = 7;
 const MAX_BYTES = 5 * 1024 * 1024;
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const work = mkdtempSync(join(tmpdir(), 'clusterip-install-'));
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-
-const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
-const tarball = join(work, packed[0].filename);
-const app = join(work, 'app');
-mkdirSync(app);
-writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'clusterip-install-probe', private: true, type: 'module' }));
-execFileSync(npm, ['install', tarball, '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
+const { app, packed } = installPacked('clusterip-install');
 
 // Every installed package (a folder of node_modules with a package.json, scoped and nested too).
 function packagesIn(modules, found = []) {
@@ -46,11 +36,11 @@ const modules = join(app, 'node_modules');
 const packages = packagesIn(modules);
 const bytes = bytesIn(modules) - (existsSync(join(modules, '.package-lock.json')) ? statSync(join(modules, '.package-lock.json')).size : 0);
 const failures = [];
-console.log(`npm install clusterip (packed ${packed[0].filename}, ${(packed[0].size / 1024).toFixed(1)} kB): ${packages.length} packages, ${(bytes / 1024 / 1024).toFixed(2)} MB`);
+console.log(`npm install clusterip (packed ${packed.filename}, ${(packed.size / 1024).toFixed(1)} kB): ${packages.length} packages, ${(bytes / 1024 / 1024).toFixed(2)} MB`);
 console.log(`  ${packages.sort().join(', ')}`);
 if (packages.length > MAX_PACKAGES) failures.push(`${packages.length} packages, more than ${MAX_PACKAGES}`);
 if (bytes > MAX_BYTES) failures.push(`${(bytes / 1024 / 1024).toFixed(2)} MB, more than ${MAX_BYTES / 1024 / 1024} MB`);
-if (packed[0].files.some((f) => f.path.endsWith('.map'))) failures.push('the package ships .map files without their sources');
+if (packed.files.some((f) => f.path.endsWith('.map'))) failures.push('the package ships .map files without their sources');
 
 const run = (code) => spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: app, encoding: 'utf8' });
 const library = run("const { ClusterIPAllocator } = await import('clusterip'); const a = new ClusterIPAllocator('10.96.0.0/24', { seed: 1 }); console.log(a.allocateNext());");

