@@ -3,18 +3,15 @@
 // browser. Each bundle must hold everything (no import or require left, nothing from node:) and,
 // run, hand out the same 10,000 IPv4 and IPv6 addresses for a seed as the library does in Node.
 // (Vite: chromium.test.ts builds and runs a Vite app in the browser.)
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClusterIPAllocator } from '../src/index.js';
+import { linkedApp } from './setup/linked-app.js';
 
-const root = join(import.meta.dirname, '..');
-// An application folder with the package installed as npm links it (node_modules/clusterip).
-const app = mkdtempSync(join(tmpdir(), 'clusterip-bundlers-'));
-mkdirSync(join(app, 'node_modules'));
-symlinkSync(root, join(app, 'node_modules', 'clusterip'), 'dir');
+const app = linkedApp(mkdtempSync(join(tmpdir(), 'clusterip-bundlers-')));
 const entry = join(app, 'entry.js');
 writeFileSync(entry, `import { ClusterIPAllocator, describeRange } from 'clusterip';
 const run = (cidr) => { const a = new ClusterIPAllocator(cidr, { seed: 7 }); const ips = a.allocateMany(10000); a.dispose(); return ips; };

@@ -5,13 +5,13 @@
 // The repo's TypeScript compiles them here; CLUSTERIP_EXTRA_TSC (comma-separated paths to tsc)
 // adds others, and CI passes the minimum the README states (TypeScript 5.2), fetched by .ci/run.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { linkedApp, packageRoot as root } from './setup/linked-app.js';
 
-const root = join(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
 const compilers = [require.resolve('typescript/bin/tsc'), ...(process.env.CLUSTERIP_EXTRA_TSC ?? '').split(',').filter((p) => p !== '')];
 if (process.env.CI === 'true' && compilers.length < 2) throw new Error('CI=true: set CLUSTERIP_EXTRA_TSC to the minimum TypeScript the README states (.ci/run does)');
@@ -56,9 +56,7 @@ const work = mkdtempSync(join(tmpdir(), 'clusterip-types-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function project(name: string, compilerOptions: object, source: string): string {
-  const dir = join(work, name.replace(/\W+/g, '-'));
-  mkdirSync(join(dir, 'node_modules'), { recursive: true });
-  symlinkSync(root, join(dir, 'node_modules', 'clusterip'), 'dir');
+  const dir = linkedApp(join(work, name.replace(/\W+/g, '-')));
   writeFileSync(join(dir, 'main.ts'), source);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
