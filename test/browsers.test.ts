@@ -10,12 +10,11 @@
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
-import { runSuite } from './browser/shared-suite.js';
+import { plain, runSuite } from './browser/shared-suite.js';
 import { startAppServer, type AppServer } from './browser/app-server.js';
 import { requireBinary } from './setup/required-binary.js';
 import { ENGINES, launchBrowser, type EngineName } from '../scripts/browsers.mjs';
 
-const plain = (value: unknown) => JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? String(v) : v)));
 const expected = plain(runSuite(lib));
 const STRICT = "default-src 'self'; script-src 'self'";
 const WITH_WASM = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
-import { runSuite } from './browser/shared-suite.js';
+import { plain, runSuite } from './browser/shared-suite.js';
 import { requireBinary } from './setup/required-binary.js';
 import { DEMO_PATHS, startServer } from '../scripts/serve.mjs';
 import { ENGINES, launchBrowser } from '../scripts/browsers.mjs';
@@ -19,7 +19,7 @@ const haveChromium = requireBinary(ENGINES.chromium.path, 'the Chromium tests', 
 type Server = { url: string; close: () => Promise<void> };
 let browser: Browser;
 let server: Server;
-const expected = JSON.parse(JSON.stringify(runSuite(lib), (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+const expected = plain(runSuite(lib));
 
 async function suiteAt(url: string): Promise<any> {
   const page = await browser.newPage();

@@ -29,14 +29,17 @@ const REASONS: Record<string, string> = {
   ELOOP: 'too many levels of symbolic links',
   ENOTDIR: 'a part of the path is not a directory',
   ENAMETOOLONG: 'the name is too long',
-  EISDIR: 'it is a directory',
 };
 
-function unreadablePath(path: string, error: unknown): InputError {
+function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new InputError(`the path "${path}" does not exist`);
-  const reason = (code !== undefined ? REASONS[code] ?? code : undefined) ?? (error instanceof Error ? error.message : String(error));
-  return new InputError(`cannot read the path "${path}": ${reason}`);
+  if (code !== undefined) return REASONS[code] ?? code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function unreadablePath(path: string, error: unknown): InputError {
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return new InputError(`the path "${path}" does not exist`);
+  return new InputError(`cannot read the path "${path}": ${reasonOf(error)}`);
 }
 
 function statOf(path: string) {
@@ -182,7 +185,7 @@ export function readInputs(paths: readonly string[], recursive: boolean, readStd
       } catch (error) {
         if (error instanceof InputError) throw error;
         if (file !== '-') throw unreadablePath(file, error);
-        throw new InputError(`cannot read stdin: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new InputError(`cannot read stdin: ${reasonOf(error)}`);
       }
       const source = file === '-' ? 'stdin' : file;
       const parsed = parseDocuments(text, source);

@@ -23,6 +23,11 @@ function modelNext(taken, size, band, draw) {
   return -1;
 }
 
+/** The value as plain JSON data (bigints as their decimal text): what a page hands back to the test. */
+export function plain(value) {
+  return JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? String(v) : v)));
+}
+
 export function runSuite(lib) {
   const { ClusterIPAllocator, describeRange, AllocatorError } = lib;
   const failures = [];

@@ -1,8 +1,8 @@
 // Under the server's CSP: what needs no kernel, and what the first allocator does.
 import * as lib from '/node_modules/clusterip/dist/browser.js';
-import { outcomeOf } from './outcome.js';
+import { outcomeOf, plain } from './outcome.js';
 
-const described = JSON.parse(JSON.stringify(lib.describeRange('10.96.0.0/24'), (_key, value) => (typeof value === 'bigint' ? String(value) : value)));
+const described = plain(lib.describeRange('10.96.0.0/24'));
 let allocator;
 try {
   const made = new lib.ClusterIPAllocator('10.96.0.0/24', { seed: 42 });

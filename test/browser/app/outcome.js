@@ -1,9 +1,11 @@
 // The shared correctness suite's outcome, as plain JSON (bigints as strings), or the error.
-import { runSuite } from '/suite/shared-suite.js';
+import { plain, runSuite } from '/suite/shared-suite.js';
+
+export { plain };
 
 export function outcomeOf(lib) {
   try {
-    return JSON.parse(JSON.stringify(runSuite(lib), (_key, value) => (typeof value === 'bigint' ? String(value) : value)));
+    return plain(runSuite(lib));
   } catch (error) {
     return { error: String(error?.stack ?? error) };
   }
