@@ -324,9 +324,7 @@ class OutlineReader {
       count++;
       i = this.nextFlowItem(valueTo, 125);
     }
-    marks.values[at + 1] = i;
-    marks.close(at, count, this.text.lineOf(i));
-    return i + 1;
+    return this.closeFlow(at, count, i);
   }
 
   private flowSequence(open: number): number {
@@ -344,9 +342,14 @@ class OutlineReader {
       // "[a: 1]" is a list holding a mapping: not needed for manifests, refused here.
       i = this.nextFlowItem(to, 93);
     }
-    marks.values[at + 1] = i;
-    marks.close(at, count, this.text.lineOf(i));
-    return i + 1;
+    return this.closeFlow(at, count, i);
+  }
+
+  /** Closes the flow collection whose header is at `at`, its "}" or "]" at `close`; returns the offset past it. */
+  private closeFlow(at: number, count: number, close: number): number {
+    this.marks.values[at + 1] = close;
+    this.marks.close(at, count, this.text.lineOf(close));
+    return close + 1;
   }
 
   /**
